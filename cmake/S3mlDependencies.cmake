@@ -1,0 +1,15 @@
+# Every third-party dependency is found here, and only here. All are Debian
+# packages (see Makefile's DEB_PACKAGES).
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(CURL REQUIRED)
+find_package(pugixml REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+include(${CMAKE_CURRENT_LIST_DIR}/S3mlHttplib.cmake)
+if(S3ML_BUILD_TOOLS)
+  find_package(CLI11 REQUIRED)
+endif()
+if(S3ML_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED)
+endif()

@@ -1,0 +1,94 @@
+#pragma once
+/// \file Client: one method per S3 operation.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "s3ml/objects.h"
+#include "s3ml/options.h"
+#include "s3ml/result.h"
+
+namespace s3ml {
+
+class Client;
+class ListObjectsV2Paginator;
+
+/// The S3 client.
+///
+/// Thread safety: safe to share across threads; copies share one connection
+/// pool, credential cache and retry quota.
+/// Errors: every call returns Result/Status with the operation and resource
+/// named; transient failures are retried per ClientOptions::retry first.
+class Client {
+ public:
+  /// Validates the options, resolves credentials lazily (on first request).
+  static Result<Client> Create(ClientOptions options);
+
+  const ClientOptions& options() const;
+
+  // Buckets
+  Result<ListBucketsResult> ListBuckets() const;
+  Result<CreateBucketResult> CreateBucket(const CreateBucketRequest& req) const;
+  Status DeleteBucket(const std::string& bucket) const;
+  Result<HeadBucketResult> HeadBucket(const std::string& bucket) const;
+  /// The bucket's region ("us-east-1" when S3 reports an empty LocationConstraint).
+  Result<std::string> GetBucketLocation(const std::string& bucket) const;
+
+  // Objects
+  Result<PutObjectResult> PutObject(const PutObjectRequest& req) const;
+  /// Body into memory (preallocated from Content-Length).
+  Result<GetObjectResult> GetObject(const GetObjectRequest& req) const;
+  /// Body into a file (written to a temporary beside it, renamed on success).
+  Result<GetObjectResult> GetObjectToFile(const GetObjectRequest& req, const std::string& path) const;
+  /// Body streamed to a callback. On retry the callback sees the body again from
+  /// the start only if nothing was delivered yet; otherwise the call fails.
+  Result<GetObjectResult> GetObject(const GetObjectRequest& req, const DataCallback& on_data) const;
+  Result<ObjectMetadata> HeadObject(const HeadObjectRequest& req) const;
+  Result<DeleteObjectResult> DeleteObject(const DeleteObjectRequest& req) const;
+  Result<DeleteObjectsResult> DeleteObjects(const DeleteObjectsRequest& req) const;
+  Result<CopyObjectResult> CopyObject(const CopyObjectRequest& req) const;
+
+  // Listing
+  Result<ListObjectsV2Result> ListObjectsV2(const ListObjectsV2Request& req) const;
+  ListObjectsV2Paginator ListObjectsV2Pages(ListObjectsV2Request req) const;
+
+  // Presigning (no I/O)
+  /// A presigned URL for method GET or PUT (or HEAD/DELETE), valid for `expires` (1 s .. 7 days).
+  Result<std::string> Presign(const std::string& method, const std::string& bucket, const std::string& key,
+                              std::chrono::seconds expires) const;
+
+  struct Impl;
+
+ private:
+  explicit Client(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+/// Walks every page of a ListObjectsV2 lazily: one request per Next().
+/// Thread safety: one consumer. Keeps the Client's shared state alive.
+class ListObjectsV2Paginator {
+ public:
+  /// True until the last page has been returned (or an error occurred).
+  bool HasMorePages() const { return !done_; }
+  /// Fetches the next page. After the last page, returns an empty page with is_truncated=false.
+  Result<ListObjectsV2Result> NextPage();
+  /// Convenience: all objects of all remaining pages (for small listings).
+  Result<std::vector<ObjectSummary>> All();
+
+ private:
+  friend class Client;
+  ListObjectsV2Paginator(Client client, ListObjectsV2Request req)
+      : client_(std::move(client)), req_(std::move(req)) {}
+  Client client_;
+  ListObjectsV2Request req_;
+  bool done_ = false;
+};
+
+/// Client-side validation shared by the client and the CLI.
+Status ValidateBucketName(const std::string& bucket);
+Status ValidateObjectKey(const std::string& key);
+
+}  // namespace s3ml

@@ -1,0 +1,87 @@
+#pragma once
+/// \file MockS3Server: an in-process S3 server on 127.0.0.1 for tests.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "s3ml/result.h"
+
+namespace s3ml::mock {
+
+/// One fault-injection rule. A request matches when its operation (AWS name,
+/// e.g. "GetObject", or "*") and key prefix match. Matching requests are
+/// faulted either by an exact schedule (the Nth, N+1th ... matching requests,
+/// 1-based, via `nth`), for the first `count` matches, or with `probability`
+/// from a seeded generator — deterministic for a given seed and request order.
+struct FaultRule {
+  enum class Kind {
+    kHttpError,        ///< answer http_status with an S3 error body (error_code)
+    kConnectionReset,  ///< close the connection (RST) before any response byte
+    kTruncateBody,     ///< send headers with the full Content-Length, then cut after truncate_after bytes
+    kLatency,          ///< delay the response by `latency`, then answer normally
+  };
+  Kind kind = Kind::kHttpError;
+  std::string operation = "*";
+  std::string key_prefix;           ///< empty: any key
+  int http_status = 503;
+  std::string error_code = "SlowDown";
+  std::uint64_t truncate_after = 0;
+  std::chrono::milliseconds latency{0};
+  std::vector<int> nth;             ///< exact schedule (1-based indices among matching requests)
+  int count = 0;                    ///< fault the first `count` matching requests
+  double probability = 0.0;         ///< otherwise, fault each match with this probability
+};
+
+struct MockS3Options {
+  std::string host = "127.0.0.1";
+  int port = 0;  ///< 0: any free port (see MockS3Server::port())
+  std::string access_key = "AKIAMOCKS3EXAMPLE";
+  std::string secret_key = "mock-secret-key";
+  std::string region = "us-east-1";
+  bool verify_signatures = true;  ///< false: accept unsigned/any-signed requests
+  bool allow_anonymous = false;   ///< accept requests without any signature
+  std::uint64_t seed = 1;         ///< fault-injection RNG seed
+  int threads = 16;               ///< worker threads
+};
+
+/// Counters, for tests that assert what reached the server.
+struct MockStats {
+  std::uint64_t requests = 0;
+  std::uint64_t faults_injected = 0;
+};
+
+/// An S3-compatible HTTP/1.1 server over cpp-httplib, storing objects in memory.
+///
+/// Thread safety: all methods are safe to call from any thread while serving.
+/// Lifetime: Start() returns once the port is bound and accepting; the
+/// destructor stops the server and joins every thread.
+class MockS3Server {
+ public:
+  static Result<std::unique_ptr<MockS3Server>> Start(MockS3Options options = {});
+  ~MockS3Server();
+  MockS3Server(const MockS3Server&) = delete;
+  MockS3Server& operator=(const MockS3Server&) = delete;
+
+  /// "http://127.0.0.1:<port>"
+  std::string endpoint_url() const;
+  int port() const;
+  const MockS3Options& options() const;
+
+  void AddFault(FaultRule rule);
+  void ClearFaults();
+  MockStats stats() const;
+
+  /// Stops serving and joins threads (idempotent; the destructor calls it).
+  void Stop();
+
+  struct Impl;
+
+ private:
+  explicit MockS3Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace s3ml::mock

@@ -1,0 +1,228 @@
+#pragma once
+/// \file Request/result structs for bucket and object operations.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "s3ml/buffer.h"
+#include "s3ml/result.h"
+
+namespace s3ml {
+
+using Timestamp = std::chrono::system_clock::time_point;
+/// User metadata (x-amz-meta-*), names lower-cased without the prefix.
+using Metadata = std::map<std::string, std::string>;
+
+/// Called with each chunk of a streamed body; return an error to abort.
+using DataCallback = std::function<Status(const char* data, std::size_t n)>;
+/// Seekable body source: copy up to n bytes at offset into out; return bytes copied.
+using ReadCallback = std::function<Result<std::size_t>(std::uint64_t offset, char* out, std::size_t n)>;
+
+// ---- Buckets ---------------------------------------------------------------
+
+struct BucketInfo {
+  std::string name;
+  Timestamp creation_date{};
+};
+struct ListBucketsResult {
+  std::vector<BucketInfo> buckets;
+  std::string owner_id;
+  std::string owner_display_name;
+};
+
+struct CreateBucketRequest {
+  std::string bucket;
+  std::string location_constraint;  ///< empty: us-east-1 (no body)
+};
+struct CreateBucketResult {
+  std::string location;
+};
+
+struct HeadBucketResult {
+  std::string region;  ///< x-amz-bucket-region
+};
+
+// ---- Objects ---------------------------------------------------------------
+
+/// A byte range. Exactly one form: [first, last], [first, end) open-ended, or the last `suffix` bytes.
+struct ByteRange {
+  std::optional<std::uint64_t> first;
+  std::optional<std::uint64_t> last;
+  std::optional<std::uint64_t> suffix_length;
+  static ByteRange Closed(std::uint64_t first, std::uint64_t last) { return {first, last, std::nullopt}; }
+  static ByteRange From(std::uint64_t first) { return {first, std::nullopt, std::nullopt}; }
+  static ByteRange Suffix(std::uint64_t n) { return {std::nullopt, std::nullopt, n}; }
+  /// "bytes=0-99", "bytes=100-", "bytes=-500"
+  std::string ToHeader() const;
+};
+
+struct PutObjectRequest {
+  std::string bucket;
+  std::string key;
+  // Body: exactly one of these (all empty = zero-length object).
+  std::string_view data;       ///< borrowed; the caller keeps it alive for the call
+  std::string file_path;       ///< upload the whole file
+  ReadCallback reader;         ///< seekable stream of reader_size bytes (re-read from 0 on retry)
+  std::uint64_t reader_size = 0;
+
+  std::string content_type;    ///< empty: binary/octet-stream
+  std::string cache_control;
+  std::string content_disposition;
+  std::string content_encoding;
+  Metadata metadata;
+  std::string storage_class;   ///< STANDARD, STANDARD_IA, GLACIER, ... (empty: server default)
+  std::string tagging;         ///< URL-encoded "k1=v1&k2=v2" (x-amz-tagging)
+  bool send_content_md5 = false;  ///< compute and send Content-MD5 (memory bodies)
+  std::string if_none_match;   ///< "*" for create-only
+};
+struct PutObjectResult {
+  std::string etag;
+  std::string version_id;
+};
+
+struct GetObjectRequest {
+  std::string bucket;
+  std::string key;
+  std::optional<ByteRange> range;
+  std::string version_id;
+  int part_number = 0;  ///< 0: whole object
+  std::string if_match;
+  std::string if_none_match;
+  std::optional<Timestamp> if_modified_since;
+  std::optional<Timestamp> if_unmodified_since;
+};
+
+/// What HeadObject and GetObject report about an object.
+struct ObjectMetadata {
+  std::uint64_t content_length = 0;   ///< bytes in this response (range length for ranged GETs)
+  std::uint64_t object_size = 0;      ///< full object size (from Content-Range when ranged)
+  std::string content_type;
+  std::string content_range;
+  std::string content_encoding;
+  std::string cache_control;
+  std::string content_disposition;
+  std::string etag;
+  Timestamp last_modified{};
+  std::string version_id;
+  std::string storage_class;          ///< empty means STANDARD
+  Metadata metadata;
+  bool delete_marker = false;
+  int parts_count = 0;
+  std::string expiration;             ///< x-amz-expiration
+  std::string restore;                ///< x-amz-restore
+};
+
+struct GetObjectResult {
+  ObjectMetadata info;
+  Buffer body;  ///< empty when the body went to a file or callback
+};
+
+struct HeadObjectRequest {
+  std::string bucket;
+  std::string key;
+  std::string version_id;
+  int part_number = 0;
+  std::string if_match;
+  std::string if_none_match;
+  std::optional<Timestamp> if_modified_since;
+  std::optional<Timestamp> if_unmodified_since;
+};
+
+struct DeleteObjectRequest {
+  std::string bucket;
+  std::string key;
+  std::string version_id;
+};
+struct DeleteObjectResult {
+  bool delete_marker = false;
+  std::string version_id;
+};
+
+struct ObjectIdentifier {
+  std::string key;
+  std::string version_id;
+};
+struct DeleteObjectsRequest {
+  std::string bucket;
+  std::vector<ObjectIdentifier> objects;  ///< 1..1000
+  bool quiet = false;
+};
+struct DeletedObject {
+  std::string key;
+  std::string version_id;
+  bool delete_marker = false;
+  std::string delete_marker_version_id;
+};
+struct DeleteError {
+  std::string key;
+  std::string version_id;
+  std::string code;
+  std::string message;
+};
+struct DeleteObjectsResult {
+  std::vector<DeletedObject> deleted;
+  std::vector<DeleteError> errors;
+};
+
+enum class MetadataDirective { kCopy, kReplace };
+
+struct CopyObjectRequest {
+  std::string source_bucket;
+  std::string source_key;
+  std::string source_version_id;
+  std::string bucket;  ///< destination
+  std::string key;
+  MetadataDirective metadata_directive = MetadataDirective::kCopy;
+  Metadata metadata;          ///< used with kReplace
+  std::string content_type;   ///< used with kReplace
+  std::string storage_class;
+  std::string tagging;        ///< with a non-empty value the tagging directive is REPLACE
+  std::string copy_source_if_match;
+  std::string copy_source_if_none_match;
+};
+struct CopyObjectResult {
+  std::string etag;
+  Timestamp last_modified{};
+  std::string version_id;
+  std::string copy_source_version_id;
+};
+
+// ---- Listing ---------------------------------------------------------------
+
+struct ObjectSummary {
+  std::string key;
+  Timestamp last_modified{};
+  std::string etag;
+  std::uint64_t size = 0;
+  std::string storage_class;
+  std::string owner_id;
+};
+
+struct ListObjectsV2Request {
+  std::string bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::string start_after;
+  std::string continuation_token;
+  int max_keys = 0;  ///< 0: server default (1000)
+  bool fetch_owner = false;
+};
+struct ListObjectsV2Result {
+  std::string bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::vector<ObjectSummary> contents;
+  std::vector<std::string> common_prefixes;
+  bool is_truncated = false;
+  std::string next_continuation_token;
+  int key_count = 0;
+  int max_keys = 0;
+};
+
+}  // namespace s3ml

@@ -1,0 +1,108 @@
+#include "common/time.h"
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <thread>
+
+namespace s3ml {
+
+namespace {
+class RealClock final : public Clock {
+ public:
+  SystemTime Now() override { return std::chrono::system_clock::now(); }
+};
+class RealSleeperImpl final : public Sleeper {
+ public:
+  void Sleep(std::chrono::milliseconds d) override { std::this_thread::sleep_for(d); }
+};
+
+std::tm ToTm(SystemTime t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  return tm;
+}
+std::string Format(SystemTime t, const char* fmt) {
+  std::tm tm = ToTm(t);
+  char buf[64];
+  std::size_t n = std::strftime(buf, sizeof buf, fmt, &tm);
+  return std::string(buf, n);
+}
+SystemTime FromTm(std::tm& tm) { return std::chrono::system_clock::from_time_t(timegm(&tm)); }
+
+Status BadDate(std::string_view what, std::string_view s) {
+  return Status(ErrorCategory::kProtocol, "cannot parse " + std::string(what) + " '" + std::string(s) + "'");
+}
+}  // namespace
+
+Clock& SystemClock() {
+  static RealClock c;
+  return c;
+}
+Sleeper& RealSleeper() {
+  static RealSleeperImpl s;
+  return s;
+}
+
+std::string FormatAmzDate(SystemTime t) { return Format(t, "%Y%m%dT%H%M%SZ"); }
+std::string FormatDateStamp(SystemTime t) { return Format(t, "%Y%m%d"); }
+std::string FormatHttpDate(SystemTime t) { return Format(t, "%a, %d %b %Y %H:%M:%S GMT"); }
+std::string FormatIso8601(SystemTime t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  if (ms < 0) ms += 1000;
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms));
+  return Format(t, "%Y-%m-%dT%H:%M:%S") + frac + "Z";
+}
+
+Result<SystemTime> ParseAmzDate(std::string_view s) {
+  std::tm tm{};
+  std::string str(s);
+  const char* end = strptime(str.c_str(), "%Y%m%dT%H%M%SZ", &tm);
+  if (end == nullptr || *end != '\0' || str.size() != 16) return BadDate("x-amz-date", s);
+  return FromTm(tm);
+}
+
+Result<SystemTime> ParseIso8601(std::string_view s) {
+  std::tm tm{};
+  std::string str(s);
+  const char* p = strptime(str.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (p == nullptr) return BadDate("ISO-8601 time", s);
+  long long millis = 0;
+  if (*p == '.') {
+    ++p;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9') {
+      if (digits < 3) millis = millis * 10 + (*p - '0');
+      ++digits;
+      ++p;
+    }
+    if (digits == 0) return BadDate("ISO-8601 time", s);
+    for (int d = digits; d < 3; ++d) millis *= 10;
+  }
+  long offset_sec = 0;
+  if (*p == 'Z' || *p == 'z') {
+    ++p;
+  } else if (*p == '+' || *p == '-') {
+    int sign = *p == '-' ? -1 : 1;
+    int hh = 0, mm = 0;
+    if (std::sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2) return BadDate("ISO-8601 time", s);
+    offset_sec = sign * (hh * 3600 + mm * 60);
+    p += 6;
+  }
+  if (*p != '\0') return BadDate("ISO-8601 time", s);
+  return FromTm(tm) + std::chrono::milliseconds(millis) - std::chrono::seconds(offset_sec);
+}
+
+Result<SystemTime> ParseHttpDate(std::string_view s) {
+  std::string str(s);
+  for (const char* fmt : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = strptime(str.c_str(), fmt, &tm);
+    if (end != nullptr && *end == '\0') return FromTm(tm);
+  }
+  return BadDate("HTTP date", s);
+}
+
+}  // namespace s3ml

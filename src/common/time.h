@@ -1,0 +1,48 @@
+#pragma once
+// Time: an injectable Clock and Sleeper (so retry tests never sleep), and the
+// date formats S3 uses.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "s3ml/result.h"
+
+namespace s3ml {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+/// Wall-clock source. Thread safety: implementations must be safe to call concurrently.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual SystemTime Now() = 0;
+};
+/// Blocks the calling thread. Thread safety: as Clock.
+class Sleeper {
+ public:
+  virtual ~Sleeper() = default;
+  virtual void Sleep(std::chrono::milliseconds d) = 0;
+};
+
+/// The real clock and sleeper (process-wide singletons).
+Clock& SystemClock();
+Sleeper& RealSleeper();
+
+/// 20130524T000000Z
+std::string FormatAmzDate(SystemTime t);
+/// 20130524
+std::string FormatDateStamp(SystemTime t);
+/// 2013-05-24T00:00:00.000Z (S3 XML timestamps)
+std::string FormatIso8601(SystemTime t);
+/// Fri, 24 May 2013 00:00:00 GMT (HTTP dates)
+std::string FormatHttpDate(SystemTime t);
+
+/// Parses 20130524T000000Z.
+Result<SystemTime> ParseAmzDate(std::string_view s);
+/// Parses ISO-8601 with optional fractional seconds and Z or +hh:mm offset.
+Result<SystemTime> ParseIso8601(std::string_view s);
+/// Parses an RFC 7231 HTTP date (IMF-fixdate; also RFC 850 and asctime forms).
+Result<SystemTime> ParseHttpDate(std::string_view s);
+
+}  // namespace s3ml
