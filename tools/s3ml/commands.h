@@ -1,0 +1,31 @@
+#pragma once
+// Each subcommand registers itself on the CLI11 app; main() dispatches.
+// Files: cmd_serve.cc (mock server), cmd_objects.cc (ls/cp/rm/cat/mb/rb/presign), cmd_demo.cc.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace s3ml::cli {
+
+/// Options shared by every client command (like the aws CLI's global options).
+struct GlobalOptions {
+  std::string endpoint_url;
+  std::string profile;
+  std::string region;
+  bool no_sign_request = false;
+  bool quiet = false;
+};
+
+/// A registered command's action; returns the process exit code.
+using Action = std::function<int()>;
+
+/// Registers `serve`. Returns the action to run when the subcommand was chosen.
+void RegisterServe(CLI::App& app, std::function<void(Action)> on_selected);
+/// Registers ls, cp, rm, mb, rb, cat, presign.
+void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
+/// Registers `demo`.
+void RegisterDemo(CLI::App& app, std::function<void(Action)> on_selected);
+
+}  // namespace s3ml::cli
