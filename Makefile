@@ -33,7 +33,7 @@ deps:
 
 # Python peers for the interop tests (boto3, the aws CLI, moto, pytest).
 pydeps:
-	@$(PYTHON) -c "import boto3, botocore, moto, pytest, awscli, flask" 2>/dev/null || \
+	@$(PYTHON) -c "import boto3, botocore, moto.server, pytest, awscli" 2>/dev/null || \
 	  $(PYTHON) -m pip install -q boto3 botocore awscli "moto[server]" pytest
 
 configure: deps

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "s3ml/result.h"
 
@@ -34,5 +35,31 @@ class CredentialsProvider {
 
 /// A provider that always returns the given credentials.
 std::shared_ptr<CredentialsProvider> MakeStaticCredentialsProvider(Credentials creds);
+
+/// Credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN
+/// (the process environment as it is when this is called).
+/// Thread safety: immutable; safe to share.
+std::shared_ptr<CredentialsProvider> MakeEnvironmentCredentialsProvider();
+
+/// Credentials of a profile of the shared files: static keys in the credentials file
+/// (AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials), then in the config file
+/// (AWS_CONFIG_FILE, default ~/.aws/config), then its credential_process.
+/// `profile` empty = AWS_PROFILE, else "default". Thread safety: safe to share.
+std::shared_ptr<CredentialsProvider> MakeProfileCredentialsProvider(std::string profile = {});
+
+/// Runs `command` (with /bin/sh -c) per the AWS credential_process protocol (JSON
+/// with Version 1, AccessKeyId, SecretAccessKey, SessionToken, Expiration on stdout).
+/// Caches the result and runs the command again 5 minutes before Expiration.
+/// Errors name the command and quote its stderr. Thread safety: safe to share.
+std::shared_ptr<CredentialsProvider> MakeProcessCredentialsProvider(std::string command);
+
+/// Tries `providers` in order and returns the first credentials found (remembering
+/// which provider succeeded). When none has credentials, the kCredentials error reads
+/// "no credentials found: <name>: <why>; <name>: <why>; ..." naming every provider.
+/// A provider reports "nothing here" with Status::code() == "NoCredentials"; any other
+/// error means it is configured but broken (e.g. a failing credential_process) and stops
+/// the chain with that error. Thread safety: safe to share.
+std::shared_ptr<CredentialsProvider> MakeChainCredentialsProvider(
+    std::vector<std::shared_ptr<CredentialsProvider>> providers);
 
 }  // namespace s3ml

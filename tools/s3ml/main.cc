@@ -9,6 +9,9 @@ int main(int argc, char** argv) {
   CLI::App app{"s3ml - S3 client for machine-learning datasets", "s3ml"};
   app.set_version_flag("--version", S3ML_VERSION_STRING);
   app.require_subcommand(1);
+  // Global options may follow the subcommand too (`s3ml ls s3://b --endpoint-url URL`),
+  // as with the aws CLI. Inherited by the subcommands registered below.
+  app.fallthrough();
   s3ml::cli::GlobalOptions global;
   app.add_option("--endpoint-url", global.endpoint_url, "S3 endpoint URL (default: AWS, or AWS_ENDPOINT_URL_S3)");
   app.add_option("--profile", global.profile, "Shared config profile");

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,11 @@ namespace s3ml::mock {
 /// faulted either by an exact schedule (the Nth, N+1th ... matching requests,
 /// 1-based, via `nth`), for the first `count` matches, or with `probability`
 /// from a seeded generator — deterministic for a given seed and request order.
+/// A rule with none of nth/count/probability set faults every matching request.
+/// Faults apply after routing and signature verification and before the
+/// operation runs (a reset or error PUT stores nothing), except kTruncateBody,
+/// which cuts the response of the executed operation. When several rules match,
+/// each advances its own counter and the first that fires (in AddFault order) wins.
 struct FaultRule {
   enum class Kind {
     kHttpError,        ///< answer http_status with an S3 error body (error_code)
@@ -44,13 +50,21 @@ struct MockS3Options {
   bool verify_signatures = true;  ///< false: accept unsigned/any-signed requests
   bool allow_anonymous = false;   ///< accept requests without any signature
   std::uint64_t seed = 1;         ///< fault-injection RNG seed
-  int threads = 16;               ///< worker threads
+  int threads = 16;               ///< worker threads (each serves one connection at a time)
+  /// Extra base domains for virtual-hosted addressing. Always recognised: `host`,
+  /// "localhost", "<host>.nip.io", "<host>.sslip.io". A request whose Host header
+  /// is "<bucket>.<base domain>" addresses <bucket>; any other Host is path-style.
+  std::vector<std::string> virtual_host_domains;
 };
 
 /// Counters, for tests that assert what reached the server.
 struct MockStats {
   std::uint64_t requests = 0;
   std::uint64_t faults_injected = 0;
+  /// Requests by AWS operation name ("PutObject", ...), counted once routed.
+  std::map<std::string, std::uint64_t> requests_by_operation;
+  /// Requests refused by signature verification.
+  std::uint64_t auth_failures = 0;
 };
 
 /// An S3-compatible HTTP/1.1 server over cpp-httplib, storing objects in memory.
@@ -60,6 +74,9 @@ struct MockStats {
 /// destructor stops the server and joins every thread.
 class MockS3Server {
  public:
+  /// Binds options.host:options.port (0 = any free port) and serves on a
+  /// background thread pool. Errors: kInvalidArgument for bad options, kIo when
+  /// the address cannot be bound.
   static Result<std::unique_ptr<MockS3Server>> Start(MockS3Options options = {});
   ~MockS3Server();
   MockS3Server(const MockS3Server&) = delete;
@@ -70,9 +87,19 @@ class MockS3Server {
   int port() const;
   const MockS3Options& options() const;
 
+  /// Adds a fault rule (see FaultRule); applies to requests that arrive afterwards.
   void AddFault(FaultRule rule);
+  /// Removes every fault rule.
   void ClearFaults();
+  /// A snapshot of the counters.
   MockStats stats() const;
+
+  /// The stored bytes of bucket/key (a copy), for tests that check what the
+  /// server holds without going through a client. Errors: kService with code
+  /// NoSuchBucket or NoSuchKey.
+  Result<std::string> ObjectBody(const std::string& bucket, const std::string& key) const;
+  /// Every key in `bucket`, in listing (UTF-8 byte) order. Errors: NoSuchBucket.
+  Result<std::vector<std::string>> ObjectKeys(const std::string& bucket) const;
 
   /// Stops serving and joins threads (idempotent; the destructor calls it).
   void Stop();

@@ -1,0 +1,379 @@
+// The Client facade: every S3 operation takes the same path through Impl::Execute.
+
+#include "s3ml/client.h"
+
+#include <unistd.h>
+
+#include "client/client_impl.h"
+#include "client/credentials_chain.h"
+#include "client/sinks.h"
+#include "common/crypto.h"
+#include "common/logging.h"
+#include "s3ml/version.h"
+#include "transport/curl_http_client.h"
+
+namespace s3ml {
+
+namespace {
+
+Status WithContextOnce(const Status& st, const std::string& op, const std::string& resource) {
+  if (st.ok() || !st.operation().empty()) return st;
+  return st.WithContext(op, resource);
+}
+
+template <class T>
+Result<T> WithContextOnce(Result<T> r, const std::string& op, const std::string& resource) {
+  if (r.ok()) return r;
+  return WithContextOnce(r.status(), op, resource);
+}
+
+std::string ToUpper(std::string s) {
+  for (char& c : s)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return s;
+}
+
+ops::ResponseTraits Traits(std::string op, bool head = false, std::string not_found = "NotFound",
+                           bool error_in_200 = false) {
+  ops::ResponseTraits t;
+  t.operation = std::move(op);
+  t.is_head = head;
+  t.not_found_code = std::move(not_found);
+  t.error_in_200 = error_in_200;
+  return t;
+}
+
+// Validation shared by the operations: errors name the operation and resource.
+Status CheckBucket(const std::string& op, const std::string& bucket) {
+  return WithContextOnce(ValidateBucketName(bucket), op, ops::ResourceName(bucket));
+}
+Status CheckObject(const std::string& op, const std::string& bucket, const std::string& key) {
+  std::string res = ops::ResourceName(bucket, key);
+  if (key.size() > 200) res = ops::ResourceName(bucket, key.substr(0, 200) + "...");
+  S3ML_RETURN_IF_ERROR(WithContextOnce(ValidateBucketName(bucket), op, res));
+  return WithContextOnce(ValidateObjectKey(key), op, res);
+}
+
+}  // namespace
+
+// ---- Impl -------------------------------------------------------------------------
+
+Result<Client> Client::Impl::Create(ClientOptions options, ClientDependencies deps) {
+  S3ML_RETURN_IF_ERROR(options.Validate());
+  auto impl = std::make_shared<Impl>();
+  impl->region = options.region.empty() ? "us-east-1" : options.region;
+  std::string url = options.endpoint_url.empty() ? "https://s3." + impl->region + ".amazonaws.com" : options.endpoint_url;
+  S3ML_ASSIGN_OR_RETURN(impl->target.endpoint, ParseEndpoint(url));
+  impl->target.addressing = options.addressing;
+  impl->user_agent = std::string("s3ml/") + S3ML_VERSION_STRING;
+  if (!options.user_agent_suffix.empty()) impl->user_agent += " " + options.user_agent_suffix;
+
+  if (deps.http) {
+    impl->http = std::move(deps.http);
+  } else {
+    HttpClientOptions h;
+    h.connect_timeout = options.connect_timeout;
+    h.low_speed_limit = options.low_speed_limit;
+    h.low_speed_time = options.low_speed_time;
+    h.verify_tls = options.verify_tls;
+    h.ca_file = options.ca_file;
+    h.max_connections = options.max_connections;
+    h.user_agent = impl->user_agent;
+    S3ML_ASSIGN_OR_RETURN(auto curl, CurlHttpClient::Create(std::move(h)));
+    impl->http = std::move(curl);
+  }
+  impl->clock = deps.clock ? deps.clock : &SystemClock();
+  impl->sleeper = deps.sleeper ? deps.sleeper : &RealSleeper();
+  impl->executor = std::make_unique<RetryingExecutor>(impl->http, options.retry, *impl->clock, *impl->sleeper);
+
+  if (options.no_sign_request) {
+    impl->credentials = nullptr;
+  } else if (options.credentials_provider) {
+    impl->credentials = options.credentials_provider;
+  } else if (options.credentials) {
+    impl->credentials = MakeStaticCredentialsProvider(*options.credentials);  // explicit keys win over every source
+  } else {
+    // The chain is built now but resolves nothing until the first request.
+    S3ML_ASSIGN_OR_RETURN(impl->credentials, MakeClientCredentialsProvider(options, deps.environment, deps.clock));
+  }
+  impl->options = std::move(options);
+  return Client(std::move(impl));
+}
+
+Result<Credentials> Client::Impl::ResolveCredentials() const {
+  auto c = credentials->GetCredentials();
+  if (!c.ok()) {
+    if (c.status().category() == ErrorCategory::kCredentials) return c.status();
+    return Status(ErrorCategory::kCredentials, "cannot load credentials from " + credentials->Name() + ": " +
+                                                   c.status().ToString());
+  }
+  if (c->empty())
+    return Status(ErrorCategory::kCredentials,
+                  "the credentials provider '" + credentials->Name() + "' returned an empty access key or secret");
+  return c;
+}
+
+namespace {
+
+// The x-amz-content-sha256 value for a request under the configured payload signing mode.
+Result<std::string> PayloadHash(const HttpRequest& req, PayloadSigning mode) {
+  if (!req.body || req.body->size() == 0) return std::string(kEmptySha256Hex);
+  if (mode == PayloadSigning::kUnsigned) return std::string(kUnsignedPayload);
+  if (auto whole = req.body->Contiguous()) return HexEncode(Sha256(*whole));
+  // Files and streams: unsigned over TLS (no second pass), hashed in a pre-pass over plain http.
+  if (mode == PayloadSigning::kAuto && req.scheme == "https") return std::string(kUnsignedPayload);
+  Hasher sha(Hasher::Kind::kSha256);
+  S3ML_RETURN_IF_ERROR(ops::HashBody(*req.body, &sha, nullptr));
+  return HexEncode(sha.Final());
+}
+
+}  // namespace
+
+Result<HttpResponse> Client::Impl::Execute(HttpRequest req, ResponseSink* sink, const ops::ResponseTraits& traits,
+                                           const std::string& resource) const {
+  RequestContext ctx;
+  ctx.operation = traits.operation;
+  ctx.resource = resource;
+  ctx.idempotent = true;  // every operation here may safely run twice (PUT/DELETE/POST ?delete/copy)
+  SignFn sign;
+  if (credentials) {
+    auto creds = ResolveCredentials();
+    if (!creds.ok()) return creds.status().WithContext(traits.operation, resource);
+    auto hash = PayloadHash(req, options.payload_signing);
+    if (!hash.ok()) return hash.status().WithContext(traits.operation, resource);
+    sign = [this, c = std::move(*creds), h = std::move(*hash)](HttpRequest& r, SystemTime now) {
+      return signer.SignHeaders(r, c, region, now, h);
+    };
+  }
+  auto resp = executor->Execute(req, sink, ctx, sign, ops::MakeClassifier(traits));
+  if (!resp.ok()) return WithContextOnce(resp.status(), traits.operation, resource);
+  return resp;
+}
+
+// ---- Client -----------------------------------------------------------------------
+
+Result<Client> Client::Create(ClientOptions options) { return Impl::Create(std::move(options)); }
+
+const ClientOptions& Client::options() const { return impl_->options; }
+
+Result<ListBucketsResult> Client::ListBuckets() const {
+  auto resp = impl_->Execute(ops::BuildListBuckets(impl_->target), nullptr, Traits("ListBuckets"), "");
+  if (!resp.ok()) return resp.status();
+  return WithContextOnce(ops::ParseListBuckets(*resp), "ListBuckets", "");
+}
+
+Result<CreateBucketResult> Client::CreateBucket(const CreateBucketRequest& req) const {
+  S3ML_RETURN_IF_ERROR(CheckBucket("CreateBucket", req.bucket));
+  auto resp = impl_->Execute(ops::BuildCreateBucket(impl_->target, req), nullptr, Traits("CreateBucket"),
+                             ops::ResourceName(req.bucket));
+  if (!resp.ok()) return resp.status();
+  return ops::ParseCreateBucket(*resp);
+}
+
+Status Client::DeleteBucket(const std::string& bucket) const {
+  S3ML_RETURN_IF_ERROR(CheckBucket("DeleteBucket", bucket));
+  auto resp = impl_->Execute(ops::BuildDeleteBucket(impl_->target, bucket), nullptr,
+                             Traits("DeleteBucket", false, "NoSuchBucket"), ops::ResourceName(bucket));
+  return resp.ok() ? Status::Ok() : resp.status();
+}
+
+Result<HeadBucketResult> Client::HeadBucket(const std::string& bucket) const {
+  S3ML_RETURN_IF_ERROR(CheckBucket("HeadBucket", bucket));
+  auto resp = impl_->Execute(ops::BuildHeadBucket(impl_->target, bucket), nullptr,
+                             Traits("HeadBucket", true, "NoSuchBucket"), ops::ResourceName(bucket));
+  if (!resp.ok()) return resp.status();
+  return ops::ParseHeadBucket(*resp);
+}
+
+Result<std::string> Client::GetBucketLocation(const std::string& bucket) const {
+  S3ML_RETURN_IF_ERROR(CheckBucket("GetBucketLocation", bucket));
+  std::string res = ops::ResourceName(bucket);
+  auto resp = impl_->Execute(ops::BuildGetBucketLocation(impl_->target, bucket), nullptr,
+                             Traits("GetBucketLocation", false, "NoSuchBucket"), res);
+  if (!resp.ok()) return resp.status();
+  return WithContextOnce(ops::ParseGetBucketLocation(*resp), "GetBucketLocation", res);
+}
+
+Result<PutObjectResult> Client::PutObject(const PutObjectRequest& req) const {
+  S3ML_RETURN_IF_ERROR(CheckObject("PutObject", req.bucket, req.key));
+  std::string res = ops::ResourceName(req.bucket, req.key);
+  auto http = ops::BuildPutObject(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "PutObject", res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("PutObject", false, "NoSuchBucket"), res);
+  if (!resp.ok()) return resp.status();
+  return ops::ParsePutObject(*resp);
+}
+
+namespace {
+
+Result<GetObjectResult> FinishGet(const Result<HttpResponse>& resp, const std::string& res) {
+  if (!resp.ok()) return resp.status();
+  auto md = ops::ParseObjectMetadata(resp->status, resp->headers);
+  if (!md.ok()) return WithContextOnce(md.status(), "GetObject", res);
+  GetObjectResult out;
+  out.info = std::move(*md);
+  return out;
+}
+
+}  // namespace
+
+Result<GetObjectResult> Client::GetObject(const GetObjectRequest& req) const {
+  S3ML_RETURN_IF_ERROR(CheckObject("GetObject", req.bucket, req.key));
+  std::string res = ops::ResourceName(req.bucket, req.key);
+  auto http = ops::BuildGetObject(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "GetObject", res);
+  Buffer body;
+  BufferSink sink(body, req.range.has_value());
+  auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", false, "NoSuchKey"), res);
+  auto out = FinishGet(resp, res);
+  if (!out.ok()) return out;
+  out->body = std::move(body);
+  return out;
+}
+
+Result<GetObjectResult> Client::GetObjectToFile(const GetObjectRequest& req, const std::string& path) const {
+  S3ML_RETURN_IF_ERROR(CheckObject("GetObject", req.bucket, req.key));
+  std::string res = ops::ResourceName(req.bucket, req.key);
+  if (path.empty()) return Status::InvalidArgument("no destination path given").WithContext("GetObject", res);
+  auto http = ops::BuildGetObject(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "GetObject", res);
+  FileSink sink(path, req.range.has_value());
+  S3ML_RETURN_IF_ERROR(WithContextOnce(sink.Open(), "GetObject", res));
+  auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", false, "NoSuchKey"), res);
+  auto out = FinishGet(resp, res);
+  if (!out.ok()) return out;  // ~FileSink removes the temporary
+  S3ML_RETURN_IF_ERROR(WithContextOnce(sink.Commit(), "GetObject", res));
+  return out;
+}
+
+Result<GetObjectResult> Client::GetObject(const GetObjectRequest& req, const DataCallback& on_data) const {
+  S3ML_RETURN_IF_ERROR(CheckObject("GetObject", req.bucket, req.key));
+  std::string res = ops::ResourceName(req.bucket, req.key);
+  if (!on_data) return Status::InvalidArgument("the data callback is empty").WithContext("GetObject", res);
+  auto http = ops::BuildGetObject(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "GetObject", res);
+  CallbackSink sink(on_data, req.range.has_value());
+  auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", false, "NoSuchKey"), res);
+  return FinishGet(resp, res);
+}
+
+Result<ObjectMetadata> Client::HeadObject(const HeadObjectRequest& req) const {
+  S3ML_RETURN_IF_ERROR(CheckObject("HeadObject", req.bucket, req.key));
+  std::string res = ops::ResourceName(req.bucket, req.key);
+  auto http = ops::BuildHeadObject(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "HeadObject", res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("HeadObject", true, "NoSuchKey"), res);
+  if (!resp.ok()) return resp.status();
+  return WithContextOnce(ops::ParseObjectMetadata(resp->status, resp->headers), "HeadObject", res);
+}
+
+Result<DeleteObjectResult> Client::DeleteObject(const DeleteObjectRequest& req) const {
+  S3ML_RETURN_IF_ERROR(CheckObject("DeleteObject", req.bucket, req.key));
+  std::string res = ops::ResourceName(req.bucket, req.key);
+  auto resp = impl_->Execute(ops::BuildDeleteObject(impl_->target, req), nullptr,
+                             Traits("DeleteObject", false, "NoSuchBucket"), res);
+  if (!resp.ok()) return resp.status();
+  return ops::ParseDeleteObject(*resp);
+}
+
+Result<DeleteObjectsResult> Client::DeleteObjects(const DeleteObjectsRequest& req) const {
+  S3ML_RETURN_IF_ERROR(CheckBucket("DeleteObjects", req.bucket));
+  std::string res = ops::ResourceName(req.bucket);
+  for (const auto& o : req.objects) {
+    Status st = ValidateObjectKey(o.key);
+    if (!st.ok()) return st.WithContext("DeleteObjects", ops::ResourceName(req.bucket, o.key.substr(0, 200)));
+  }
+  auto http = ops::BuildDeleteObjects(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "DeleteObjects", res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("DeleteObjects", false, "NoSuchBucket"), res);
+  if (!resp.ok()) return resp.status();
+  return WithContextOnce(ops::ParseDeleteObjects(*resp), "DeleteObjects", res);
+}
+
+Result<CopyObjectResult> Client::CopyObject(const CopyObjectRequest& req) const {
+  std::string res = ops::ResourceName(req.bucket, req.key);
+  S3ML_RETURN_IF_ERROR(CheckObject("CopyObject", req.source_bucket, req.source_key));
+  S3ML_RETURN_IF_ERROR(CheckObject("CopyObject", req.bucket, req.key));
+  auto http = ops::BuildCopyObject(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "CopyObject", res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("CopyObject", false, "NoSuchKey", true), res);
+  if (!resp.ok()) return resp.status();
+  return WithContextOnce(ops::ParseCopyObject(*resp), "CopyObject", res);
+}
+
+Result<ListObjectsV2Result> Client::ListObjectsV2(const ListObjectsV2Request& req) const {
+  S3ML_RETURN_IF_ERROR(CheckBucket("ListObjectsV2", req.bucket));
+  std::string res = ops::ResourceName(req.bucket);
+  if (!req.prefix.empty()) res += "/" + req.prefix;
+  auto http = ops::BuildListObjectsV2(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "ListObjectsV2", res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("ListObjectsV2", false, "NoSuchBucket"), res);
+  if (!resp.ok()) return resp.status();
+  return WithContextOnce(ops::ParseListObjectsV2(*resp), "ListObjectsV2", res);
+}
+
+ListObjectsV2Paginator Client::ListObjectsV2Pages(ListObjectsV2Request req) const {
+  return ListObjectsV2Paginator(*this, std::move(req));
+}
+
+Result<std::string> Client::Presign(const std::string& method, const std::string& bucket, const std::string& key,
+                                    std::chrono::seconds expires) const {
+  std::string m = ToUpper(method);
+  std::string res = ops::ResourceName(bucket, key);
+  if (m != "GET" && m != "PUT" && m != "HEAD" && m != "DELETE")
+    return Status::InvalidArgument("cannot presign method '" + method + "' (GET, PUT, HEAD or DELETE)")
+        .WithContext("Presign", res);
+  S3ML_RETURN_IF_ERROR(CheckObject("Presign", bucket, key));
+  if (expires.count() < 1 || expires.count() > 604800)
+    return Status::InvalidArgument("expiry must be 1 second to 7 days (604800 s), got " +
+                                   std::to_string(expires.count()) + " s")
+        .WithContext("Presign", res);
+  HttpRequest req = ops::NewRequest(impl_->target, m, bucket, key);
+  if (!impl_->credentials) return req.Url();  // anonymous: the plain URL is all there is
+  auto creds = impl_->ResolveCredentials();
+  if (!creds.ok()) return creds.status().WithContext("Presign", res);
+  SystemTime now = impl_->clock->Now() + impl_->executor->clock_offset();
+  S3ML_RETURN_IF_ERROR(WithContextOnce(impl_->signer.Presign(req, *creds, impl_->region, now, expires), "Presign", res));
+  return req.Url();
+}
+
+// ---- Paginator --------------------------------------------------------------------
+
+Result<ListObjectsV2Result> ListObjectsV2Paginator::NextPage() {
+  if (done_) {
+    ListObjectsV2Result empty;
+    empty.bucket = req_.bucket;
+    empty.prefix = req_.prefix;
+    empty.delimiter = req_.delimiter;
+    return empty;
+  }
+  auto page = client_.ListObjectsV2(req_);
+  if (!page.ok()) {
+    done_ = true;
+    return page;
+  }
+  if (page->is_truncated) {
+    if (page->next_continuation_token == req_.continuation_token) {
+      done_ = true;
+      return Status(ErrorCategory::kProtocol,
+                    "the server returned the same continuation token twice; stopping to avoid an endless listing")
+          .WithContext("ListObjectsV2", ops::ResourceName(req_.bucket));
+    }
+    req_.continuation_token = page->next_continuation_token;
+  } else {
+    done_ = true;
+  }
+  return page;
+}
+
+Result<std::vector<ObjectSummary>> ListObjectsV2Paginator::All() {
+  std::vector<ObjectSummary> all;
+  while (HasMorePages()) {
+    auto page = NextPage();
+    if (!page.ok()) return page.status();
+    for (auto& o : page->contents) all.push_back(std::move(o));
+  }
+  return all;
+}
+
+}  // namespace s3ml

@@ -1,0 +1,57 @@
+#pragma once
+// Client::Impl: the state shared by copies of a Client, and the one path every
+// operation takes (validate -> build -> sign per attempt -> retry loop -> parse).
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/signer.h"
+#include "common/http_types.h"
+#include "common/time.h"
+#include "ops/errors.h"
+#include "ops/requests.h"
+#include "s3ml/client.h"
+#include "transport/http_client.h"
+#include "transport/retry.h"
+
+namespace s3ml {
+
+class Environment;
+
+/// Seams for tests: everything a Client gets from the process unless given here.
+struct ClientDependencies {
+  /// The environment the default credentials chain reads (nullptr: the process's).
+  std::shared_ptr<const Environment> environment;
+  /// Transport (nullptr: a CurlHttpClient built from the options).
+  std::shared_ptr<HttpClient> http;
+  /// Time for signing and backoff (nullptr: the real clock and sleeper). Must outlive the client.
+  Clock* clock = nullptr;
+  Sleeper* sleeper = nullptr;
+};
+
+struct Client::Impl {
+  /// Validates options, builds transport, retry loop and credentials provider.
+  static Result<Client> Create(ClientOptions options, ClientDependencies deps = {});
+
+  ClientOptions options;
+  ops::Target target;
+  std::string region;  // signing region
+  std::string user_agent;
+  std::shared_ptr<HttpClient> http;
+  Clock* clock = nullptr;
+  Sleeper* sleeper = nullptr;
+  std::unique_ptr<RetryingExecutor> executor;
+  std::shared_ptr<CredentialsProvider> credentials;  // null for anonymous requests
+  SigV4Signer signer;
+
+  /// Signs (unless anonymous) and sends `req` through the retry loop, classifying
+  /// responses per `traits`. Errors carry the operation and `resource`.
+  Result<HttpResponse> Execute(HttpRequest req, ResponseSink* sink, const ops::ResponseTraits& traits,
+                               const std::string& resource) const;
+
+  /// The credentials for the next request (the provider caches and refreshes).
+  Result<Credentials> ResolveCredentials() const;
+};
+
+}  // namespace s3ml

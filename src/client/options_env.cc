@@ -1,0 +1,38 @@
+#include "client/options_env.h"
+
+#include "auth/config_file.h"
+
+namespace s3ml {
+
+Result<ClientOptions> ClientOptionsFromEnvironment(const Environment& env, const std::string& profile) {
+  ClientOptions o;
+  S3ML_ASSIGN_OR_RETURN(ProfileSettings p, LoadProfile(env, profile));
+  o.profile = p.name;
+  o.region = ResolveRegion(env, p);
+  o.endpoint_url = ResolveS3EndpointUrl(env, p);
+  if (p.addressing_style == "path") o.addressing = AddressingStyle::kPath;
+  if (p.addressing_style == "virtual") o.addressing = AddressingStyle::kVirtualHosted;
+
+  if (p.max_attempts) o.retry.max_attempts = *p.max_attempts;
+  if (std::optional<std::string> v = env.Get("AWS_MAX_ATTEMPTS"); v && !v->empty()) {
+    int n = 0;
+    bool ok = v->size() <= 3;
+    for (char c : *v) {
+      if (c < '0' || c > '9') ok = false;
+      else n = n * 10 + (c - '0');
+    }
+    if (!ok || n < 1)
+      return Status::InvalidArgument("AWS_MAX_ATTEMPTS='" + *v + "' is not a positive integer (attempts incl. the first)");
+    o.retry.max_attempts = n;
+  }
+  o.ca_file = env.ExpandUser(env.GetOr("AWS_CA_BUNDLE", p.ca_bundle));
+  o.imds_endpoint = env.GetOr("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+  o.disable_imds = env.IsTrue("AWS_EC2_METADATA_DISABLED");
+  return o;
+}
+
+Result<ClientOptions> ClientOptions::FromEnvironment(const std::string& profile) {
+  return ClientOptionsFromEnvironment(Environment::FromProcess(), profile);
+}
+
+}  // namespace s3ml

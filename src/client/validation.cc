@@ -1,0 +1,83 @@
+// Client-side validation of bucket names and object keys (before any I/O).
+
+#include <string>
+
+#include "ops/requests.h"
+#include "s3ml/client.h"
+
+namespace s3ml {
+
+namespace {
+
+bool StartsWith(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
+bool EndsWith(const std::string& s, std::string_view p) {
+  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
+Status Bad(const std::string& bucket, const std::string& why) {
+  return Status::InvalidArgument("invalid bucket name '" + bucket + "': " + why);
+}
+
+// Index of the first byte that does not start/continue a valid UTF-8 sequence, or npos.
+std::size_t InvalidUtf8At(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) { ++i; continue; }
+    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
+    else return i;
+    for (std::size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return i;
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values beyond U+10FFFF are not UTF-8.
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+Status ValidateBucketName(const std::string& b) {
+  if (b.empty()) return Status::InvalidArgument("invalid bucket name: the bucket name is empty");
+  if (b.size() < 3 || b.size() > 63)
+    return Bad(b, "it is " + std::to_string(b.size()) + " characters long; bucket names are 3 to 63 characters");
+  for (char c : b) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) {
+      std::string shown = (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+                              ? "a non-printable or non-ASCII byte"
+                              : std::string("'") + c + "'";
+      return Bad(b, "it contains " + shown + "; only lowercase letters, digits, '.' and '-' are allowed");
+    }
+  }
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(b.front()) || !alnum(b.back())) return Bad(b, "it must begin and end with a letter or digit");
+  if (b.find("..") != std::string::npos) return Bad(b, "it must not contain two adjacent periods");
+  if (ops::IsIpAddress(b)) return Bad(b, "it must not be formatted as an IP address");
+  for (std::string_view p : {"xn--", "sthree-", "amzn-s3-demo-"})
+    if (StartsWith(b, p)) return Bad(b, "the prefix '" + std::string(p) + "' is reserved");
+  for (std::string_view s : {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"})
+    if (EndsWith(b, s)) return Bad(b, "the suffix '" + std::string(s) + "' is reserved");
+  return Status::Ok();
+}
+
+Status ValidateObjectKey(const std::string& key) {
+  if (key.empty()) return Status::InvalidArgument("invalid object key: the key is empty");
+  if (key.size() > 1024)
+    return Status::InvalidArgument("invalid object key: it is " + std::to_string(key.size()) +
+                                   " bytes long; S3 keys are at most 1024 bytes of UTF-8");
+  if (std::size_t at = InvalidUtf8At(key); at != std::string_view::npos)
+    return Status::InvalidArgument("invalid object key: byte " + std::to_string(at) +
+                                   " is not valid UTF-8; S3 keys are UTF-8 strings");
+  return Status::Ok();
+}
+
+}  // namespace s3ml

@@ -1,0 +1,227 @@
+#include "mock/router.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/http_types.h"
+#include "common/uri.h"
+
+namespace s3ml::mock {
+
+namespace {
+
+S3Error InvalidUri(const std::string& what) {
+  return S3Error(400, "InvalidURI", "Couldn't parse the specified URI: " + what);
+}
+
+bool IsIpLiteral(const std::string& host) {
+  if (host.find(':') != std::string::npos) return true;  // IPv6
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return dots == 3;
+}
+
+// Sub-resources that name an operation the mock does not implement (yet).
+struct SubResource {
+  const char* param;
+  const char* get;
+  const char* put;
+  const char* del;
+  const char* post;
+};
+
+// Bucket-level sub-resources.
+constexpr SubResource kBucketSubresources[] = {
+    {"versioning", "GetBucketVersioning", "PutBucketVersioning", nullptr, nullptr},
+    {"versions", "ListObjectVersions", nullptr, nullptr, nullptr},
+    {"uploads", "ListMultipartUploads", nullptr, nullptr, nullptr},
+    {"acl", "GetBucketAcl", "PutBucketAcl", nullptr, nullptr},
+    {"policy", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy", nullptr},
+    {"policyStatus", "GetBucketPolicyStatus", nullptr, nullptr, nullptr},
+    {"tagging", "GetBucketTagging", "PutBucketTagging", "DeleteBucketTagging", nullptr},
+    {"lifecycle", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle",
+     nullptr},
+    {"cors", "GetBucketCors", "PutBucketCors", "DeleteBucketCors", nullptr},
+    {"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption", nullptr},
+    {"website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite", nullptr},
+    {"logging", "GetBucketLogging", "PutBucketLogging", nullptr, nullptr},
+    {"notification", "GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration", nullptr, nullptr},
+    {"replication", "GetBucketReplication", "PutBucketReplication", "DeleteBucketReplication", nullptr},
+    {"requestPayment", "GetBucketRequestPayment", "PutBucketRequestPayment", nullptr, nullptr},
+    {"accelerate", "GetBucketAccelerateConfiguration", "PutBucketAccelerateConfiguration", nullptr, nullptr},
+    {"object-lock", "GetObjectLockConfiguration", "PutObjectLockConfiguration", nullptr, nullptr},
+    {"ownershipControls", "GetBucketOwnershipControls", "PutBucketOwnershipControls", "DeleteBucketOwnershipControls",
+     nullptr},
+    {"publicAccessBlock", "GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock", nullptr},
+    {"analytics", "GetBucketAnalyticsConfiguration", "PutBucketAnalyticsConfiguration",
+     "DeleteBucketAnalyticsConfiguration", nullptr},
+    {"metrics", "GetBucketMetricsConfiguration", "PutBucketMetricsConfiguration", "DeleteBucketMetricsConfiguration",
+     nullptr},
+    {"inventory", "GetBucketInventoryConfiguration", "PutBucketInventoryConfiguration",
+     "DeleteBucketInventoryConfiguration", nullptr},
+    {"intelligent-tiering", "GetBucketIntelligentTieringConfiguration", "PutBucketIntelligentTieringConfiguration",
+     "DeleteBucketIntelligentTieringConfiguration", nullptr},
+};
+
+// Object-level sub-resources.
+constexpr SubResource kObjectSubresources[] = {
+    {"tagging", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", nullptr},
+    {"acl", "GetObjectAcl", "PutObjectAcl", nullptr, nullptr},
+    {"attributes", "GetObjectAttributes", nullptr, nullptr, nullptr},
+    {"retention", "GetObjectRetention", "PutObjectRetention", nullptr, nullptr},
+    {"legal-hold", "GetObjectLegalHold", "PutObjectLegalHold", nullptr, nullptr},
+    {"torrent", "GetObjectTorrent", nullptr, nullptr, nullptr},
+    {"uploads", nullptr, nullptr, nullptr, "CreateMultipartUpload"},
+    {"select", nullptr, nullptr, nullptr, "SelectObjectContent"},
+    {"restore", nullptr, nullptr, nullptr, "RestoreObject"},
+};
+
+const char* PickVerb(const SubResource& s, const std::string& method) {
+  if (method == "GET" || method == "HEAD") return s.get;
+  if (method == "PUT") return s.put;
+  if (method == "DELETE") return s.del;
+  if (method == "POST") return s.post;
+  return nullptr;
+}
+
+}  // namespace
+
+bool RoutedRequest::HasParam(const std::string& name) const {
+  return std::any_of(query.begin(), query.end(), [&](const auto& kv) { return kv.first == name; });
+}
+
+std::string RoutedRequest::Param(const std::string& name, const std::string& def) const {
+  for (const auto& [k, v] : query)
+    if (k == name) return v;
+  return def;
+}
+
+std::string RoutedRequest::Resource() const {
+  if (bucket.empty()) return "/";
+  return key.empty() ? "/" + bucket : "/" + bucket + "/" + key;
+}
+
+Expected<std::vector<std::pair<std::string, std::string>>> ParseQuery(const std::string& raw_query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t start = 0;
+  while (start < raw_query.size()) {
+    auto amp = raw_query.find('&', start);
+    std::string item = raw_query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    start = amp == std::string::npos ? raw_query.size() : amp + 1;
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    auto name = UriDecode(item.substr(0, eq));
+    auto value = UriDecode(eq == std::string::npos ? std::string() : item.substr(eq + 1));
+    if (!name.ok() || !value.ok()) return InvalidUri("bad percent-escape in query parameter '" + item + "'");
+    out.emplace_back(std::move(*name), std::move(*value));
+  }
+  return out;
+}
+
+std::string HostWithoutPort(const std::string& host_header) {
+  std::string h = ToLower(host_header);
+  if (!h.empty() && h.front() == '[') {
+    auto close = h.find(']');
+    return close == std::string::npos ? h : h.substr(1, close - 1);
+  }
+  auto colon = h.rfind(':');
+  if (colon != std::string::npos && h.find(':') == colon) h.resize(colon);
+  return h;
+}
+
+Expected<RoutedRequest> Route(const std::string& method, const std::string& target, const std::string& host_header,
+                              bool has_copy_source, const std::vector<std::string>& base_domains) {
+  RoutedRequest r;
+  auto qmark = target.find('?');
+  r.raw_path = target.substr(0, qmark);
+  r.raw_query = qmark == std::string::npos ? std::string() : target.substr(qmark + 1);
+  if (r.raw_path.empty() || r.raw_path.front() != '/') return InvalidUri("the path must start with '/'");
+  auto q = ParseQuery(r.raw_query);
+  if (!q.ok()) return q.error();
+  r.query = std::move(*q);
+
+  // Virtual-hosted?
+  const std::string host = HostWithoutPort(host_header);
+  if (!IsIpLiteral(host)) {
+    for (const auto& base : base_domains) {
+      if (base.empty() || host.size() <= base.size() + 1) continue;
+      if (host.compare(host.size() - base.size(), base.size(), base) == 0 &&
+          host[host.size() - base.size() - 1] == '.') {
+        r.bucket = host.substr(0, host.size() - base.size() - 1);
+        r.virtual_hosted = true;
+        break;
+      }
+    }
+  }
+  if (r.virtual_hosted) {
+    auto key = UriDecode(std::string_view(r.raw_path).substr(1));
+    if (!key.ok()) return InvalidUri("bad percent-escape in path '" + r.raw_path + "'");
+    r.key = std::move(*key);
+  } else {
+    std::string_view rest = std::string_view(r.raw_path).substr(1);
+    auto slash = rest.find('/');
+    auto bucket = UriDecode(rest.substr(0, slash));
+    auto key = UriDecode(slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
+    if (!bucket.ok() || !key.ok()) return InvalidUri("bad percent-escape in path '" + r.raw_path + "'");
+    r.bucket = std::move(*bucket);
+    r.key = std::move(*key);
+  }
+
+  auto not_implemented = [&](const std::string& op) {
+    r.operation = op;
+    return r;
+  };
+  if (method == "OPTIONS") return not_implemented("OPTIONS (CORS preflight)");
+
+  if (r.bucket.empty()) {
+    if (method == "GET" || method == "HEAD") r.operation = "ListBuckets";
+    else r.operation = "";  // MethodNotAllowed on the service resource
+    return r;
+  }
+
+  if (r.key.empty()) {
+    for (const auto& s : kBucketSubresources) {
+      if (!r.HasParam(s.param)) continue;
+      const char* op = PickVerb(s, method);
+      return not_implemented(op ? op : std::string(method) + " ?" + s.param);
+    }
+    if (method == "GET") {
+      if (r.HasParam("location")) r.operation = "GetBucketLocation";
+      else if (r.Param("list-type") == "2") r.operation = "ListObjectsV2";
+      else r.operation = "ListObjects";
+    } else if (method == "HEAD") {
+      r.operation = "HeadBucket";
+    } else if (method == "PUT") {
+      r.operation = "CreateBucket";
+    } else if (method == "DELETE") {
+      r.operation = "DeleteBucket";
+    } else if (method == "POST") {
+      r.operation = r.HasParam("delete") ? "DeleteObjects" : "POST on a bucket (form upload)";
+    }
+    return r;
+  }
+
+  // Multipart uploads are identified by uploadId.
+  if (r.HasParam("uploadId")) {
+    if (method == "PUT") return not_implemented(has_copy_source ? "UploadPartCopy" : "UploadPart");
+    if (method == "GET" || method == "HEAD") return not_implemented("ListParts");
+    if (method == "DELETE") return not_implemented("AbortMultipartUpload");
+    if (method == "POST") return not_implemented("CompleteMultipartUpload");
+  }
+  for (const auto& s : kObjectSubresources) {
+    if (!r.HasParam(s.param)) continue;
+    const char* op = PickVerb(s, method);
+    return not_implemented(op ? op : std::string(method) + " ?" + s.param);
+  }
+  if (method == "GET") r.operation = "GetObject";
+  else if (method == "HEAD") r.operation = "HeadObject";
+  else if (method == "PUT") r.operation = has_copy_source ? "CopyObject" : "PutObject";
+  else if (method == "DELETE") r.operation = "DeleteObject";
+  else if (method == "POST") r.operation = "POST on an object";
+  return r;
+}
+
+}  // namespace s3ml::mock

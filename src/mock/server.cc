@@ -1,0 +1,1040 @@
+// MockS3Server: routes cpp-httplib requests to the S3 operations below.
+//
+// Request pipeline (Impl::Handle): route (method + raw target + Host) ->
+// verify SigV4 -> decode the body (payload hash / aws-chunked) -> fault
+// injection -> operation -> render (XML or a streamed slice of a shared body).
+
+#include "s3ml/mock/server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "common/crypto.h"
+#include "common/http_types.h"
+#include "common/time.h"
+#include "common/uri.h"
+#include "mock/checksums.h"
+#include "mock/faults.h"
+#include "mock/http_server.h"
+#include "mock/router.h"
+#include "mock/s3_error.h"
+#include "mock/store.h"
+#include "mock/verifier.h"
+#include "mock/xml.h"
+
+namespace s3ml::mock {
+
+namespace {
+
+constexpr std::uint64_t kMaxKeyBytes = 1024;
+constexpr std::size_t kMaxMetadataBytes = 2048;
+constexpr int kMaxListKeys = 1000;
+constexpr std::size_t kMaxDeleteObjects = 1000;
+constexpr const char* kTokenPrefix = "s3ml1:";
+
+/// What an operation answers. Bodies are either a small string (XML) or a
+/// slice of a stored object's shared body, streamed without copying.
+struct Reply {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string content_type;
+  std::string body;
+  ObjectPtr object;  ///< non-null: stream object->body[offset, offset+length)
+  std::uint64_t offset = 0, length = 0;
+
+  void Header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
+  void Xml(std::string xml) {
+    content_type = "application/xml";
+    body = std::move(xml);
+  }
+};
+
+/// One request as the operations see it.
+struct Call {
+  const RoutedRequest& r;
+  const Headers& headers;
+  const std::string& method;
+  std::string payload;  ///< decoded body
+  std::vector<std::pair<std::string, std::string>> trailers;
+  SystemTime now;
+};
+
+SystemTime WholeSeconds(SystemTime t) { return std::chrono::time_point_cast<std::chrono::seconds>(t); }
+
+bool ParseUint(const std::string& s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 19 || !std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    return false;
+  out = std::strtoull(s.c_str(), nullptr, 10);
+  return true;
+}
+
+std::string StripEtag(std::string s) {
+  auto b = s.find_first_not_of(" \t");
+  auto e = s.find_last_not_of(" \t");
+  s = b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+  if (s.rfind("W/", 0) == 0) s = s.substr(2);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+bool EtagListMatches(const std::string& list, const std::string& etag) {
+  const std::string stored = StripEtag(etag);
+  std::size_t start = 0;
+  while (true) {
+    auto comma = list.find(',', start);
+    std::string item = StripEtag(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (item == "*" || item == stored) return true;
+    if (comma == std::string::npos) return false;
+    start = comma + 1;
+  }
+}
+
+/// RFC 7232 evaluation order (If-Match, If-Unmodified-Since, If-None-Match,
+/// If-Modified-Since). `prefix` selects GET's headers ("") or CopyObject's
+/// ("x-amz-copy-source-"). Returns 304 or 412 with the failed condition, or 0.
+std::pair<int, std::string> EvaluateConditions(const Headers& h, const ObjectRecord& obj, const std::string& prefix) {
+  const std::string* if_match = h.Find(prefix + "If-Match");
+  const std::string* if_none_match = h.Find(prefix + "If-None-Match");
+  const std::string* if_modified = h.Find(prefix + "If-Modified-Since");
+  const std::string* if_unmodified = h.Find(prefix + "If-Unmodified-Since");
+  if (if_match && !EtagListMatches(*if_match, obj.etag)) return {412, prefix + "If-Match"};
+  if (!if_match && if_unmodified) {
+    auto t = ParseHttpDate(*if_unmodified);
+    if (t.ok() && obj.last_modified > *t) return {412, prefix + "If-Unmodified-Since"};
+  }
+  const int not_modified = prefix.empty() ? 304 : 412;
+  if (if_none_match && EtagListMatches(*if_none_match, obj.etag)) return {not_modified, prefix + "If-None-Match"};
+  if (!if_none_match && if_modified) {
+    auto t = ParseHttpDate(*if_modified);
+    if (t.ok() && obj.last_modified <= *t) return {not_modified, prefix + "If-Modified-Since"};
+  }
+  return {0, {}};
+}
+
+/// A single byte range resolved against an object size.
+struct RangeDecision {
+  enum Kind { kWhole, kPartial, kUnsatisfiable } kind = kWhole;
+  std::uint64_t first = 0, last = 0;
+};
+
+/// S3 semantics: one "bytes=" range; anything else (several ranges, bad
+/// syntax) is ignored and the whole object is returned.
+RangeDecision ResolveRange(const std::string& header, std::uint64_t size) {
+  RangeDecision d;
+  constexpr std::string_view kBytes = "bytes=";
+  if (header.compare(0, kBytes.size(), kBytes) != 0) return d;
+  std::string spec = header.substr(kBytes.size());
+  if (spec.find(',') != std::string::npos) return d;
+  auto dash = spec.find('-');
+  if (dash == std::string::npos) return d;
+  std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
+  std::uint64_t first = 0, last = 0;
+  if (a.empty()) {  // suffix: the last b bytes
+    if (!ParseUint(b, last)) return d;
+    if (last == 0 || size == 0) return RangeDecision{RangeDecision::kUnsatisfiable};
+    return RangeDecision{RangeDecision::kPartial, size > last ? size - last : 0, size - 1};
+  }
+  if (!ParseUint(a, first)) return d;
+  if (b.empty()) {
+    last = size ? size - 1 : 0;
+  } else {
+    if (!ParseUint(b, last) || last < first) return d;
+  }
+  if (first >= size) return RangeDecision{RangeDecision::kUnsatisfiable};
+  return RangeDecision{RangeDecision::kPartial, first, std::min(last, size - 1)};
+}
+
+bool IsValidStorageClass(const std::string& s) {
+  static const char* const kClasses[] = {"STANDARD",     "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
+                                         "INTELLIGENT_TIERING", "GLACIER",     "DEEP_ARCHIVE", "OUTPOSTS",
+                                         "GLACIER_IR",   "SNOW",               "EXPRESS_ONEZONE"};
+  return std::any_of(std::begin(kClasses), std::end(kClasses), [&](const char* c) { return s == c; });
+}
+
+Expected<std::map<std::string, std::string>> ParseTagging(const std::string& header) {
+  auto pairs = ParseQuery(header);
+  if (!pairs.ok()) return S3Error(400, "InvalidTag", "The tag provided was not a valid tag: cannot decode the x-amz-tagging header");
+  std::map<std::string, std::string> tags;
+  for (auto& [k, v] : *pairs) {
+    if (k.empty() || k.size() > 128) return S3Error(400, "InvalidTag", "The TagKey you have provided is invalid");
+    if (v.size() > 256) return S3Error(400, "InvalidTag", "The TagValue you have provided is invalid");
+    if (!tags.emplace(k, v).second)
+      return S3Error(400, "InvalidTag", "Cannot provide multiple Tags with the same key");
+  }
+  if (tags.size() > 10) return S3Error(400, "BadRequest", "Object tags cannot be greater than 10");
+  return tags;
+}
+
+/// Reads the object attributes a PUT (or a REPLACE copy) sets from request headers.
+MaybeError FillAttributesFromHeaders(const Headers& h, ObjectRecord& obj) {
+  obj.content_type = h.Get("Content-Type", "binary/octet-stream");
+  if (obj.content_type.empty()) obj.content_type = "binary/octet-stream";
+  obj.cache_control = h.Get("Cache-Control");
+  obj.content_disposition = h.Get("Content-Disposition");
+  obj.content_language = h.Get("Content-Language");
+  obj.expires = h.Get("Expires");
+  // aws-chunked is a transfer detail of the request, not a property of the object.
+  std::string encoding;
+  {
+    const std::string raw = h.Get("Content-Encoding");
+    std::size_t start = 0;
+    while (start < raw.size()) {
+      auto comma = raw.find(',', start);
+      std::string item = raw.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      auto b = item.find_first_not_of(" \t");
+      auto e = item.find_last_not_of(" \t");
+      item = b == std::string::npos ? std::string() : item.substr(b, e - b + 1);
+      if (!item.empty() && ToLower(item) != "aws-chunked") encoding += (encoding.empty() ? "" : ",") + item;
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  obj.content_encoding = encoding;
+  obj.metadata.clear();
+  std::size_t meta_bytes = 0;
+  for (const auto& [name, value] : h) {
+    const std::string lname = ToLower(name);
+    constexpr std::string_view kMeta = "x-amz-meta-";
+    if (lname.compare(0, kMeta.size(), kMeta) != 0) continue;
+    std::string key = lname.substr(kMeta.size());
+    meta_bytes += key.size() + value.size();
+    auto [it, inserted] = obj.metadata.emplace(key, value);
+    if (!inserted) it->second += "," + value;
+  }
+  if (meta_bytes > kMaxMetadataBytes)
+    return S3Error(400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+        .With("Size", std::to_string(meta_bytes))
+        .With("MaxSizeAllowed", std::to_string(kMaxMetadataBytes));
+  return std::nullopt;
+}
+
+/// Header lines of a raw request head ("METHOD target HTTP/1.1\r\nName: value\r\n...\r\n\r\n").
+Headers ParseRawHeaders(const std::string& head) {
+  Headers out;
+  std::size_t pos = head.find("\r\n");  // skip the request line
+  while (pos != std::string::npos) {
+    pos += 2;
+    auto end = head.find("\r\n", pos);
+    if (end == std::string::npos || end == pos) break;
+    const std::string line = head.substr(pos, end - pos);
+    pos = end;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    auto vb = line.find_first_not_of(" \t", colon + 1);
+    auto ve = line.find_last_not_of(" \t");
+    out.Add(line.substr(0, colon), vb == std::string::npos ? std::string() : line.substr(vb, ve - vb + 1));
+  }
+  return out;
+}
+
+std::string EncodeIf(bool url, const std::string& s) { return url ? UriEncode(s, /*encode_slash=*/false) : s; }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+struct MockS3Server::Impl {
+  explicit Impl(MockS3Options o)
+      : options(std::move(o)),
+        verifier(VerifierConfig{options.access_key, options.secret_key, options.region, options.verify_signatures,
+                                options.allow_anonymous}),
+        faults(options.seed),
+        owner_id(HexEncode(Sha256("s3ml-mock-owner:" + options.access_key))) {
+    std::string h = ToLower(options.host);
+    base_domains = {h, "localhost", h + ".nip.io", h + ".sslip.io"};
+    for (const auto& d : options.virtual_host_domains) base_domains.push_back(ToLower(d));
+  }
+
+  MockS3Options options;
+  Store store;
+  Verifier verifier;
+  FaultInjector faults;
+  const std::string owner_id;
+  std::vector<std::string> base_domains;
+
+  std::unique_ptr<ConnectionServer> http;
+  std::thread listener;
+  int port = 0;
+
+  std::mutex stop_mu;  // serialises Stop()
+  bool stopped = false;
+  std::mutex sleep_mu;  // with sleep_cv: interruptible injected latency
+  std::condition_variable sleep_cv;
+
+  std::atomic<std::uint64_t> request_counter{0};
+  mutable std::mutex stats_mu;  // guards stats
+  MockStats stats;
+
+  void Handle(const httplib::Request& req, httplib::Response& res);
+  Expected<Reply> Dispatch(Call& c);
+  void Render(const Reply& reply, httplib::Response& res, bool head, std::optional<std::uint64_t> truncate_after,
+              const std::string& request_id) const;
+  void RenderError(const S3Error& e, const std::string& resource, httplib::Response& res, bool head,
+                   const std::string& request_id) const;
+  void CountOperation(const std::string& op, bool auth_failure, bool fault) {
+    std::lock_guard<std::mutex> lock(stats_mu);
+    if (!op.empty()) ++stats.requests_by_operation[op];
+    if (auth_failure) ++stats.auth_failures;
+    if (fault) ++stats.faults_injected;
+  }
+  bool SleepFor(std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> lock(sleep_mu);
+    return !sleep_cv.wait_for(lock, d, [&] { return http->stopping(); });
+  }
+
+  // Operations.
+  Expected<Reply> ListBuckets(Call& c);
+  Expected<Reply> CreateBucket(Call& c);
+  Expected<Reply> DeleteBucket(Call& c);
+  Expected<Reply> HeadBucket(Call& c);
+  Expected<Reply> GetBucketLocation(Call& c);
+  Expected<Reply> PutObject(Call& c);
+  Expected<Reply> GetObject(Call& c);
+  Expected<Reply> DeleteObject(Call& c);
+  Expected<Reply> DeleteObjects(Call& c);
+  Expected<Reply> CopyObject(Call& c);
+  Expected<Reply> ListObjects(Call& c, bool v2);
+
+  void AddOwner(pugi::xml_node parent) const {
+    auto owner = parent.append_child("Owner");
+    AddText(owner, "ID", owner_id);
+    AddText(owner, "DisplayName", "s3ml-mock");
+  }
+};
+
+void MockS3Server::Impl::RenderError(const S3Error& e, const std::string& resource, httplib::Response& res, bool head,
+                                     const std::string& request_id) const {
+  Reply reply;
+  reply.status = e.http_status;
+  reply.headers = e.headers;
+  if (!head) reply.Xml(ErrorXml(e, resource, request_id, Base64Encode(Sha256(request_id))));
+  Render(reply, res, head, std::nullopt, request_id);
+}
+
+void MockS3Server::Impl::Render(const Reply& reply, httplib::Response& res, bool head,
+                                std::optional<std::uint64_t> truncate_after, const std::string& request_id) const {
+  res.status = reply.status;
+  res.set_header("x-amz-request-id", request_id);
+  res.set_header("x-amz-id-2", Base64Encode(Sha256(request_id)));
+  res.set_header("Date", FormatHttpDate(SystemClock().Now()));
+  res.set_header("Server", "s3ml-mock");
+  for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+
+  if (reply.object) {
+    const std::uint64_t length = reply.length;
+    if (length == 0) {
+      res.set_content("", reply.content_type);
+      return;
+    }
+    // Stream a slice of the shared, immutable body: no copy, no lock held.
+    std::shared_ptr<const std::string> body = reply.object->body;
+    const std::uint64_t base = reply.offset;
+    const std::uint64_t limit = truncate_after ? std::min(*truncate_after, length) : length;
+    res.set_content_provider(
+        static_cast<size_t>(length), reply.content_type,
+        [body, base, limit](size_t offset, size_t len, httplib::DataSink& sink) {
+          if (offset >= limit) return false;  // injected truncation: drop the connection
+          const size_t n = static_cast<size_t>(std::min<std::uint64_t>({len, limit - offset, 1u << 20}));
+          return sink.write(body->data() + base + offset, n);
+        });
+    return;
+  }
+  if (head) return;
+  if (truncate_after && !reply.body.empty()) {
+    auto body = std::make_shared<const std::string>(reply.body);
+    const std::uint64_t limit = std::min<std::uint64_t>(*truncate_after, body->size());
+    res.set_content_provider(body->size(), reply.content_type,
+                             [body, limit](size_t offset, size_t len, httplib::DataSink& sink) {
+                               if (offset >= limit) return false;
+                               const size_t n = static_cast<size_t>(std::min<std::uint64_t>(len, limit - offset));
+                               return sink.write(body->data() + offset, n);
+                             });
+    return;
+  }
+  if (!reply.body.empty() || !reply.content_type.empty()) res.set_content(reply.body, reply.content_type);
+}
+
+void MockS3Server::Impl::Handle(const httplib::Request& creq, httplib::Response& res) {
+  // httplib's Request is a mutable local of its connection loop; we take the
+  // body without copying it, and clear the ranges httplib parsed so that it
+  // does not slice our responses again (we implement S3's Range semantics).
+  auto& req = const_cast<httplib::Request&>(creq);
+  req.ranges.clear();
+  const bool head = req.method == "HEAD";
+  const std::uint64_t n = ++request_counter;
+  {
+    std::lock_guard<std::mutex> lock(stats_mu);
+    ++stats.requests;
+  }
+  char rid[17];
+  std::snprintf(rid, sizeof(rid), "%016llX",
+                static_cast<unsigned long long>(n * 0x9E3779B97F4A7C15ull ^ (options.seed << 32)));
+  const std::string request_id = rid;
+
+  // Headers exactly as sent (httplib's req.headers has URL-decoded values).
+  Headers headers;
+  if (const std::string* raw = ConnectionServer::CurrentRawHead(); raw && !raw->empty()) {
+    headers = ParseRawHeaders(*raw);
+  } else {
+    for (const auto& [name, value] : req.headers) {
+      // httplib adds these pseudo headers itself; they were never on the wire.
+      if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" || name == "LOCAL_PORT") continue;
+      headers.Add(name, value);
+    }
+  }
+
+  if ((req.method == "PUT" || req.method == "POST") && !headers.Has("Content-Length") &&
+      !headers.Has("Transfer-Encoding")) {
+    return RenderError(S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header."),
+                       req.path, res, head, request_id);
+  }
+  auto routed = Route(req.method, req.target, headers.Get("Host"), headers.Has("x-amz-copy-source"), base_domains);
+  if (!routed.ok()) return RenderError(routed.error(), "", res, head, request_id);
+  const RoutedRequest& r = *routed;
+
+  auto auth = verifier.Verify(
+      VerifyInput{req.method, r.raw_path, r.query, headers, r.raw_query, r.virtual_hosted ? r.bucket : std::string()},
+      SystemClock().Now());
+  if (!auth.ok()) {
+    CountOperation(r.operation, true, false);
+    return RenderError(auth.error(), r.Resource(), res, head, request_id);
+  }
+  std::vector<std::pair<std::string, std::string>> trailers;
+  auto payload = verifier.DecodeBody(*auth, headers, std::move(req.body), &trailers);
+  if (!payload.ok()) {
+    CountOperation(r.operation, payload.error().http_status == 403, false);
+    return RenderError(payload.error(), r.Resource(), res, head, request_id);
+  }
+
+  std::optional<std::uint64_t> truncate_after;
+  std::optional<FaultRule> fault = faults.Decide(r.operation, r.key);
+  CountOperation(r.operation, false, fault.has_value());
+  if (fault) {
+    switch (fault->kind) {
+      case FaultRule::Kind::kHttpError: {
+        std::string message = fault->error_code == "SlowDown"          ? "Please reduce your request rate."
+                              : fault->error_code == "InternalError"   ? "We encountered an internal error. Please try again."
+                              : fault->error_code == "ServiceUnavailable" ? "Service is unable to handle request."
+                                                                          : "Injected fault";
+        return RenderError(S3Error(fault->http_status, fault->error_code, message), r.Resource(), res, head,
+                           request_id);
+      }
+      case FaultRule::Kind::kConnectionReset:
+        ConnectionServer::ResetCurrentConnection();
+        res.status = 500;
+        return;
+      case FaultRule::Kind::kTruncateBody:
+        truncate_after = fault->truncate_after;
+        break;
+      case FaultRule::Kind::kLatency:
+        if (!SleepFor(fault->latency)) {  // stopping: answer quickly
+          return RenderError(S3Error(503, "ServiceUnavailable", "The server is shutting down."), r.Resource(), res,
+                             head, request_id);
+        }
+        break;
+    }
+  }
+
+  Call call{r, headers, req.method, std::move(*payload), std::move(trailers), SystemClock().Now()};
+  auto reply = Dispatch(call);
+  if (!reply.ok()) return RenderError(reply.error(), r.Resource(), res, head, request_id);
+  Render(*reply, res, head, truncate_after, request_id);
+}
+
+Expected<Reply> MockS3Server::Impl::Dispatch(Call& c) {
+  const std::string& op = c.r.operation;
+  if (op.empty()) {
+    return S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+        .With("Method", c.method)
+        .With("ResourceType", "SERVICE")
+        .WithHeader("Allow", "GET, HEAD");
+  }
+  if (op == "ListBuckets") return ListBuckets(c);
+  if (op == "CreateBucket") return CreateBucket(c);
+  if (op == "DeleteBucket") return DeleteBucket(c);
+  if (op == "HeadBucket") return HeadBucket(c);
+  if (op == "GetBucketLocation") return GetBucketLocation(c);
+  if (op == "PutObject") return PutObject(c);
+  if (op == "GetObject" || op == "HeadObject") return GetObject(c);  // the renderer drops HEAD bodies
+  if (op == "DeleteObject") return DeleteObject(c);
+  if (op == "DeleteObjects") return DeleteObjects(c);
+  if (op == "CopyObject") return CopyObject(c);
+  if (op == "ListObjectsV2") return ListObjects(c, true);
+  if (op == "ListObjects") return ListObjects(c, false);
+  return NotImplemented(op);
+}
+
+// ---- buckets ---------------------------------------------------------------
+
+Expected<Reply> MockS3Server::Impl::ListBuckets(Call& c) {
+  const std::string prefix = c.r.Param("prefix");
+  const std::string region_filter = c.r.Param("bucket-region");
+  XmlWriter w("ListAllMyBucketsResult");
+  AddOwner(w.root());
+  auto buckets = w.root().append_child("Buckets");
+  for (const auto& b : store.ListBuckets()) {
+    if (b.name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (!region_filter.empty() && b.region != region_filter) continue;
+    auto node = buckets.append_child("Bucket");
+    AddText(node, "Name", b.name);
+    AddText(node, "CreationDate", FormatIso8601(b.created));
+    AddText(node, "BucketRegion", b.region);
+  }
+  if (!prefix.empty()) AddText(w.root(), "Prefix", prefix);
+  Reply reply;
+  reply.Xml(w.str());
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::CreateBucket(Call& c) {
+  if (std::string why = BucketNameProblem(c.r.bucket); !why.empty())
+    return S3Error(400, "InvalidBucketName", "The specified bucket is not valid: " + why + ".")
+        .With("BucketName", c.r.bucket);
+  std::string region = options.region;
+  if (!c.payload.empty()) {
+    pugi::xml_document doc;
+    if (!doc.load_buffer(c.payload.data(), c.payload.size())) return MalformedXml();
+    auto root = doc.child("CreateBucketConfiguration");
+    if (!root) return MalformedXml();
+    std::string constraint = root.child("LocationConstraint").text().as_string();
+    if (constraint == "us-east-1")
+      return S3Error(400, "InvalidLocationConstraint", "The specified location-constraint is not valid")
+          .With("LocationConstraint", constraint);
+    if (constraint == "EU") constraint = "eu-west-1";
+    if (!constraint.empty()) region = constraint;
+    else if (root.child("LocationConstraint")) region = "us-east-1";
+  }
+  if (auto err = store.CreateBucket(c.r.bucket, region, WholeSeconds(c.now))) return *err;
+  Reply reply;
+  reply.Header("Location", "/" + c.r.bucket);
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::DeleteBucket(Call& c) {
+  if (auto err = store.DeleteBucket(c.r.bucket)) return *err;
+  Reply reply;
+  reply.status = 204;
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::HeadBucket(Call& c) {
+  auto b = store.GetBucket(c.r.bucket);
+  if (!b.ok()) return b.error();
+  Reply reply;
+  reply.Header("x-amz-bucket-region", b->region);
+  reply.Header("x-amz-access-point-alias", "false");
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::GetBucketLocation(Call& c) {
+  auto b = store.GetBucket(c.r.bucket);
+  if (!b.ok()) return b.error();
+  XmlWriter w("LocationConstraint");
+  if (b->region != "us-east-1") w.root().text().set(b->region.c_str());
+  Reply reply;
+  reply.Xml(w.str());
+  return reply;
+}
+
+// ---- objects ---------------------------------------------------------------
+
+Expected<Reply> MockS3Server::Impl::PutObject(Call& c) {
+  if (c.r.key.size() > kMaxKeyBytes)
+    return S3Error(400, "KeyTooLongError", "Your key is too long")
+        .With("Size", std::to_string(c.r.key.size()))
+        .With("MaxSizeAllowed", std::to_string(kMaxKeyBytes));
+  auto supplied = VerifyIntegrityHeaders(c.headers, c.payload);
+  if (!supplied.ok()) return supplied.error();
+
+  auto obj = std::make_shared<ObjectRecord>();
+  if (auto err = FillAttributesFromHeaders(c.headers, *obj)) return *err;
+  obj->storage_class = c.headers.Get("x-amz-storage-class", "STANDARD");
+  if (!IsValidStorageClass(obj->storage_class))
+    return S3Error(400, "InvalidStorageClass", "The storage class you specified is not valid")
+        .With("StorageClassRequested", obj->storage_class);
+  if (const std::string* tagging = c.headers.Find("x-amz-tagging")) {
+    auto tags = ParseTagging(*tagging);
+    if (!tags.ok()) return tags.error();
+    obj->tags = std::move(*tags);
+  }
+  for (const auto& [alg, value] : *supplied) obj->checksums[alg] = value;
+  for (const auto& [name, value] : c.trailers) {
+    constexpr std::string_view kPrefix = "x-amz-checksum-";
+    if (name.compare(0, kPrefix.size(), kPrefix) == 0) obj->checksums[name.substr(kPrefix.size())] = value;
+  }
+
+  PutCondition cond;
+  if (const std::string* inm = c.headers.Find("If-None-Match")) {
+    if (StripEtag(*inm) != "*")
+      return S3Error(501, "NotImplemented", "A header you provided implies functionality that is not implemented")
+          .With("Header", "If-None-Match");
+    cond.if_none_match_star = true;
+  }
+  if (const std::string* im = c.headers.Find("If-Match")) cond.if_match = *im;
+
+  obj->etag = "\"" + HexEncode(Md5(c.payload)) + "\"";
+  obj->last_modified = WholeSeconds(c.now);
+  obj->body = std::make_shared<const std::string>(std::move(c.payload));
+  Reply reply;
+  reply.Header("ETag", obj->etag);
+  for (const auto& [alg, value] : obj->checksums) reply.Header("x-amz-checksum-" + alg, value);
+  if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), cond)) return *err;
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
+  auto found = store.GetObject(c.r.bucket, c.r.key);
+  if (!found.ok()) return found.error();
+  const ObjectPtr obj = *found;
+  const std::string version = c.r.Param("versionId");
+  if (c.r.HasParam("versionId") && version != "null")
+    return InvalidArgument("Invalid version id specified", "versionId", version);
+
+  Reply reply;
+  reply.Header("ETag", obj->etag);
+  reply.Header("Last-Modified", FormatHttpDate(obj->last_modified));
+  auto [cond_status, condition] = EvaluateConditions(c.headers, *obj, "");
+  if (cond_status == 304) {
+    reply.status = 304;
+    return reply;
+  }
+  if (cond_status == 412) return PreconditionFailed(condition);
+
+  const std::uint64_t size = obj->size();
+  RangeDecision range;
+  if (c.r.HasParam("partNumber")) {
+    if (c.r.Param("partNumber") != "1")
+      return S3Error(416, "InvalidPartNumber", "The requested partnumber is not satisfiable")
+          .With("PartNumberRequested", c.r.Param("partNumber"))
+          .With("ActualPartCount", "1");
+    reply.Header("x-amz-mp-parts-count", "1");
+    if (size > 0) range = RangeDecision{RangeDecision::kPartial, 0, size - 1};
+  } else if (const std::string* rh = c.headers.Find("Range")) {
+    range = ResolveRange(*rh, size);
+    if (range.kind == RangeDecision::kUnsatisfiable)
+      return S3Error(416, "InvalidRange", "The requested range is not satisfiable")
+          .With("RangeRequested", *rh)
+          .With("ActualObjectSize", std::to_string(size))
+          .WithHeader("Content-Range", "bytes */" + std::to_string(size));
+  }
+
+  reply.Header("Accept-Ranges", "bytes");
+  if (!obj->cache_control.empty()) reply.Header("Cache-Control", obj->cache_control);
+  if (!obj->content_disposition.empty()) reply.Header("Content-Disposition", obj->content_disposition);
+  if (!obj->content_encoding.empty()) reply.Header("Content-Encoding", obj->content_encoding);
+  if (!obj->content_language.empty()) reply.Header("Content-Language", obj->content_language);
+  if (!obj->expires.empty()) reply.Header("Expires", obj->expires);
+  for (const auto& [name, value] : obj->metadata) reply.Header("x-amz-meta-" + name, value);
+  if (obj->storage_class != "STANDARD") reply.Header("x-amz-storage-class", obj->storage_class);
+  if (!obj->tags.empty()) reply.Header("x-amz-tagging-count", std::to_string(obj->tags.size()));
+  // Full-object checksums only on whole-object reads that ask for them (a ranged
+  // body would not match, and clients validate what they receive).
+  if (range.kind == RangeDecision::kWhole && ToLower(c.headers.Get("x-amz-checksum-mode")) == "enabled") {
+    for (const auto& [alg, value] : obj->checksums) reply.Header("x-amz-checksum-" + alg, value);
+  }
+  reply.content_type = obj->content_type;
+  // response-* overrides (GetObject only; HEAD honours them too, as S3 does).
+  static const std::pair<const char*, const char*> kOverrides[] = {
+      {"response-content-language", "Content-Language"}, {"response-expires", "Expires"},
+      {"response-cache-control", "Cache-Control"},       {"response-content-disposition", "Content-Disposition"},
+      {"response-content-encoding", "Content-Encoding"}};
+  for (const auto& [param, header] : kOverrides) {
+    if (!c.r.HasParam(param)) continue;
+    auto& hs = reply.headers;
+    hs.erase(std::remove_if(hs.begin(), hs.end(), [&](const auto& kv) { return EqualsIgnoreCase(kv.first, header); }),
+             hs.end());
+    reply.Header(header, c.r.Param(param));
+  }
+  if (c.r.HasParam("response-content-type")) reply.content_type = c.r.Param("response-content-type");
+
+  reply.object = obj;
+  if (range.kind == RangeDecision::kPartial) {
+    reply.status = 206;
+    reply.offset = range.first;
+    reply.length = range.last - range.first + 1;
+    reply.Header("Content-Range", "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) + "/" +
+                                      std::to_string(size));
+  } else {
+    reply.offset = 0;
+    reply.length = size;
+  }
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::DeleteObject(Call& c) {
+  if (auto err = store.DeleteObject(c.r.bucket, c.r.key)) return *err;
+  Reply reply;
+  reply.status = 204;
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::DeleteObjects(Call& c) {
+  // S3 requires an integrity header on multi-object delete.
+  bool has_integrity = c.headers.Has("Content-MD5");
+  for (const auto& [name, value] : c.headers) {
+    const std::string lname = ToLower(name);
+    if (lname.rfind("x-amz-checksum-", 0) == 0 && lname != "x-amz-checksum-mode") has_integrity = true;
+  }
+  for (const auto& kv : c.trailers)
+    if (kv.first.rfind("x-amz-checksum-", 0) == 0) has_integrity = true;
+  if (!has_integrity)
+    return InvalidRequest("Missing required header for this request: Content-MD5 (or an x-amz-checksum-* header)");
+  auto supplied = VerifyIntegrityHeaders(c.headers, c.payload);
+  if (!supplied.ok()) return supplied.error();
+
+  pugi::xml_document doc;
+  if (!doc.load_buffer(c.payload.data(), c.payload.size())) return MalformedXml();
+  auto root = doc.child("Delete");
+  if (!root) return MalformedXml();
+  const bool quiet = std::string(root.child("Quiet").text().as_string()) == "true";
+  std::vector<std::pair<std::string, std::string>> targets;  // key, version id
+  for (auto obj : root.children("Object")) {
+    auto key = obj.child("Key");
+    if (!key) return MalformedXml();
+    targets.emplace_back(key.text().as_string(), obj.child("VersionId").text().as_string());
+  }
+  if (targets.empty() || targets.size() > kMaxDeleteObjects) return MalformedXml();
+  auto bucket = store.GetBucket(c.r.bucket);
+  if (!bucket.ok()) return bucket.error();
+
+  XmlWriter w("DeleteResult");
+  for (const auto& [key, version] : targets) {
+    MaybeError err;
+    if (!version.empty() && version != "null") {
+      err = S3Error(400, "NoSuchVersion", "The specified version does not exist.");
+    } else {
+      err = store.DeleteObject(c.r.bucket, key);
+    }
+    if (err) {
+      auto e = w.root().append_child("Error");
+      AddText(e, "Key", key);
+      if (!version.empty()) AddText(e, "VersionId", version);
+      AddText(e, "Code", err->code);
+      AddText(e, "Message", err->message);
+    } else if (!quiet) {
+      auto d = w.root().append_child("Deleted");
+      AddText(d, "Key", key);
+      if (!version.empty()) AddText(d, "VersionId", version);
+    }
+  }
+  Reply reply;
+  reply.Xml(w.str());
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
+  if (c.r.key.size() > kMaxKeyBytes)
+    return S3Error(400, "KeyTooLongError", "Your key is too long")
+        .With("Size", std::to_string(c.r.key.size()))
+        .With("MaxSizeAllowed", std::to_string(kMaxKeyBytes));
+  // x-amz-copy-source: [/]bucket/key[?versionId=...], URL-encoded.
+  std::string source = c.headers.Get("x-amz-copy-source");
+  std::string source_version;
+  if (auto q = source.find('?'); q != std::string::npos) {
+    auto params = ParseQuery(source.substr(q + 1));
+    if (params.ok())
+      for (const auto& [k, v] : *params)
+        if (k == "versionId") source_version = v;
+    source.resize(q);
+  }
+  auto decoded = UriDecode(source);
+  if (!decoded.ok()) return InvalidArgument("Invalid copy source encoding", "x-amz-copy-source", source);
+  std::string path = *decoded;
+  if (!path.empty() && path.front() == '/') path.erase(0, 1);
+  auto slash = path.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == path.size())
+    return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+                           "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
+  const std::string src_bucket = path.substr(0, slash), src_key = path.substr(slash + 1);
+  if (!source_version.empty() && source_version != "null")
+    return InvalidArgument("Invalid version id specified", "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
+
+  auto found = store.GetObject(src_bucket, src_key);
+  if (!found.ok()) return found.error();
+  const ObjectPtr src = *found;
+  auto dest_bucket = store.GetBucket(c.r.bucket);
+  if (!dest_bucket.ok()) return dest_bucket.error();
+
+  auto [cond_status, condition] = EvaluateConditions(c.headers, *src, "x-amz-copy-source-");
+  if (cond_status != 0) return PreconditionFailed(condition);
+
+  const std::string directive = c.headers.Get("x-amz-metadata-directive", "COPY");
+  if (directive != "COPY" && directive != "REPLACE")
+    return InvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", directive);
+  const std::string tagging_directive = c.headers.Get("x-amz-tagging-directive", "COPY");
+  if (tagging_directive != "COPY" && tagging_directive != "REPLACE")
+    return InvalidArgument("Unknown tagging directive.", "x-amz-tagging-directive", tagging_directive);
+  const std::string* storage_class = c.headers.Find("x-amz-storage-class");
+  if (storage_class && !IsValidStorageClass(*storage_class))
+    return S3Error(400, "InvalidStorageClass", "The storage class you specified is not valid")
+        .With("StorageClassRequested", *storage_class);
+  if (src_bucket == c.r.bucket && src_key == c.r.key && directive == "COPY" &&
+      (!storage_class || *storage_class == src->storage_class) && !c.headers.Has("x-amz-website-redirect-location") &&
+      !c.headers.Has("x-amz-server-side-encryption"))
+    return InvalidRequest(
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's "
+        "metadata, storage class, website redirect location or encryption attributes.");
+
+  auto obj = std::make_shared<ObjectRecord>();
+  if (directive == "COPY") {
+    *obj = *src;
+  } else {
+    if (auto err = FillAttributesFromHeaders(c.headers, *obj)) return *err;
+    obj->tags = src->tags;
+  }
+  obj->body = src->body;  // shared: a copy costs no bytes
+  obj->etag = src->etag;
+  obj->checksums = src->checksums;
+  obj->storage_class = storage_class ? *storage_class : "STANDARD";
+  if (tagging_directive == "REPLACE") {
+    obj->tags.clear();
+    if (const std::string* tagging = c.headers.Find("x-amz-tagging")) {
+      auto tags = ParseTagging(*tagging);
+      if (!tags.ok()) return tags.error();
+      obj->tags = std::move(*tags);
+    }
+  } else {
+    obj->tags = src->tags;
+  }
+  obj->last_modified = WholeSeconds(c.now);
+  const std::string etag = obj->etag;
+  const SystemTime last_modified = obj->last_modified;
+  if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj))) return *err;
+
+  XmlWriter w("CopyObjectResult");
+  AddText(w.root(), "ETag", etag);
+  AddText(w.root(), "LastModified", FormatIso8601(last_modified));
+  Reply reply;
+  reply.Xml(w.str());
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::ListObjects(Call& c, bool v2) {
+  ListQuery q;
+  q.prefix = c.r.Param("prefix");
+  q.delimiter = c.r.Param("delimiter");
+  const std::string encoding_type = c.r.Param("encoding-type");
+  if (c.r.HasParam("encoding-type") && encoding_type != "url")
+    return InvalidArgument("Invalid Encoding Method specified in Request", "encoding-type", encoding_type);
+  const bool url = encoding_type == "url";
+  if (c.r.HasParam("max-keys")) {
+    std::uint64_t mk = 0;
+    if (!ParseUint(c.r.Param("max-keys"), mk) || mk > 2147483647ull)
+      return InvalidArgument("Provided max-keys not an integer or within integer range", "max-keys",
+                             c.r.Param("max-keys"));
+    q.max_keys = static_cast<int>(std::min<std::uint64_t>(mk, kMaxListKeys));
+  }
+  const std::string token = c.r.Param("continuation-token");
+  const std::string start_after = c.r.Param("start-after");
+  const std::string marker = c.r.Param("marker");
+  if (v2) {
+    if (c.r.HasParam("continuation-token")) {
+      auto raw = Base64Decode(token);
+      if (token.empty() || !raw.ok() || raw->rfind(kTokenPrefix, 0) != 0)
+        return InvalidArgument("The continuation token provided is incorrect", "continuation-token", token);
+      q.after = raw->substr(std::string(kTokenPrefix).size());
+    } else {
+      q.after = start_after;
+    }
+  } else {
+    q.after = marker;
+  }
+
+  auto page = store.List(c.r.bucket, q);
+  if (!page.ok()) return page.error();
+
+  XmlWriter w("ListBucketResult");
+  auto root = w.root();
+  AddText(root, "Name", c.r.bucket);
+  AddText(root, "Prefix", EncodeIf(url, q.prefix));
+  if (!v2) {
+    AddText(root, "Marker", EncodeIf(url, marker));
+    // S3 returns NextMarker only with a delimiter; otherwise the last key is the marker.
+    if (page->truncated && !q.delimiter.empty()) AddText(root, "NextMarker", EncodeIf(url, page->last));
+  }
+  if (!q.delimiter.empty()) AddText(root, "Delimiter", EncodeIf(url, q.delimiter));
+  AddText(root, "MaxKeys", std::to_string(q.max_keys));
+  if (url) AddText(root, "EncodingType", "url");
+  if (v2) {
+    AddText(root, "KeyCount", std::to_string(page->contents.size() + page->common_prefixes.size()));
+    if (c.r.HasParam("continuation-token")) AddText(root, "ContinuationToken", token);
+    if (page->truncated) AddText(root, "NextContinuationToken", Base64Encode(kTokenPrefix + page->last));
+    if (c.r.HasParam("start-after")) AddText(root, "StartAfter", EncodeIf(url, start_after));
+  }
+  AddText(root, "IsTruncated", page->truncated ? "true" : "false");
+  const bool fetch_owner = !v2 || c.r.Param("fetch-owner") == "true";
+  for (const auto& e : page->contents) {
+    auto node = root.append_child("Contents");
+    AddText(node, "Key", EncodeIf(url, e.key));
+    AddText(node, "LastModified", FormatIso8601(e.object->last_modified));
+    AddText(node, "ETag", e.object->etag);
+    for (const auto& [alg, value] : e.object->checksums) {
+      (void)value;
+      AddText(node, "ChecksumAlgorithm", ChecksumDisplayName(alg));
+    }
+    AddText(node, "Size", std::to_string(e.object->size()));
+    if (fetch_owner) AddOwner(node);
+    AddText(node, "StorageClass", e.object->storage_class);
+  }
+  for (const auto& cp : page->common_prefixes) {
+    auto node = root.append_child("CommonPrefixes");
+    AddText(node, "Prefix", EncodeIf(url, cp));
+  }
+  Reply reply;
+  reply.Xml(w.str());
+  return reply;
+}
+
+// ---- MockS3Server ----------------------------------------------------------
+
+MockS3Server::MockS3Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+MockS3Server::~MockS3Server() { Stop(); }
+
+Result<std::unique_ptr<MockS3Server>> MockS3Server::Start(MockS3Options options) {
+  if (options.host.empty()) return Status::InvalidArgument("mock S3 server: host is empty");
+  if (options.port < 0 || options.port > 65535)
+    return Status::InvalidArgument("mock S3 server: port " + std::to_string(options.port) + " is out of range 0-65535");
+  if (options.threads < 1) return Status::InvalidArgument("mock S3 server: threads must be at least 1");
+  if (options.region.empty()) return Status::InvalidArgument("mock S3 server: region is empty");
+  if (options.verify_signatures && (options.access_key.empty() || options.secret_key.empty()))
+    return Status::InvalidArgument("mock S3 server: verifying signatures needs an access key and a secret key");
+
+  auto impl = std::make_unique<Impl>(std::move(options));
+  Impl* self = impl.get();
+  impl->http = std::make_unique<ConnectionServer>();
+  ConnectionServer& http = *impl->http;
+  const int threads = impl->options.threads;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  http.set_keep_alive_max_count(1000);
+  http.set_keep_alive_timeout(30);
+  http.set_read_timeout(30, 0);
+  http.set_write_timeout(30, 0);
+  http.set_payload_max_length(static_cast<size_t>(8) << 30);  // 8 GiB: bodies are held in memory anyway
+  http.set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which would let a second server
+  // silently share a port already in use; keep SO_REUSEADDR only.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
+  });
+  auto handler = [self](const httplib::Request& req, httplib::Response& res) { self->Handle(req, res); };
+  http.Get(".*", handler);  // also serves HEAD
+  http.Put(".*", handler);
+  http.Post(".*", handler);
+  http.Delete(".*", handler);
+  http.Options(".*", handler);
+  // Errors httplib produces itself (unparseable request, unknown method, bad
+  // Range syntax, body too large) get an S3-shaped body too.
+  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+    if (!req.matches.empty() || !res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const_cast<httplib::Request&>(req).ranges.clear();
+    S3Error e(res.status, "BadRequest", "The request could not be parsed.");
+    if (res.status == 400 && (req.method == "PUT" || req.method == "POST") && !req.has_header("Content-Length") &&
+        !req.has_header("Transfer-Encoding"))
+      e = S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
+    else if (res.status == 404) e = S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.").With("Method", req.method);
+    else if (res.status == 416) e = S3Error(416, "InvalidRange", "The requested range is not satisfiable");
+    else if (res.status == 413) e = S3Error(413, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
+    else if (res.status == 414) e = S3Error(414, "RequestURITooLong", "The request URI is too long.");
+    const std::string rid = "HTTP" + std::to_string(res.status);
+    res.status = e.http_status;
+    res.set_header("x-amz-request-id", rid);
+    res.set_header("x-amz-id-2", Base64Encode(Sha256(rid)));
+    res.set_content(ErrorXml(e, req.path, rid, Base64Encode(Sha256(rid))), "application/xml");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+
+  const std::string& host = impl->options.host;
+  int port = impl->options.port;
+  if (port == 0) {
+    port = http.bind_to_any_port(host);
+    if (port < 0) return Status(ErrorCategory::kIo, "mock S3 server: cannot bind " + host + " on any port");
+  } else if (!http.bind_to_port(host, port)) {
+    return Status(ErrorCategory::kIo, "mock S3 server: cannot bind " + host + ":" + std::to_string(port) +
+                                          " (address in use or not available)");
+  }
+  impl->port = port;
+  impl->listener = std::thread([self] { self->http->listen_after_bind(); });
+  // Stop() must not race the listen loop's start (httplib's stop() is a no-op
+  // before it runs), so wait until it is accepting.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!http.is_running()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      http.Shutdown();
+      impl->listener.join();
+      return Status(ErrorCategory::kInternal, "mock S3 server: the listen loop did not start within 10 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return std::unique_ptr<MockS3Server>(new MockS3Server(std::move(impl)));
+}
+
+std::string MockS3Server::endpoint_url() const {
+  std::string host = impl_->options.host;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(impl_->port);
+}
+
+int MockS3Server::port() const { return impl_->port; }
+
+const MockS3Options& MockS3Server::options() const { return impl_->options; }
+
+void MockS3Server::AddFault(FaultRule rule) { impl_->faults.Add(std::move(rule)); }
+
+void MockS3Server::ClearFaults() { impl_->faults.Clear(); }
+
+MockStats MockS3Server::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->stats_mu);
+  return impl_->stats;
+}
+
+Result<std::string> MockS3Server::ObjectBody(const std::string& bucket, const std::string& key) const {
+  auto obj = impl_->store.GetObject(bucket, key);
+  if (!obj.ok())
+    return Status(ErrorCategory::kService, obj.error().message + " (s3://" + bucket + "/" + key + ")")
+        .WithCode(obj.error().code)
+        .WithHttpStatus(obj.error().http_status);
+  return *(*obj)->body;
+}
+
+Result<std::vector<std::string>> MockS3Server::ObjectKeys(const std::string& bucket) const {
+  std::vector<std::string> keys;
+  ListQuery q;
+  q.max_keys = kMaxListKeys;
+  for (;;) {
+    auto page = impl_->store.List(bucket, q);
+    if (!page.ok())
+      return Status(ErrorCategory::kService, page.error().message + " (" + bucket + ")")
+          .WithCode(page.error().code)
+          .WithHttpStatus(page.error().http_status);
+    for (const auto& e : page->contents) keys.push_back(e.key);
+    if (!page->truncated) return keys;
+    q.after = page->last;
+  }
+}
+
+void MockS3Server::Stop() {
+  std::lock_guard<std::mutex> lock(impl_->stop_mu);
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->http->Shutdown();
+  // Taking sleep_mu after the stopping flag is set means every latency sleeper
+  // has either seen the flag or is already waiting, so none misses the notify.
+  { std::lock_guard<std::mutex> sleep_lock(impl_->sleep_mu); }
+  impl_->sleep_cv.notify_all();
+  if (impl_->listener.joinable()) impl_->listener.join();
+}
+
+}  // namespace s3ml::mock

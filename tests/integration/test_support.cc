@@ -1,0 +1,177 @@
+#include "integration/test_support.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <random>
+
+#include <catch2/catch.hpp>
+
+namespace s3ml::test {
+
+namespace {
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+}  // namespace
+
+PortableEndpoint& Portable() {
+  static PortableEndpoint ep = [] {
+    PortableEndpoint e;
+    static std::unique_ptr<mock::MockS3Server> server;
+    if (std::string url = Env("S3ML_TEST_ENDPOINT"); !url.empty()) {
+      e.external = true;
+      e.url = url;
+      e.access_key = Env("S3ML_TEST_ACCESS_KEY");
+      e.secret_key = Env("S3ML_TEST_SECRET_KEY");
+      e.region = Env("S3ML_TEST_REGION").empty() ? "us-east-1" : Env("S3ML_TEST_REGION");
+      if (e.access_key.empty()) e.access_key = "testing";
+      if (e.secret_key.empty()) e.secret_key = "testing";
+      return e;
+    }
+    mock::MockS3Options o;
+    o.threads = 8;
+    auto s = mock::MockS3Server::Start(o);
+    if (!s.ok()) throw Error(s.status());
+    server = std::move(*s);
+    e.url = server->endpoint_url();
+    e.access_key = server->options().access_key;
+    e.secret_key = server->options().secret_key;
+    e.region = server->options().region;
+    e.mock = server.get();
+    return e;
+  }();
+  return ep;
+}
+
+ClientOptions PortableOptions() {
+  const PortableEndpoint& e = Portable();
+  ClientOptions o = ClientOptions::ForEndpoint(e.url, e.region);
+  o.credentials = Credentials{e.access_key, e.secret_key, "", std::nullopt, "test"};
+  o.retry.base_delay = std::chrono::milliseconds(5);
+  o.low_speed_time = std::chrono::seconds(10);  // a stuck server fails the test instead of hanging it
+  o.disable_imds = true;
+  return o;
+}
+
+Client PortableClient() {
+  auto c = Client::Create(PortableOptions());
+  REQUIRE(c.ok());
+  return *c;
+}
+
+std::unique_ptr<mock::MockS3Server> StartMock(mock::MockS3Options opts) {
+  auto s = mock::MockS3Server::Start(opts);
+  REQUIRE(s.ok());
+  return std::move(*s);
+}
+
+ClientOptions MockOptions(const mock::MockS3Server& server) {
+  ClientOptions o = ClientOptions::ForEndpoint(server.endpoint_url(), server.options().region);
+  o.credentials = Credentials{server.options().access_key, server.options().secret_key, "", std::nullopt, "test"};
+  o.low_speed_time = std::chrono::seconds(10);
+  o.disable_imds = true;
+  return o;
+}
+
+void RecordingSleeper::Sleep(std::chrono::milliseconds d) {
+  std::lock_guard<std::mutex> lock(mu_);
+  delays_.push_back(d);
+}
+std::vector<std::chrono::milliseconds> RecordingSleeper::delays() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return delays_;
+}
+
+Client ClientWithSleeper(ClientOptions options, Sleeper* sleeper) {
+  ClientDependencies deps;
+  deps.sleeper = sleeper;
+  auto c = Client::Impl::Create(std::move(options), std::move(deps));
+  REQUIRE(c.ok());
+  return *c;
+}
+
+std::string UniqueBucketName(const std::string& tag) {
+  static std::atomic<int> counter{0};
+  static const unsigned run = std::random_device{}() % 100000;
+  return "s3ml-it-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(run) + "-" +
+         std::to_string(counter++);
+}
+
+ScopedBucket::ScopedBucket(const Client& client, const std::string& tag)
+    : client_(client), name_(UniqueBucketName(tag)) {
+  auto r = client_.CreateBucket(CreateBucketRequest{name_, ""});
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+}
+
+ScopedBucket::~ScopedBucket() {
+  // Best effort: a failing test must not also fail in cleanup.
+  ListObjectsV2Request req;
+  req.bucket = name_;
+  auto all = client_.ListObjectsV2Pages(req).All();
+  if (all.ok()) {
+    for (const auto& o : *all) (void)client_.DeleteObject(DeleteObjectRequest{name_, o.key, ""});
+  }
+  (void)client_.DeleteBucket(name_);
+}
+
+std::string RandomBytes(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng() & 0xff);
+  return s;
+}
+
+int ClosedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+const std::vector<std::string>& OddKeys() {
+  static const std::vector<std::string> keys = {
+      "plain.txt",
+      "a=b",
+      "user@example.com",
+      "a+b",
+      "with space",
+      "100%",
+      "%41",
+      "tilde~",
+      "unicode-\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80",
+      "double//slash",
+      "trailing/",
+      "semi;colon,comma",
+      "paren(1)*!",
+      "quote'apos",
+      "amp&hash#q?",
+      "dir/sub dir/file name.bin",
+  };
+  return keys;
+}
+
+void Put(const Client& c, const std::string& bucket, const std::string& key, std::string_view data) {
+  PutObjectRequest p;
+  p.bucket = bucket;
+  p.key = key;
+  p.data = data;
+  auto r = c.PutObject(p);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+}
+
+}  // namespace s3ml::test

@@ -1,0 +1,123 @@
+// The CLI's own pieces: S3 URI parsing, progress formatting, atomic downloads.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "local_file.h"
+#include "progress.h"
+#include "s3_uri.h"
+
+using namespace s3ml;
+using namespace s3ml::cli;
+namespace fs = std::filesystem;
+
+TEST_CASE("S3Uri: parses bucket and verbatim key, including odd characters") {
+  auto u = ParseS3Uri("s3://my-bucket/a/b c+d=e@f~%2F//x/");
+  REQUIRE(u.ok());
+  CHECK(u->bucket == "my-bucket");
+  CHECK(u->key == "a/b c+d=e@f~%2F//x/");
+  CHECK(u->ToString() == "s3://my-bucket/a/b c+d=e@f~%2F//x/");
+
+  auto b = ParseS3Uri("s3://my-bucket");
+  REQUIRE(b.ok());
+  CHECK(b->key.empty());
+  CHECK(b->ToString() == "s3://my-bucket");
+  auto slash = ParseS3Uri("s3://my-bucket/");
+  REQUIRE(slash.ok());
+  CHECK(slash->key.empty());
+}
+
+TEST_CASE("S3Uri: rejects malformed URIs with the URI and the reason in the message") {
+  for (const char* bad : {"my-bucket/key", "s3:/my-bucket/key", "S3://my-bucket/k", "s3://", "s3:///key",
+                          "s3://Bad_Bucket!/k", "s3://ab/k", "http://my-bucket/k"}) {
+    auto u = ParseS3Uri(bad);
+    INFO(bad);
+    REQUIRE_FALSE(u.ok());
+    CHECK(u.status().category() == ErrorCategory::kInvalidArgument);
+    CHECK(u.status().message().find(std::string("invalid S3 URI '") + bad + "': ") == 0);
+  }
+  CHECK(ParseS3Uri("s3://").status().message().find("missing bucket name") != std::string::npos);
+  // Over-long keys are refused before any request (1024-byte limit).
+  CHECK_FALSE(ParseS3Uri("s3://my-bucket/" + std::string(1025, 'k')).ok());
+  CHECK(ParseS3Uri("s3://my-bucket/" + std::string(1024, 'k')).ok());
+}
+
+TEST_CASE("S3Uri: anything starting with s3: is treated as a URI attempt, not a local path") {
+  CHECK(LooksLikeS3Uri("s3://b/k"));
+  CHECK(LooksLikeS3Uri("s3:/b/k"));
+  CHECK(LooksLikeS3Uri("S3:b"));
+  CHECK_FALSE(LooksLikeS3Uri("./s3:/x"));
+  CHECK_FALSE(LooksLikeS3Uri("s3"));
+  CHECK_FALSE(LooksLikeS3Uri("-"));
+}
+
+TEST_CASE("Progress: bytes are formatted with binary units") {
+  CHECK(FormatBytes(0) == "0 B");
+  CHECK(FormatBytes(1023) == "1023 B");
+  CHECK(FormatBytes(1024) == "1.0 KiB");
+  CHECK(FormatBytes(1536) == "1.5 KiB");
+  CHECK(FormatBytes(8ull << 20) == "8.0 MiB");
+  CHECK(FormatBytes(3ull << 30) == "3.0 GiB");
+  // A value that rounds to 1024 moves up a unit (as the aws CLI prints it).
+  CHECK(FormatBytes((1ull << 20) - 1) == "1.0 MiB");
+  CHECK(FormatBytes((1ull << 20) - 600) == "1023.4 KiB");
+}
+
+TEST_CASE("Progress: line shows done/total, percent, rate and ETA, and is cut to the width") {
+  using std::chrono::seconds;
+  const std::string line = FormatProgressLine("upload: f", 4ull << 20, 8ull << 20, seconds(2), 0);
+  CHECK(line == "4.0 MiB / 8.0 MiB (50%)  2.0 MiB/s  ETA 0:02  upload: f");
+  // Unknown total: no percentage, no ETA.
+  CHECK(FormatProgressLine("x", 1024, 0, seconds(1), 0) == "1.0 KiB  1.0 KiB/s  x");
+  // Done: 100% and no ETA.
+  CHECK(FormatProgressLine("x", 10, 10, seconds(1), 0) == "10 B / 10 B (100%)  10 B/s  x");
+  // Long ETA in h:mm:ss; zero elapsed time does not divide by zero.
+  CHECK(FormatProgressLine("x", 1, 1ull << 20, seconds(1), 0).find("ETA 291:16:15") != std::string::npos);
+  CHECK(FormatProgressLine("x", 0, 100, seconds(0), 0) == "0 B / 100 B (0%)  0 B/s  x");
+  CHECK(FormatProgressLine("a long label", 5, 10, seconds(1), 12).size() == 12);
+}
+
+TEST_CASE("AtomicOutputFile: content appears under the name only on commit; uncommitted leaves nothing") {
+  const fs::path dir = fs::temp_directory_path() / ("s3ml_cli_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "out.bin").string();
+  {
+    auto f = AtomicOutputFile::Create(path);
+    REQUIRE(f.ok());
+    REQUIRE(f->Write("partial", 7).ok());
+    CHECK_FALSE(fs::exists(path));
+  }  // destroyed without commit
+  CHECK(fs::is_empty(dir));
+  {
+    auto f = AtomicOutputFile::Create(path);
+    REQUIRE(f.ok());
+    REQUIRE(f->Write("hello ", 6).ok());
+    REQUIRE(f->Write("world", 5).ok());
+    REQUIRE(f->Commit(std::nullopt).ok());
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  CHECK(ss.str() == "hello world");
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+  fs::remove_all(dir);
+
+  auto missing = AtomicOutputFile::Create((dir / "no" / "such" / "dir" / "f").string());
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().category() == ErrorCategory::kIo);
+  CHECK(missing.status().message().find("no/such/dir/f") != std::string::npos);
+}
+
+TEST_CASE("LocalFile: opening a missing file or a directory fails naming the path") {
+  auto f = OpenInputFile("/nonexistent/s3ml/file.bin");
+  REQUIRE_FALSE(f.ok());
+  CHECK(f.status().message() == "cannot open '/nonexistent/s3ml/file.bin': No such file or directory");
+  auto d = OpenInputFile("/tmp");
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.status().message().find("is a directory") != std::string::npos);
+}

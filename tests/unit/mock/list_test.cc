@@ -1,0 +1,176 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "common/uri.h"
+#include "test_util.h"
+
+using namespace s3ml;
+using namespace s3ml::mock;
+using namespace s3ml::mock::testing;
+
+namespace {
+
+struct Fixture {
+  explicit Fixture(std::vector<std::string> keys) : server(StartServer()), c(*server) {
+    REQUIRE(c.CreateBucket("list").status == 200);
+    for (const auto& k : keys) REQUIRE(c.Put(ObjPath("list", k), "v:" + k).status == 200);
+  }
+  Response List(std::vector<std::pair<std::string, std::string>> params, bool v2 = true) const {
+    Request r;
+    r.path = "/list";
+    if (v2) params.emplace_back("list-type", "2");
+    r.query = std::move(params);
+    return c.Send(r);
+  }
+  std::unique_ptr<MockS3Server> server;
+  Client c;
+};
+
+}  // namespace
+
+TEST_CASE("ListObjectsV2: keys come back in UTF-8 byte order with S3's document shape") {
+  const std::vector<std::string> keys = {"\xF0\x9F\x98\x80.txt", "b", "B", "a/\xC3\xA9", "a/z", "\xE2\x82\xAC"};
+  Fixture f(keys);
+  auto r = f.List({});
+  REQUIRE(r.status == 200);
+  CHECK(r.Header("Content-Type") == "application/xml");
+  CHECK(r.body.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0) == 0);
+  CHECK(r.body.find("<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">") != std::string::npos);
+  CHECK(r.XmlAll("/ListBucketResult/Contents/Key") ==
+        std::vector<std::string>{"B", "a/z", "a/\xC3\xA9", "b", "\xE2\x82\xAC", "\xF0\x9F\x98\x80.txt"});
+  CHECK(r.Xml("/ListBucketResult/Name") == "list");
+  CHECK(r.Xml("/ListBucketResult/KeyCount") == "6");
+  CHECK(r.Xml("/ListBucketResult/MaxKeys") == "1000");
+  CHECK(r.Xml("/ListBucketResult/IsTruncated") == "false");
+  CHECK(r.Xml("/ListBucketResult/Contents/Size") == "3");  // "v:B"
+}
+
+TEST_CASE("ListObjectsV2: Contents carry ETag, Size, LastModified, StorageClass; Owner only with fetch-owner") {
+  Fixture f({"k"});
+  auto r = f.List({});
+  CHECK(r.Xml("/ListBucketResult/Contents/ETag").front() == '"');
+  CHECK(r.Xml("/ListBucketResult/Contents/Size") == "3");
+  CHECK(r.Xml("/ListBucketResult/Contents/StorageClass") == "STANDARD");
+  CHECK(ParseIso8601(r.Xml("/ListBucketResult/Contents/LastModified")).ok());
+  CHECK(r.Xml("/ListBucketResult/Contents/Owner/ID").empty());
+  auto o = f.List({{"fetch-owner", "true"}});
+  CHECK_FALSE(o.Xml("/ListBucketResult/Contents/Owner/ID").empty());
+}
+
+TEST_CASE("ListObjectsV2: prefix and delimiter give CommonPrefixes") {
+  Fixture f({"photos/2023/a.jpg", "photos/2023/b.jpg", "photos/2024/c.jpg", "photos/index.html", "videos/v.mp4",
+             "readme"});
+  auto root = f.List({{"delimiter", "/"}});
+  CHECK(root.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"readme"});
+  CHECK(root.XmlAll("/ListBucketResult/CommonPrefixes/Prefix") == std::vector<std::string>{"photos/", "videos/"});
+  CHECK(root.Xml("/ListBucketResult/KeyCount") == "3");
+  CHECK(root.Xml("/ListBucketResult/Delimiter") == "/");
+  auto photos = f.List({{"prefix", "photos/"}, {"delimiter", "/"}});
+  CHECK(photos.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"photos/index.html"});
+  CHECK(photos.XmlAll("/ListBucketResult/CommonPrefixes/Prefix") ==
+        std::vector<std::string>{"photos/2023/", "photos/2024/"});
+  CHECK(photos.Xml("/ListBucketResult/Prefix") == "photos/");
+}
+
+TEST_CASE("ListObjectsV2: pagination with max-keys visits every key and prefix exactly once") {
+  std::vector<std::string> keys;
+  for (int d = 0; d < 5; ++d)
+    for (int i = 0; i < 7; ++i) keys.push_back("dir" + std::to_string(d) + "/f" + std::to_string(i));
+  for (int i = 0; i < 9; ++i) keys.push_back("top" + std::to_string(i));
+  Fixture f(keys);
+  for (bool delimited : {false, true}) {
+    for (int page_size : {1, 2, 3, 7, 1000}) {
+      INFO("delimiter " << delimited << " page size " << page_size);
+      std::vector<std::string> seen;
+      std::string token;
+      int pages = 0;
+      for (;;) {
+        std::vector<std::pair<std::string, std::string>> params = {{"max-keys", std::to_string(page_size)}};
+        if (delimited) params.emplace_back("delimiter", "/");
+        if (!token.empty()) params.emplace_back("continuation-token", token);
+        auto r = f.List(params);
+        REQUIRE(r.status == 200);
+        ++pages;
+        auto ks = r.XmlAll("/ListBucketResult/Contents/Key");
+        auto ps = r.XmlAll("/ListBucketResult/CommonPrefixes/Prefix");
+        CHECK(static_cast<int>(ks.size() + ps.size()) <= page_size);
+        CHECK(r.Xml("/ListBucketResult/KeyCount") == std::to_string(ks.size() + ps.size()));
+        seen.insert(seen.end(), ks.begin(), ks.end());
+        seen.insert(seen.end(), ps.begin(), ps.end());
+        if (r.Xml("/ListBucketResult/IsTruncated") != "true") break;
+        token = r.Xml("/ListBucketResult/NextContinuationToken");
+        REQUIRE_FALSE(token.empty());
+        REQUIRE(pages < 100);
+      }
+      std::vector<std::string> expected;
+      if (delimited) {
+        expected = {"dir0/", "dir1/", "dir2/", "dir3/", "dir4/"};
+        for (int i = 0; i < 9; ++i) expected.push_back("top" + std::to_string(i));
+      } else {
+        expected = keys;
+      }
+      std::vector<std::string> sorted_seen = seen;
+      std::sort(sorted_seen.begin(), sorted_seen.end());
+      CHECK(sorted_seen == expected);
+      CHECK(std::set<std::string>(seen.begin(), seen.end()).size() == seen.size());
+    }
+  }
+}
+
+TEST_CASE("ListObjectsV2: start-after is exclusive and echoed; continuation-token wins over it") {
+  Fixture f({"a", "b", "c", "d"});
+  auto r = f.List({{"start-after", "b"}});
+  CHECK(r.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"c", "d"});
+  CHECK(r.Xml("/ListBucketResult/StartAfter") == "b");
+  auto first = f.List({{"max-keys", "1"}});
+  const std::string token = first.Xml("/ListBucketResult/NextContinuationToken");
+  auto both = f.List({{"start-after", "c"}, {"continuation-token", token}});
+  CHECK(both.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"b", "c", "d"});
+  CHECK(both.Xml("/ListBucketResult/ContinuationToken") == token);
+}
+
+TEST_CASE("ListObjectsV2: encoding-type=url encodes keys and prefixes") {
+  Fixture f({"a b/c+d", "x&y"});
+  auto r = f.List({{"encoding-type", "url"}, {"delimiter", "/"}});
+  CHECK(r.Xml("/ListBucketResult/EncodingType") == "url");
+  CHECK(r.XmlAll("/ListBucketResult/CommonPrefixes/Prefix") == std::vector<std::string>{"a%20b/"});
+  CHECK(r.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"x%26y"});
+  auto plain = f.List({});
+  CHECK(plain.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"a b/c+d", "x&y"});
+}
+
+TEST_CASE("ListObjectsV2: bad parameters are InvalidArgument; max-keys above 1000 is capped") {
+  Fixture f({"k"});
+  auto bad_token = f.List({{"continuation-token", "garbage"}});
+  CHECK(bad_token.status == 400);
+  CHECK(bad_token.Xml("/Error/Code") == "InvalidArgument");
+  CHECK(f.List({{"max-keys", "-1"}}).Xml("/Error/Code") == "InvalidArgument");
+  CHECK(f.List({{"max-keys", "ten"}}).status == 400);
+  CHECK(f.List({{"encoding-type", "base64"}}).status == 400);
+  CHECK(f.List({{"max-keys", "5000"}}).Xml("/ListBucketResult/MaxKeys") == "1000");
+  auto zero = f.List({{"max-keys", "0"}});
+  CHECK(zero.Xml("/ListBucketResult/KeyCount") == "0");
+  CHECK(zero.Xml("/ListBucketResult/IsTruncated") == "false");
+  Request missing;
+  missing.path = "/nobucket";
+  missing.query = {{"list-type", "2"}};
+  CHECK(f.c.Send(missing).Xml("/Error/Code") == "NoSuchBucket");
+}
+
+TEST_CASE("ListObjects v1: marker paging and NextMarker with a delimiter") {
+  Fixture f({"a", "b/1", "b/2", "c", "d"});
+  auto first = f.List({{"max-keys", "2"}}, false);
+  CHECK(first.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"a", "b/1"});
+  CHECK(first.Xml("/ListBucketResult/IsTruncated") == "true");
+  CHECK(first.Xml("/ListBucketResult/NextMarker").empty());  // no delimiter: use the last key
+  CHECK_FALSE(first.Xml("/ListBucketResult/Contents/Owner/ID").empty());
+  auto second = f.List({{"max-keys", "2"}, {"marker", "b/1"}}, false);
+  CHECK(second.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"b/2", "c"});
+  CHECK(second.Xml("/ListBucketResult/Marker") == "b/1");
+  auto delimited = f.List({{"max-keys", "2"}, {"delimiter", "/"}}, false);
+  CHECK(delimited.XmlAll("/ListBucketResult/CommonPrefixes/Prefix") == std::vector<std::string>{"b/"});
+  CHECK(delimited.Xml("/ListBucketResult/NextMarker") == "b/");
+  auto rest = f.List({{"marker", "b/"}, {"delimiter", "/"}}, false);
+  CHECK(rest.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"c", "d"});
+}

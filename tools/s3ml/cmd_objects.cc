@@ -1,0 +1,606 @@
+// ls, mb, rb, cp, rm, cat, presign: the aws-CLI-like object commands.
+//
+// Output follows `aws s3` where it has an equivalent ("upload: f to s3://b/f",
+// listing columns, "make_bucket: b"); every failure is one line on stderr,
+// "s3ml <command>: <what failed and why>", and a non-zero exit.
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "local_file.h"
+#include "progress.h"
+#include "s3_uri.h"
+#include "s3ml/s3ml.h"
+
+namespace s3ml::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kDeleteBatch = 1000;  // the DeleteObjects maximum
+
+// Per-invocation state shared by the transfer helpers.
+struct Session {
+  std::string command;
+  const GlobalOptions* global = nullptr;
+  Client* client = nullptr;
+  bool progress = false;  // draw progress bars (stderr is a terminal, not --quiet)
+  int failures = 0;
+
+  // An aws-style result line on stdout ("upload: a to s3://b/a"), unless --quiet.
+  void Say(const std::string& line) const {
+    if (global->quiet) return;
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  }
+  // One failed item of a (possibly multi-object) command: reported, counted, not fatal.
+  void Failed(const Status& st) {
+    PrintError(command, st.ToString());
+    ++failures;
+  }
+  int ExitCode() const { return failures == 0 ? 0 : kExitFailure; }
+};
+
+std::string Basename(const std::string& key) {
+  const auto slash = key.rfind('/');
+  return slash == std::string::npos ? key : key.substr(slash + 1);
+}
+
+bool EndsWithSlash(const std::string& s) { return !s.empty() && s.back() == '/'; }
+
+// A key prefix naming a "directory": "" stays "", "a" becomes "a/".
+std::string AsDirPrefix(std::string prefix) {
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  return prefix;
+}
+
+// The Content-Type for an upload from the file name (the aws CLI guesses too).
+std::string GuessContentType(const std::string& name) {
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {".txt", "text/plain"},         {".csv", "text/csv"},           {".json", "application/json"},
+      {".jsonl", "application/x-ndjson"}, {".html", "text/html"},     {".xml", "application/xml"},
+      {".jpg", "image/jpeg"},         {".jpeg", "image/jpeg"},        {".png", "image/png"},
+      {".tar", "application/x-tar"},  {".gz", "application/gzip"},    {".zip", "application/zip"},
+      {".parquet", "application/vnd.apache.parquet"}, {".npy", "application/octet-stream"},
+  };
+  const std::string ext = fs::path(name).extension().string();
+  for (const auto& [e, type] : kTypes) {
+    if (ext == e) return type;
+  }
+  return {};
+}
+
+// ---- transfers ---------------------------------------------------------------
+
+Status UploadFile(Session& s, const std::string& path, const S3Uri& dst, const std::string& content_type) {
+  S3ML_ASSIGN_OR_RETURN(InputFile in, OpenInputFile(path));
+  ProgressBar bar("upload: " + path, in.size, s.progress);
+  PutObjectRequest req;
+  req.bucket = dst.bucket;
+  req.key = dst.key;
+  req.content_type = content_type.empty() ? GuessContentType(path) : content_type;
+  const int fd = in.fd.get();
+  if (in.size > 0) {
+    // A seekable reader rather than file_path so that the bar follows the bytes
+    // as they are sent; on a retry the offset goes back and so does the bar.
+    req.reader = [fd, &path, &bar](std::uint64_t offset, char* out, std::size_t n) -> Result<std::size_t> {
+      S3ML_ASSIGN_OR_RETURN(std::size_t got, ReadAt(fd, path, offset, out, n));
+      bar.Update(offset + got);
+      return got;
+    };
+    req.reader_size = in.size;
+  }
+  auto r = s.client->PutObject(req);
+  bar.Finish();
+  if (!r.ok()) return r.status();
+  s.Say("upload: " + path + " to " + dst.ToString());
+  return Status::Ok();
+}
+
+Status UploadStdin(Session& s, const S3Uri& dst, const std::string& content_type) {
+  // Without multipart upload the body must be sized up front: stdin is buffered whole.
+  std::string data;
+  char buf[1 << 16];
+  for (;;) {
+    const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
+    data.append(buf, n);
+    if (n < sizeof buf) break;
+  }
+  if (std::ferror(stdin)) return Status(ErrorCategory::kIo, "cannot read standard input");
+  PutObjectRequest req;
+  req.bucket = dst.bucket;
+  req.key = dst.key;
+  req.data = data;
+  req.content_type = content_type;
+  auto r = s.client->PutObject(req);
+  if (!r.ok()) return r.status();
+  s.Say("upload: - to " + dst.ToString());
+  return Status::Ok();
+}
+
+// Streams an object to stdout (cat, cp s3://b/k -).
+Status StreamToStdout(Session& s, const S3Uri& src) {
+  GetObjectRequest req;
+  req.bucket = src.bucket;
+  req.key = src.key;
+  auto r = s.client->GetObject(req, [](const char* data, std::size_t n) -> Status {
+    if (std::fwrite(data, 1, n, stdout) != n) {
+      return Status(ErrorCategory::kIo, std::string("cannot write to standard output: ") + std::strerror(errno));
+    }
+    return Status::Ok();
+  });
+  if (std::fflush(stdout) != 0 && r.ok()) {
+    return Status(ErrorCategory::kIo, std::string("cannot write to standard output: ") + std::strerror(errno));
+  }
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Status DownloadFile(Session& s, const S3Uri& src, const std::string& path) {
+  GetObjectRequest req;
+  req.bucket = src.bucket;
+  req.key = src.key;
+  std::uint64_t total = 0;
+  if (s.progress) {
+    // The bar needs the size before the first byte; pin the GET to the version we sized.
+    HeadObjectRequest head;
+    head.bucket = src.bucket;
+    head.key = src.key;
+    auto info = s.client->HeadObject(head);
+    if (!info.ok()) return info.status();
+    total = info->content_length;
+    req.if_match = info->etag;
+  }
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) return Status(ErrorCategory::kIo, "cannot create directory '" + parent.string() + "': " + ec.message());
+  }
+  S3ML_ASSIGN_OR_RETURN(AtomicOutputFile out, AtomicOutputFile::Create(path));
+  ProgressBar bar("download: " + src.ToString(), total, s.progress);
+  auto r = s.client->GetObject(req, [&out, &bar](const char* data, std::size_t n) -> Status {
+    S3ML_RETURN_IF_ERROR(out.Write(data, n));
+    bar.Add(n);
+    return Status::Ok();
+  });
+  bar.Finish();
+  if (!r.ok()) return r.status();
+  std::optional<Timestamp> mtime;
+  if (r->info.last_modified != Timestamp{}) mtime = r->info.last_modified;
+  S3ML_RETURN_IF_ERROR(out.Commit(mtime));
+  s.Say("download: " + src.ToString() + " to " + path);
+  return Status::Ok();
+}
+
+Status CopyS3(Session& s, const S3Uri& src, const S3Uri& dst) {
+  CopyObjectRequest req;
+  req.source_bucket = src.bucket;
+  req.source_key = src.key;
+  req.bucket = dst.bucket;
+  req.key = dst.key;
+  auto r = s.client->CopyObject(req);
+  if (!r.ok()) return r.status();
+  s.Say("copy: " + src.ToString() + " to " + dst.ToString());
+  return Status::Ok();
+}
+
+// Calls fn for every object under prefix, page by page (lazily).
+template <class Fn>
+Status ForEachObject(Session& s, const std::string& bucket, const std::string& prefix, Fn&& fn) {
+  ListObjectsV2Request req;
+  req.bucket = bucket;
+  req.prefix = prefix;
+  auto pages = s.client->ListObjectsV2Pages(req);
+  while (pages.HasMorePages()) {
+    auto page = pages.NextPage();
+    if (!page.ok()) return page.status();
+    for (const ObjectSummary& obj : page->contents) fn(obj);
+  }
+  return Status::Ok();
+}
+
+// A key's path below a listing prefix, refused when it would escape the
+// destination directory ("..", absolute) — keys are remote input.
+Result<std::string> SafeRelativePath(const std::string& key, const std::string& prefix) {
+  const std::string rel = key.substr(prefix.size());
+  const fs::path p(rel);
+  if (p.is_absolute()) return Status(ErrorCategory::kInvalidArgument, "key '" + key + "' maps to an absolute path");
+  for (const auto& part : p) {
+    if (part == "..") {
+      return Status(ErrorCategory::kInvalidArgument, "key '" + key + "' would be written outside the destination");
+    }
+  }
+  return rel;
+}
+
+// Deletes every object under prefix in DeleteObjects batches of up to 1000.
+// Walks with start-after rather than continuation tokens: the listing is being
+// deleted under its feet, and start-after stays valid whatever the server's tokens mean.
+Status DeletePrefix(Session& s, const std::string& bucket, const std::string& prefix) {
+  std::string start_after;
+  for (;;) {
+    ListObjectsV2Request list;
+    list.bucket = bucket;
+    list.prefix = prefix;
+    list.start_after = start_after;
+    list.max_keys = static_cast<int>(kDeleteBatch);
+    auto page = s.client->ListObjectsV2(list);
+    if (!page.ok()) return page.status();
+    if (page->contents.empty()) return Status::Ok();
+    for (std::size_t i = 0; i < page->contents.size(); i += kDeleteBatch) {
+      DeleteObjectsRequest del;
+      del.bucket = bucket;
+      const std::size_t end = std::min(page->contents.size(), i + kDeleteBatch);
+      for (std::size_t j = i; j < end; ++j) del.objects.push_back({page->contents[j].key, {}});
+      auto r = s.client->DeleteObjects(del);
+      if (!r.ok()) return r.status();
+      for (const DeletedObject& d : r->deleted) s.Say("delete: " + S3Uri{bucket, d.key}.ToString());
+      for (const DeleteError& e : r->errors) {
+        s.Failed(Status(ErrorCategory::kService, e.message)
+                     .WithCode(e.code)
+                     .WithContext("DeleteObjects", S3Uri{bucket, e.key}.ToString()));
+      }
+    }
+    start_after = page->contents.back().key;
+    if (!page->is_truncated) return Status::Ok();
+  }
+}
+
+// ---- commands ----------------------------------------------------------------
+
+// --human-readable sizes exactly as `aws s3 ls` prints them.
+std::string HumanSize(std::uint64_t n) {
+  if (n == 1) return "1 Byte";
+  if (n < 1024) return std::to_string(n) + " Bytes";
+  return FormatBytes(n);
+}
+
+struct LsArgs {
+  std::string path;
+  bool recursive = false;
+  bool human = false;
+  bool summarize = false;
+};
+
+int RunLs(const GlobalOptions& g, const LsArgs& a) {
+  Session s{"ls", &g};
+  auto client = MakeClient(g);
+  if (!client.ok()) return Fail(s.command, client.status());
+  if (a.path.empty() || a.path == "s3://") {
+    auto r = client->ListBuckets();
+    if (!r.ok()) return Fail(s.command, r.status());
+    for (const BucketInfo& b : r->buckets) std::printf("%s %s\n", FormatLocalTime(b.creation_date).c_str(), b.name.c_str());
+    return 0;
+  }
+  auto uri = ParseS3Uri(a.path);
+  if (!uri.ok()) return Fail(s.command, uri.status());
+
+  ListObjectsV2Request req;
+  req.bucket = uri->bucket;
+  req.prefix = uri->key;
+  if (!a.recursive) req.delimiter = "/";
+  // Without --recursive names are shown relative to the prefix's "directory", as aws does.
+  const std::size_t dir_len = a.recursive ? 0 : uri->key.rfind('/') + 1;  // npos + 1 == 0
+  std::uint64_t objects = 0, bytes = 0;
+  auto size_str = [&](std::uint64_t n) { return a.human ? HumanSize(n) : std::to_string(n); };
+  auto pages = client->ListObjectsV2Pages(req);
+  while (pages.HasMorePages()) {
+    auto page = pages.NextPage();
+    if (!page.ok()) return Fail(s.command, page.status());
+    for (const std::string& p : page->common_prefixes) {
+      std::printf("%30s %s\n", "PRE", p.substr(std::min(dir_len, p.size())).c_str());
+    }
+    for (const ObjectSummary& o : page->contents) {
+      ++objects;
+      bytes += o.size;
+      std::printf("%s %10s %s\n", FormatLocalTime(o.last_modified).c_str(), size_str(o.size).c_str(),
+                  o.key.substr(std::min(dir_len, o.key.size())).c_str());
+    }
+    std::fflush(stdout);
+  }
+  if (a.summarize) std::printf("\nTotal Objects: %llu\n   Total Size: %s\n", static_cast<unsigned long long>(objects),
+                               size_str(bytes).c_str());
+  return 0;
+}
+
+struct BucketArgs {
+  std::string path;
+  bool force = false;
+};
+
+Result<S3Uri> ParseBucketUri(const std::string& text) {
+  S3ML_ASSIGN_OR_RETURN(S3Uri uri, ParseS3Uri(text));
+  if (!uri.key.empty()) {
+    return Status::InvalidArgument("invalid bucket URI '" + text + "': expected s3://bucket without a key");
+  }
+  return uri;
+}
+
+int RunMb(const GlobalOptions& g, const BucketArgs& a) {
+  Session s{"mb", &g};
+  auto uri = ParseBucketUri(a.path);
+  if (!uri.ok()) return Fail(s.command, uri.status());
+  auto client = MakeClient(g);
+  if (!client.ok()) return Fail(s.command, client.status());
+  CreateBucketRequest req;
+  req.bucket = uri->bucket;
+  const std::string& region = client->options().region;
+  if (!region.empty() && region != "us-east-1") req.location_constraint = region;
+  auto r = client->CreateBucket(req);
+  if (!r.ok()) return Fail(s.command, r.status());
+  s.Say("make_bucket: " + uri->bucket);
+  return 0;
+}
+
+int RunRb(const GlobalOptions& g, const BucketArgs& a) {
+  Session s{"rb", &g};
+  auto uri = ParseBucketUri(a.path);
+  if (!uri.ok()) return Fail(s.command, uri.status());
+  auto client = MakeClient(g);
+  if (!client.ok()) return Fail(s.command, client.status());
+  s.client = &*client;
+  if (a.force) {
+    if (Status st = DeletePrefix(s, uri->bucket, ""); !st.ok()) return Fail(s.command, st);
+    if (s.failures > 0) {
+      PrintError(s.command, "bucket s3://" + uri->bucket + " not removed: " + std::to_string(s.failures) +
+                                " object(s) could not be deleted");
+      return kExitFailure;
+    }
+  }
+  if (Status st = client->DeleteBucket(uri->bucket); !st.ok()) return Fail(s.command, st);
+  s.Say("remove_bucket: " + uri->bucket);
+  return 0;
+}
+
+struct CpArgs {
+  std::string src;
+  std::string dst;
+  bool recursive = false;
+  bool no_progress = false;
+  std::string content_type;
+};
+
+int RunCp(const GlobalOptions& g, const CpArgs& a) {
+  Session s{"cp", &g};
+  const bool src_s3 = LooksLikeS3Uri(a.src);
+  const bool dst_s3 = LooksLikeS3Uri(a.dst);
+  std::optional<S3Uri> src_uri, dst_uri;
+  if (src_s3) {
+    auto u = ParseS3Uri(a.src);
+    if (!u.ok()) return Fail(s.command, u.status());
+    src_uri = *u;
+  }
+  if (dst_s3) {
+    auto u = ParseS3Uri(a.dst);
+    if (!u.ok()) return Fail(s.command, u.status());
+    dst_uri = *u;
+  }
+  auto usage = [&](const std::string& why) { return Fail(s.command, Status::InvalidArgument(why)); };
+  if (!src_s3 && !dst_s3) {
+    return usage("cannot copy '" + a.src + "' to '" + a.dst + "': at least one of them must be an S3 URI (s3://bucket/key)");
+  }
+  if (a.recursive && (a.src == "-" || a.dst == "-")) return usage("'-' (standard input/output) cannot be used with --recursive");
+  if (a.src == "-" && !dst_s3) return usage("'-' (standard input) can only be uploaded to an S3 URI");
+  if (src_s3 && !a.recursive && (src_uri->key.empty() || EndsWithSlash(src_uri->key))) {
+    return usage("'" + a.src + "' is not an object (use --recursive to copy a prefix)");
+  }
+  if (a.src == "-" && (dst_uri->key.empty() || EndsWithSlash(dst_uri->key))) {
+    return usage("uploading standard input needs a full destination key, not '" + a.dst + "'");
+  }
+
+  auto client = MakeClient(g);
+  if (!client.ok()) return Fail(s.command, client.status());
+  s.client = &*client;
+  s.progress = !g.quiet && !a.no_progress && StderrIsTerminal();
+
+  if (!a.recursive) {
+    Status st;
+    if (!src_s3) {
+      if (a.src == "-") {
+        st = UploadStdin(s, *dst_uri, a.content_type);
+      } else {
+        S3Uri dst = *dst_uri;
+        if (dst.key.empty() || EndsWithSlash(dst.key)) dst.key += fs::path(a.src).filename().string();
+        st = UploadFile(s, a.src, dst, a.content_type);
+      }
+    } else if (dst_s3) {
+      S3Uri dst = *dst_uri;
+      if (dst.key.empty() || EndsWithSlash(dst.key)) dst.key += Basename(src_uri->key);
+      st = CopyS3(s, *src_uri, dst);
+    } else if (a.dst == "-") {
+      st = StreamToStdout(s, *src_uri);
+    } else {
+      std::error_code ec;
+      std::string path = a.dst;
+      if (EndsWithSlash(path) || fs::is_directory(path, ec)) path = (fs::path(path) / Basename(src_uri->key)).string();
+      st = DownloadFile(s, *src_uri, path);
+    }
+    return st.ok() ? 0 : Fail(s.command, st);
+  }
+
+  // --recursive
+  if (!src_s3) {
+    std::error_code ec;
+    if (!fs::is_directory(a.src, ec)) return usage("'" + a.src + "' is not a directory");
+    std::vector<fs::path> files;
+    for (auto it = fs::recursive_directory_iterator(a.src, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_regular_file(ec)) files.push_back(it->path());
+    }
+    if (ec) return Fail(s.command, Status(ErrorCategory::kIo, "cannot list directory '" + a.src + "': " + ec.message()));
+    std::sort(files.begin(), files.end());
+    const std::string prefix = AsDirPrefix(dst_uri->key);
+    for (const fs::path& f : files) {
+      const std::string rel = f.lexically_relative(a.src).generic_string();
+      if (Status st = UploadFile(s, f.string(), S3Uri{dst_uri->bucket, prefix + rel}, a.content_type); !st.ok()) {
+        s.Failed(st);
+      }
+    }
+    return s.ExitCode();
+  }
+
+  const std::string src_prefix = AsDirPrefix(src_uri->key);
+  const std::string dst_prefix = dst_s3 ? AsDirPrefix(dst_uri->key) : std::string();
+  Status listed = ForEachObject(s, src_uri->bucket, src_prefix, [&](const ObjectSummary& obj) {
+    if (EndsWithSlash(obj.key)) return;  // "directory" marker objects have no file to become
+    auto rel = SafeRelativePath(obj.key, src_prefix);
+    if (!rel.ok()) {
+      s.Failed(rel.status());
+      return;
+    }
+    const S3Uri from{src_uri->bucket, obj.key};
+    const Status st = dst_s3 ? CopyS3(s, from, S3Uri{dst_uri->bucket, dst_prefix + *rel})
+                             : DownloadFile(s, from, (fs::path(a.dst) / *rel).string());
+    if (!st.ok()) s.Failed(st);
+  });
+  if (!listed.ok()) return Fail(s.command, listed);
+  return s.ExitCode();
+}
+
+struct RmArgs {
+  std::string path;
+  bool recursive = false;
+};
+
+int RunRm(const GlobalOptions& g, const RmArgs& a) {
+  Session s{"rm", &g};
+  auto uri = ParseS3Uri(a.path);
+  if (!uri.ok()) return Fail(s.command, uri.status());
+  if (!a.recursive && uri->key.empty()) {
+    return Fail(s.command, Status::InvalidArgument("'" + a.path + "' names a bucket, not an object (use --recursive to delete every object in it)"));
+  }
+  auto client = MakeClient(g);
+  if (!client.ok()) return Fail(s.command, client.status());
+  s.client = &*client;
+  if (a.recursive) {
+    // A literal prefix, as `aws s3 rm --recursive` takes it.
+    if (Status st = DeletePrefix(s, uri->bucket, uri->key); !st.ok()) return Fail(s.command, st);
+    return s.ExitCode();
+  }
+  DeleteObjectRequest req;
+  req.bucket = uri->bucket;
+  req.key = uri->key;
+  auto r = client->DeleteObject(req);
+  if (!r.ok()) return Fail(s.command, r.status());
+  s.Say("delete: " + uri->ToString());
+  return 0;
+}
+
+int RunCat(const GlobalOptions& g, const std::string& path) {
+  Session s{"cat", &g};
+  auto uri = ParseS3Uri(path);
+  if (!uri.ok()) return Fail(s.command, uri.status());
+  if (uri->key.empty() || EndsWithSlash(uri->key)) {
+    return Fail(s.command, Status::InvalidArgument("'" + path + "' is not an object (expected s3://bucket/key)"));
+  }
+  auto client = MakeClient(g);
+  if (!client.ok()) return Fail(s.command, client.status());
+  s.client = &*client;
+  if (Status st = StreamToStdout(s, *uri); !st.ok()) return Fail(s.command, st);
+  return 0;
+}
+
+struct PresignArgs {
+  std::string path;
+  long expires_in = 3600;
+  std::string method = "GET";
+};
+
+int RunPresign(const GlobalOptions& g, const PresignArgs& a) {
+  Session s{"presign", &g};
+  auto uri = ParseS3Uri(a.path);
+  if (!uri.ok()) return Fail(s.command, uri.status());
+  if (uri->key.empty()) {
+    return Fail(s.command, Status::InvalidArgument("'" + a.path + "' has no key (expected s3://bucket/key)"));
+  }
+  auto client = MakeClient(g);
+  if (!client.ok()) return Fail(s.command, client.status());
+  std::string method = a.method;
+  std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::toupper(c); });
+  auto url = client->Presign(method, uri->bucket, uri->key, std::chrono::seconds(a.expires_in));
+  if (!url.ok()) return Fail(s.command, url.status());
+  std::printf("%s\n", url->c_str());
+  return 0;
+}
+
+}  // namespace
+
+void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected) {
+  GlobalOptions* g = &global;
+  // CLI11 writes parsed values into these; they must outlive parsing, hence shared_ptr
+  // captured by the callbacks.
+  {
+    auto a = std::make_shared<LsArgs>();
+    CLI::App* sub = app.add_subcommand("ls", "List buckets, or objects and common prefixes under s3://bucket[/prefix]");
+    sub->add_option("path", a->path, "s3://bucket[/prefix] (omit to list buckets)");
+    sub->add_flag("-r,--recursive", a->recursive, "List every object under the prefix (no PRE directories)");
+    sub->add_flag("--human-readable", a->human, "Sizes in KiB/MiB/GiB");
+    sub->add_flag("--summarize", a->summarize, "Print the object count and total size");
+    sub->callback([=] { on_selected([=] { return RunLs(*g, *a); }); });
+  }
+  {
+    auto a = std::make_shared<BucketArgs>();
+    CLI::App* sub = app.add_subcommand("mb", "Make a bucket (in --region, default us-east-1)");
+    sub->add_option("bucket", a->path, "s3://bucket")->required();
+    sub->callback([=] { on_selected([=] { return RunMb(*g, *a); }); });
+  }
+  {
+    auto a = std::make_shared<BucketArgs>();
+    CLI::App* sub = app.add_subcommand("rb", "Remove an (empty) bucket");
+    sub->add_option("bucket", a->path, "s3://bucket")->required();
+    sub->add_flag("--force", a->force, "Delete every object in the bucket first");
+    sub->callback([=] { on_selected([=] { return RunRb(*g, *a); }); });
+  }
+  {
+    auto a = std::make_shared<CpArgs>();
+    CLI::App* sub = app.add_subcommand(
+        "cp", "Copy local<->S3 or S3->S3 ('-' is stdin/stdout): cp SRC DST");
+    sub->add_option("source", a->src, "Local path, '-' (stdin) or s3://bucket/key")->required();
+    sub->add_option("destination", a->dst, "Local path, '-' (stdout) or s3://bucket/key")->required();
+    sub->add_flag("-r,--recursive", a->recursive, "Copy a directory or every object under a prefix");
+    sub->add_flag("--no-progress", a->no_progress, "Never draw the progress bar");
+    sub->add_option("--content-type", a->content_type, "Content-Type of uploads (default: guessed from the name)");
+    sub->callback([=] { on_selected([=] { return RunCp(*g, *a); }); });
+  }
+  {
+    auto a = std::make_shared<RmArgs>();
+    CLI::App* sub = app.add_subcommand("rm", "Delete an object, or every object under a prefix with --recursive");
+    sub->add_option("path", a->path, "s3://bucket/key or s3://bucket/prefix")->required();
+    sub->add_flag("-r,--recursive", a->recursive, "Delete every object whose key starts with the prefix");
+    sub->callback([=] { on_selected([=] { return RunRm(*g, *a); }); });
+  }
+  {
+    auto path = std::make_shared<std::string>();
+    CLI::App* sub = app.add_subcommand("cat", "Write an object to standard output");
+    sub->add_option("path", *path, "s3://bucket/key")->required();
+    sub->callback([=] { on_selected([=] { return RunCat(*g, *path); }); });
+  }
+  {
+    auto a = std::make_shared<PresignArgs>();
+    CLI::App* sub = app.add_subcommand("presign", "Print a presigned URL for an object (no request is made)");
+    sub->add_option("path", a->path, "s3://bucket/key")->required();
+    sub->add_option("--expires-in", a->expires_in, "Validity in seconds (1 to 604800)")
+        ->check(CLI::Range(1L, 604800L))
+        ->capture_default_str();
+    sub->add_option("--method", a->method, "GET or PUT")
+        ->check(CLI::IsMember({"GET", "PUT"}, CLI::ignore_case))
+        ->capture_default_str();
+    sub->callback([=] { on_selected([=] { return RunPresign(*g, *a); }); });
+  }
+}
+
+}  // namespace s3ml::cli
