@@ -7,6 +7,7 @@ find_package(CURL REQUIRED)
 find_package(pugixml REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(ZLIB REQUIRED)  # CRC-32 of aws-chunked trailers in the mock server
+find_package(LibArchive REQUIRED)  # WebDataset tar shards in the dataset reader
 include(${CMAKE_CURRENT_LIST_DIR}/S3mlHttplib.cmake)
 if(S3ML_BUILD_TOOLS)
   find_package(CLI11 REQUIRED)

@@ -7,14 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "s3ml/multipart.h"
 #include "s3ml/objects.h"
 #include "s3ml/options.h"
 #include "s3ml/result.h"
+#include "s3ml/tagging.h"
+#include "s3ml/versioning.h"
 
 namespace s3ml {
 
 class Client;
 class ListObjectsV2Paginator;
+class ListObjectVersionsPaginator;
 
 /// The S3 client.
 ///
@@ -60,6 +64,44 @@ class Client {
   Result<std::string> Presign(const std::string& method, const std::string& bucket, const std::string& key,
                               std::chrono::seconds expires) const;
 
+  // ---- Multipart uploads (s3ml/multipart.h; src/client/multipart.cc) ----------------
+  // Part numbers, part sizes and the parts list are validated before any I/O
+  // (kInvalidArgument naming the operation and the part). Each call is one request
+  // through the retry loop.
+
+  /// Starts a multipart upload; the result carries the upload id.
+  Result<CreateMultipartUploadResult> CreateMultipartUpload(const CreateMultipartUploadRequest& req) const;
+  /// Uploads one part (from memory, a file range or a seekable reader).
+  Result<UploadPartResult> UploadPart(const UploadPartRequest& req) const;
+  /// Copies (a range of) an existing object as one part.
+  Result<UploadPartCopyResult> UploadPartCopy(const UploadPartCopyRequest& req) const;
+  /// Completes the upload; an <Error> in a 200 answer is returned as an error.
+  Result<CompleteMultipartUploadResult> CompleteMultipartUpload(const CompleteMultipartUploadRequest& req) const;
+  /// Aborts the upload and discards its parts.
+  Status AbortMultipartUpload(const AbortMultipartUploadRequest& req) const;
+  /// One page of an upload's parts (continue with part_number_marker = next_part_number_marker).
+  Result<ListPartsResult> ListParts(const ListPartsRequest& req) const;
+  /// One page of a bucket's in-progress uploads (continue with the next key/upload-id markers).
+  Result<ListMultipartUploadsResult> ListMultipartUploads(const ListMultipartUploadsRequest& req) const;
+  // ---- end of multipart uploads ------------------------------------------------------
+
+  // ---- Versioning and tagging (s3ml/versioning.h, s3ml/tagging.h; src/client/versioning.cc)
+  /// The bucket's versioning state (kUnversioned for a bucket never versioned).
+  Result<GetBucketVersioningResult> GetBucketVersioning(const std::string& bucket) const;
+  /// Enables or suspends versioning. Errors: kInvalidArgument for kUnversioned.
+  Status PutBucketVersioning(const PutBucketVersioningRequest& req) const;
+  /// One page of versions and delete markers (continue with the next key/version-id markers).
+  Result<ListObjectVersionsResult> ListObjectVersions(const ListObjectVersionsRequest& req) const;
+  /// A lazy paginator over every page of ListObjectVersions.
+  ListObjectVersionsPaginator ListObjectVersionsPages(ListObjectVersionsRequest req) const;
+  /// The tag set of the current (or the given) version.
+  Result<GetObjectTaggingResult> GetObjectTagging(const GetObjectTaggingRequest& req) const;
+  /// Replaces the tag set of the current (or the given) version.
+  Result<PutObjectTaggingResult> PutObjectTagging(const PutObjectTaggingRequest& req) const;
+  /// Removes every tag of the current (or the given) version.
+  Result<DeleteObjectTaggingResult> DeleteObjectTagging(const DeleteObjectTaggingRequest& req) const;
+  // ---- end of versioning and tagging ---------------------------------------------------
+
   struct Impl;
 
  private:
@@ -84,6 +126,28 @@ class ListObjectsV2Paginator {
       : client_(std::move(client)), req_(std::move(req)) {}
   Client client_;
   ListObjectsV2Request req_;
+  bool done_ = false;
+};
+
+/// Walks every page of a ListObjectVersions lazily (key and version-id markers):
+/// one request per NextPage(). Thread safety: one consumer. Keeps the Client's
+/// shared state alive.
+class ListObjectVersionsPaginator {
+ public:
+  /// True until the last page has been returned (or an error occurred).
+  bool HasMorePages() const { return !done_; }
+  /// Fetches the next page. After the last page, returns an empty page with is_truncated=false.
+  /// Errors: the request's error, or kProtocol when the server repeats its markers.
+  Result<ListObjectVersionsResult> NextPage();
+  /// Convenience: every version and delete marker of all remaining pages.
+  Result<std::vector<ObjectVersionSummary>> All();
+
+ private:
+  friend class Client;
+  ListObjectVersionsPaginator(Client client, ListObjectVersionsRequest req)
+      : client_(std::move(client)), req_(std::move(req)) {}
+  Client client_;
+  ListObjectVersionsRequest req_;
   bool done_ = false;
 };
 

@@ -65,20 +65,12 @@ Result<Client> Client::Impl::Create(ClientOptions options, ClientDependencies de
   std::string url = options.endpoint_url.empty() ? "https://s3." + impl->region + ".amazonaws.com" : options.endpoint_url;
   S3ML_ASSIGN_OR_RETURN(impl->target.endpoint, ParseEndpoint(url));
   impl->target.addressing = options.addressing;
-  impl->user_agent = std::string("s3ml/") + S3ML_VERSION_STRING;
-  if (!options.user_agent_suffix.empty()) impl->user_agent += " " + options.user_agent_suffix;
+  HttpClientOptions h = HttpClientOptionsFrom(options);
+  impl->user_agent = h.user_agent;
 
   if (deps.http) {
     impl->http = std::move(deps.http);
   } else {
-    HttpClientOptions h;
-    h.connect_timeout = options.connect_timeout;
-    h.low_speed_limit = options.low_speed_limit;
-    h.low_speed_time = options.low_speed_time;
-    h.verify_tls = options.verify_tls;
-    h.ca_file = options.ca_file;
-    h.max_connections = options.max_connections;
-    h.user_agent = impl->user_agent;
     S3ML_ASSIGN_OR_RETURN(auto curl, CurlHttpClient::Create(std::move(h)));
     impl->http = std::move(curl);
   }

@@ -14,6 +14,7 @@
 #include <cctype>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -160,18 +161,69 @@ bool IsValidStorageClass(const std::string& s) {
   return std::any_of(std::begin(kClasses), std::end(kClasses), [&](const char* c) { return s == c; });
 }
 
-Expected<std::map<std::string, std::string>> ParseTagging(const std::string& header) {
-  auto pairs = ParseQuery(header);
-  if (!pairs.ok()) return S3Error(400, "InvalidTag", "The tag provided was not a valid tag: cannot decode the x-amz-tagging header");
+/// S3 allows letters, digits and spaces (any UTF-8 letter: multi-byte sequences are
+/// accepted as such) and + - = . _ : / @ in tag keys and values.
+bool IsValidTagText(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c >= 0x80 || std::isalnum(c) || (c != 0 && std::strchr(" +-=._:/@", ch) != nullptr);
+  });
+}
+
+/// S3's tag rules, shared by the x-amz-tagging header and the Tagging XML body.
+Expected<std::map<std::string, std::string>> ValidateTags(const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::map<std::string, std::string> tags;
-  for (auto& [k, v] : *pairs) {
+  for (const auto& [k, v] : pairs) {
     if (k.empty() || k.size() > 128) return S3Error(400, "InvalidTag", "The TagKey you have provided is invalid");
     if (v.size() > 256) return S3Error(400, "InvalidTag", "The TagValue you have provided is invalid");
+    if (!IsValidTagText(k)) return S3Error(400, "InvalidTag", "The TagKey you have provided is invalid");
+    if (!IsValidTagText(v)) return S3Error(400, "InvalidTag", "The TagValue you have provided is invalid");
+    if (k.rfind("aws:", 0) == 0) return S3Error(400, "InvalidTag", "Your TagKey cannot be prefixed with aws:");
     if (!tags.emplace(k, v).second)
       return S3Error(400, "InvalidTag", "Cannot provide multiple Tags with the same key");
   }
+  // S3 answers this limit with BadRequest, not InvalidTag.
   if (tags.size() > 10) return S3Error(400, "BadRequest", "Object tags cannot be greater than 10");
   return tags;
+}
+
+Expected<std::map<std::string, std::string>> ParseTagging(const std::string& header) {
+  auto pairs = ParseQuery(header);
+  if (!pairs.ok()) return S3Error(400, "InvalidTag", "The tag provided was not a valid tag: cannot decode the x-amz-tagging header");
+  return ValidateTags(*pairs);
+}
+
+/// A <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging> body.
+Expected<std::map<std::string, std::string>> ParseTaggingXml(const std::string& payload) {
+  pugi::xml_document doc;
+  if (payload.empty() || !doc.load_buffer(payload.data(), payload.size())) return MalformedXml();
+  auto root = doc.child("Tagging");
+  if (!root) return MalformedXml();
+  auto set = root.child("TagSet");
+  if (!set) return MalformedXml();
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (auto node : set.children()) {
+    if (std::string(node.name()) != "Tag") return MalformedXml();
+    auto key = node.child("Key");
+    auto value = node.child("Value");
+    if (!key || !value) return MalformedXml();
+    pairs.emplace_back(key.text().as_string(), value.text().as_string());
+  }
+  return ValidateTags(pairs);
+}
+
+/// The versionId query parameter: absent -> "", present but empty -> error.
+Expected<std::string> VersionParam(const RoutedRequest& r) {
+  if (!r.HasParam("versionId")) return std::string();
+  std::string v = r.Param("versionId");
+  if (v.empty()) return InvalidArgument("Version id cannot be the empty string", "versionId", v);
+  return v;
+}
+
+/// S3 names the method in a MethodNotAllowed for a delete marker.
+S3Error WithMethod(S3Error e, const std::string& method) {
+  if (e.code == "MethodNotAllowed") e.details.insert(e.details.begin(), {"Method", method});
+  return e;
 }
 
 /// Reads the object attributes a PUT (or a REPLACE copy) sets from request headers.
@@ -303,6 +355,12 @@ struct MockS3Server::Impl {
   Expected<Reply> DeleteObjects(Call& c);
   Expected<Reply> CopyObject(Call& c);
   Expected<Reply> ListObjects(Call& c, bool v2);
+  Expected<Reply> GetBucketVersioning(Call& c);
+  Expected<Reply> PutBucketVersioning(Call& c);
+  Expected<Reply> ListObjectVersions(Call& c);
+  Expected<Reply> GetObjectTagging(Call& c);
+  Expected<Reply> PutObjectTagging(Call& c);
+  Expected<Reply> DeleteObjectTagging(Call& c);
 
   void AddOwner(pugi::xml_node parent) const {
     auto owner = parent.append_child("Owner");
@@ -470,6 +528,12 @@ Expected<Reply> MockS3Server::Impl::Dispatch(Call& c) {
   if (op == "CopyObject") return CopyObject(c);
   if (op == "ListObjectsV2") return ListObjects(c, true);
   if (op == "ListObjects") return ListObjects(c, false);
+  if (op == "GetBucketVersioning") return GetBucketVersioning(c);
+  if (op == "PutBucketVersioning") return PutBucketVersioning(c);
+  if (op == "ListObjectVersions") return ListObjectVersions(c);
+  if (op == "GetObjectTagging") return GetObjectTagging(c);
+  if (op == "PutObjectTagging") return PutObjectTagging(c);
+  if (op == "DeleteObjectTagging") return DeleteObjectTagging(c);
   return NotImplemented(op);
 }
 
@@ -587,19 +651,21 @@ Expected<Reply> MockS3Server::Impl::PutObject(Call& c) {
   Reply reply;
   reply.Header("ETag", obj->etag);
   for (const auto& [alg, value] : obj->checksums) reply.Header("x-amz-checksum-" + alg, value);
-  if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), cond)) return *err;
+  std::string version_id;
+  if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), cond, &version_id)) return *err;
+  if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
   return reply;
 }
 
 Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
-  auto found = store.GetObject(c.r.bucket, c.r.key);
-  if (!found.ok()) return found.error();
-  const ObjectPtr obj = *found;
-  const std::string version = c.r.Param("versionId");
-  if (c.r.HasParam("versionId") && version != "null")
-    return InvalidArgument("Invalid version id specified", "versionId", version);
+  auto version = VersionParam(c.r);
+  if (!version.ok()) return version.error();
+  auto found = store.GetVersion(c.r.bucket, c.r.key, *version);
+  if (!found.ok()) return WithMethod(found.error(), c.method);
+  const ObjectPtr obj = found->version.object;
 
   Reply reply;
+  if (found->versioned_bucket || !version->empty()) reply.Header("x-amz-version-id", found->version.version_id);
   reply.Header("ETag", obj->etag);
   reply.Header("Last-Modified", FormatHttpDate(obj->last_modified));
   auto [cond_status, condition] = EvaluateConditions(c.headers, *obj, "");
@@ -671,9 +737,14 @@ Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
 }
 
 Expected<Reply> MockS3Server::Impl::DeleteObject(Call& c) {
-  if (auto err = store.DeleteObject(c.r.bucket, c.r.key)) return *err;
+  auto version = VersionParam(c.r);
+  if (!version.ok()) return version.error();
+  auto outcome = store.DeleteVersion(c.r.bucket, c.r.key, *version, c.now);
+  if (!outcome.ok()) return outcome.error();
   Reply reply;
   reply.status = 204;
+  if (outcome->delete_marker) reply.Header("x-amz-delete-marker", "true");
+  if (!outcome->version_id.empty()) reply.Header("x-amz-version-id", outcome->version_id);
   return reply;
 }
 
@@ -708,22 +779,22 @@ Expected<Reply> MockS3Server::Impl::DeleteObjects(Call& c) {
 
   XmlWriter w("DeleteResult");
   for (const auto& [key, version] : targets) {
-    MaybeError err;
-    if (!version.empty() && version != "null") {
-      err = S3Error(400, "NoSuchVersion", "The specified version does not exist.");
-    } else {
-      err = store.DeleteObject(c.r.bucket, key);
-    }
-    if (err) {
+    auto outcome = store.DeleteVersion(c.r.bucket, key, version, c.now);
+    if (!outcome.ok()) {
       auto e = w.root().append_child("Error");
       AddText(e, "Key", key);
       if (!version.empty()) AddText(e, "VersionId", version);
-      AddText(e, "Code", err->code);
-      AddText(e, "Message", err->message);
+      AddText(e, "Code", outcome.error().code);
+      AddText(e, "Message", outcome.error().message);
     } else if (!quiet) {
       auto d = w.root().append_child("Deleted");
       AddText(d, "Key", key);
       if (!version.empty()) AddText(d, "VersionId", version);
+      // A new marker, or a removed version that was one: S3 names the marker's id.
+      if (outcome->delete_marker) {
+        AddText(d, "DeleteMarker", "true");
+        AddText(d, "DeleteMarkerVersionId", outcome->version_id);
+      }
     }
   }
   Reply reply;
@@ -739,11 +810,15 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   // x-amz-copy-source: [/]bucket/key[?versionId=...], URL-encoded.
   std::string source = c.headers.Get("x-amz-copy-source");
   std::string source_version;
+  bool has_source_version = false;
   if (auto q = source.find('?'); q != std::string::npos) {
     auto params = ParseQuery(source.substr(q + 1));
     if (params.ok())
       for (const auto& [k, v] : *params)
-        if (k == "versionId") source_version = v;
+        if (k == "versionId") {
+          source_version = v;
+          has_source_version = true;
+        }
     source.resize(q);
   }
   auto decoded = UriDecode(source);
@@ -755,12 +830,19 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
     return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
                            "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
   const std::string src_bucket = path.substr(0, slash), src_key = path.substr(slash + 1);
-  if (!source_version.empty() && source_version != "null")
+  if (has_source_version && !IsWellFormedVersionId(source_version))
     return InvalidArgument("Invalid version id specified", "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
 
-  auto found = store.GetObject(src_bucket, src_key);
-  if (!found.ok()) return found.error();
-  const ObjectPtr src = *found;
+  auto found = store.GetVersion(src_bucket, src_key, source_version);
+  if (!found.ok()) {
+    // A delete marker as the copy source is 400 InvalidRequest in S3, not 405.
+    if (found.error().code == "MethodNotAllowed")
+      return InvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.");
+    return found.error();
+  }
+  const ObjectPtr src = found->version.object;
+  const std::string copied_version = found->version.version_id;
+  const bool report_source_version = found->versioned_bucket || has_source_version;
   auto dest_bucket = store.GetBucket(c.r.bucket);
   if (!dest_bucket.ok()) return dest_bucket.error();
 
@@ -777,7 +859,7 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   if (storage_class && !IsValidStorageClass(*storage_class))
     return S3Error(400, "InvalidStorageClass", "The storage class you specified is not valid")
         .With("StorageClassRequested", *storage_class);
-  if (src_bucket == c.r.bucket && src_key == c.r.key && directive == "COPY" &&
+  if (src_bucket == c.r.bucket && src_key == c.r.key && !has_source_version && directive == "COPY" &&
       (!storage_class || *storage_class == src->storage_class) && !c.headers.Has("x-amz-website-redirect-location") &&
       !c.headers.Has("x-amz-server-side-encryption"))
     return InvalidRequest(
@@ -808,12 +890,15 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   obj->last_modified = WholeSeconds(c.now);
   const std::string etag = obj->etag;
   const SystemTime last_modified = obj->last_modified;
-  if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj))) return *err;
+  std::string version_id;
+  if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), {}, &version_id)) return *err;
 
   XmlWriter w("CopyObjectResult");
   AddText(w.root(), "ETag", etag);
   AddText(w.root(), "LastModified", FormatIso8601(last_modified));
   Reply reply;
+  if (report_source_version) reply.Header("x-amz-copy-source-version-id", copied_version);
+  if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
   reply.Xml(w.str());
   return reply;
 }
@@ -891,6 +976,154 @@ Expected<Reply> MockS3Server::Impl::ListObjects(Call& c, bool v2) {
   }
   Reply reply;
   reply.Xml(w.str());
+  return reply;
+}
+
+// ---- versioning ------------------------------------------------------------
+
+Expected<Reply> MockS3Server::Impl::GetBucketVersioning(Call& c) {
+  auto b = store.GetBucket(c.r.bucket);
+  if (!b.ok()) return b.error();
+  XmlWriter w("VersioningConfiguration");
+  // A bucket that was never versioned answers with an empty configuration.
+  if (b->versioning != VersioningState::kUnversioned) AddText(w.root(), "Status", VersioningStatusName(b->versioning));
+  Reply reply;
+  reply.Xml(w.str());
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::PutBucketVersioning(Call& c) {
+  pugi::xml_document doc;
+  if (c.payload.empty() || !doc.load_buffer(c.payload.data(), c.payload.size())) return MalformedXml();
+  auto root = doc.child("VersioningConfiguration");
+  if (!root) return MalformedXml();
+  for (auto child : root.children()) {
+    const std::string name = child.name();
+    if (name != "Status" && name != "MfaDelete") return MalformedXml();
+  }
+  const std::string status = root.child("Status").text().as_string();
+  VersioningState state;
+  if (status == "Enabled") state = VersioningState::kEnabled;
+  else if (status == "Suspended") state = VersioningState::kSuspended;
+  else return MalformedXml();
+  if (auto mfa = root.child("MfaDelete")) {
+    const std::string v = mfa.text().as_string();
+    if (v == "Enabled")
+      return InvalidRequest("MFA delete is not supported by the s3ml mock server (it needs an MFA device)");
+    if (v != "Disabled") return MalformedXml();
+  }
+  if (auto err = store.SetVersioning(c.r.bucket, state)) return *err;
+  return Reply{};
+}
+
+Expected<Reply> MockS3Server::Impl::ListObjectVersions(Call& c) {
+  VersionQuery q;
+  q.prefix = c.r.Param("prefix");
+  q.delimiter = c.r.Param("delimiter");
+  q.key_marker = c.r.Param("key-marker");
+  q.version_id_marker = c.r.Param("version-id-marker");
+  const std::string encoding_type = c.r.Param("encoding-type");
+  if (c.r.HasParam("encoding-type") && encoding_type != "url")
+    return InvalidArgument("Invalid Encoding Method specified in Request", "encoding-type", encoding_type);
+  const bool url = encoding_type == "url";
+  if (c.r.HasParam("max-keys")) {
+    std::uint64_t mk = 0;
+    if (!ParseUint(c.r.Param("max-keys"), mk) || mk > 2147483647ull)
+      return InvalidArgument("Provided max-keys not an integer or within integer range", "max-keys",
+                             c.r.Param("max-keys"));
+    q.max_keys = static_cast<int>(std::min<std::uint64_t>(mk, kMaxListKeys));
+  }
+  if (!q.version_id_marker.empty()) {
+    if (q.key_marker.empty())
+      return InvalidArgument("A version-id marker cannot be specified without a key marker.", "version-id-marker",
+                             q.version_id_marker);
+    if (!IsWellFormedVersionId(q.version_id_marker))
+      return InvalidArgument("Invalid version id specified", "version-id-marker", q.version_id_marker);
+  }
+  auto page = store.ListVersions(c.r.bucket, q);
+  if (!page.ok()) return page.error();
+
+  XmlWriter w("ListVersionsResult");
+  auto root = w.root();
+  AddText(root, "Name", c.r.bucket);
+  AddText(root, "Prefix", EncodeIf(url, q.prefix));
+  AddText(root, "KeyMarker", EncodeIf(url, q.key_marker));
+  AddText(root, "VersionIdMarker", q.version_id_marker);
+  if (page->truncated) {
+    AddText(root, "NextKeyMarker", EncodeIf(url, page->next_key_marker));
+    if (!page->next_version_id_marker.empty()) AddText(root, "NextVersionIdMarker", page->next_version_id_marker);
+  }
+  AddText(root, "MaxKeys", std::to_string(q.max_keys));
+  if (!q.delimiter.empty()) AddText(root, "Delimiter", EncodeIf(url, q.delimiter));
+  if (url) AddText(root, "EncodingType", "url");
+  AddText(root, "IsTruncated", page->truncated ? "true" : "false");
+  for (const auto& e : page->versions) {
+    const ObjectVersion& v = e.version;
+    auto node = root.append_child(v.delete_marker() ? "DeleteMarker" : "Version");
+    AddText(node, "Key", EncodeIf(url, e.key));
+    AddText(node, "VersionId", v.version_id);
+    AddText(node, "IsLatest", e.is_latest ? "true" : "false");
+    AddText(node, "LastModified", FormatIso8601(v.last_modified));
+    if (!v.delete_marker()) {
+      AddText(node, "ETag", v.object->etag);
+      for (const auto& [alg, value] : v.object->checksums) {
+        (void)value;
+        AddText(node, "ChecksumAlgorithm", ChecksumDisplayName(alg));
+      }
+      AddText(node, "Size", std::to_string(v.object->size()));
+      AddText(node, "StorageClass", v.object->storage_class);
+    }
+    AddOwner(node);
+  }
+  for (const auto& cp : page->common_prefixes) {
+    auto node = root.append_child("CommonPrefixes");
+    AddText(node, "Prefix", EncodeIf(url, cp));
+  }
+  Reply reply;
+  reply.Xml(w.str());
+  return reply;
+}
+
+// ---- tagging ---------------------------------------------------------------
+
+Expected<Reply> MockS3Server::Impl::GetObjectTagging(Call& c) {
+  auto version = VersionParam(c.r);
+  if (!version.ok()) return version.error();
+  auto found = store.GetVersion(c.r.bucket, c.r.key, *version);
+  if (!found.ok()) return WithMethod(found.error(), c.method);
+  XmlWriter w("Tagging");
+  auto set = w.root().append_child("TagSet");
+  for (const auto& [k, v] : found->version.object->tags) {
+    auto tag = set.append_child("Tag");
+    AddText(tag, "Key", k);
+    AddText(tag, "Value", v);
+  }
+  Reply reply;
+  if (found->versioned_bucket || !version->empty()) reply.Header("x-amz-version-id", found->version.version_id);
+  reply.Xml(w.str());
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::PutObjectTagging(Call& c) {
+  auto version = VersionParam(c.r);
+  if (!version.ok()) return version.error();
+  auto tags = ParseTaggingXml(c.payload);
+  if (!tags.ok()) return tags.error();
+  auto updated = store.SetTags(c.r.bucket, c.r.key, *version, std::move(*tags));
+  if (!updated.ok()) return WithMethod(updated.error(), c.method);
+  Reply reply;
+  if (updated->versioned_bucket || !version->empty()) reply.Header("x-amz-version-id", updated->version.version_id);
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::DeleteObjectTagging(Call& c) {
+  auto version = VersionParam(c.r);
+  if (!version.ok()) return version.error();
+  auto updated = store.SetTags(c.r.bucket, c.r.key, *version, {});
+  if (!updated.ok()) return WithMethod(updated.error(), c.method);
+  Reply reply;
+  reply.status = 204;
+  if (updated->versioned_bucket || !version->empty()) reply.Header("x-amz-version-id", updated->version.version_id);
   return reply;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <random>
 
 namespace s3ml::mock {
 
@@ -29,7 +30,74 @@ bool EtagMatches(const std::string& stored_quoted, const std::string& condition)
   return false;
 }
 
+S3Error NoSuchVersion(const std::string& key, const std::string& version_id) {
+  return S3Error(404, "NoSuchVersion", "The specified version does not exist.")
+      .With("Key", key)
+      .With("VersionId", version_id);
+}
+
+S3Error InvalidVersionId(const std::string& version_id) {
+  return InvalidArgument("Invalid version id specified", "versionId", version_id);
+}
+
+// GET of a key whose latest version is a delete marker: 404 that says so.
+S3Error DeletedKey(const std::string& key, const ObjectVersion& marker, bool versioned) {
+  S3Error e = NoSuchKey(key);
+  e.WithHeader("x-amz-delete-marker", "true");
+  if (versioned) e.WithHeader("x-amz-version-id", marker.version_id);
+  return e;
+}
+
+bool IsLive(const std::vector<ObjectVersion>& versions) { return !versions.empty() && !versions.front().delete_marker(); }
+
 }  // namespace
+
+const char* VersioningStatusName(VersioningState s) {
+  switch (s) {
+    case VersioningState::kEnabled:
+      return "Enabled";
+    case VersioningState::kSuspended:
+      return "Suspended";
+    case VersioningState::kUnversioned:
+      break;
+  }
+  return "";
+}
+
+bool IsWellFormedVersionId(const std::string& id) {
+  if (id == "null") return true;
+  if (id.size() != 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_';
+  });
+}
+
+std::string Store::NewVersionIdLocked() {
+  // splitmix64 over a random seed: unique, unpredictable-looking ids like S3's
+  // (which are opaque), cheap enough to make under the lock.
+  if (rng_state_ == 0) {
+    std::random_device rd;
+    rng_state_ = (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^ 0x5DEECE66Dull;
+  }
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
+  std::string id;
+  id.reserve(32);
+  while (id.size() < 32) {
+    std::uint64_t z = (rng_state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    for (int i = 0; i < 10 && id.size() < 32; ++i, z >>= 6) id.push_back(kAlphabet[z & 63]);
+  }
+  return id;
+}
+
+Expected<std::size_t> Store::FindVersionLocked(const std::vector<ObjectVersion>& versions, const std::string& key,
+                                               const std::string& version_id) {
+  for (std::size_t i = 0; i < versions.size(); ++i)
+    if (versions[i].version_id == version_id) return i;
+  return NoSuchVersion(key, version_id);
+}
 
 std::string BucketNameProblem(const std::string& name) {
   if (name.size() < 3 || name.size() > 63) return "bucket names must be between 3 and 63 characters long";
@@ -107,48 +175,173 @@ std::vector<BucketInfo> Store::ListBuckets() const {
   return out;
 }
 
+MaybeError Store::SetVersioning(const std::string& bucket, VersioningState state) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto b = buckets_.find(bucket);
+  if (b == buckets_.end()) return NoSuchBucket(bucket);
+  b->second.info.versioning = state;
+  return std::nullopt;
+}
+
 MaybeError Store::PutObject(const std::string& bucket, const std::string& key, ObjectPtr object,
-                            const PutCondition& cond) {
-  ObjectPtr replaced;  // released after the lock: the old body may be large
+                            const PutCondition& cond, std::string* version_id) {
+  std::vector<ObjectVersion> replaced;  // released after the lock: old bodies may be large
   std::lock_guard<std::mutex> lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return NoSuchBucket(bucket);
   auto& objects = b->second.objects;
   auto it = objects.find(key);
-  if (cond.if_none_match_star && it != objects.end()) return PreconditionFailed("If-None-Match");
+  const bool exists = it != objects.end() && IsLive(it->second);
+  if (cond.if_none_match_star && exists) return PreconditionFailed("If-None-Match");
   if (cond.if_match) {
-    if (it == objects.end()) return NoSuchKey(key);
-    if (!EtagMatches(it->second->etag, *cond.if_match)) return PreconditionFailed("If-Match");
+    if (!exists) return NoSuchKey(key);
+    if (!EtagMatches(it->second.front().object->etag, *cond.if_match)) return PreconditionFailed("If-Match");
   }
-  if (it == objects.end()) {
-    objects.emplace(key, std::move(object));
+  if (it == objects.end()) it = objects.emplace(key, std::vector<ObjectVersion>{}).first;
+  auto& versions = it->second;
+  const VersioningState state = b->second.info.versioning;
+  ObjectVersion v{"null", std::move(object), {}};
+  v.last_modified = v.object->last_modified;
+  if (state == VersioningState::kEnabled) {
+    v.version_id = NewVersionIdLocked();
+  } else if (state == VersioningState::kSuspended) {
+    auto null_it = std::find_if(versions.begin(), versions.end(),
+                                [](const ObjectVersion& x) { return x.version_id == "null"; });
+    if (null_it != versions.end()) {
+      replaced.push_back(std::move(*null_it));
+      versions.erase(null_it);
+    }
   } else {
-    replaced = std::move(it->second);
-    it->second = std::move(object);
+    replaced = std::move(versions);
+    versions.clear();
   }
+  if (version_id) *version_id = state == VersioningState::kUnversioned ? std::string() : v.version_id;
+  versions.insert(versions.begin(), std::move(v));
   return std::nullopt;
 }
 
 Expected<ObjectPtr> Store::GetObject(const std::string& bucket, const std::string& key) const {
+  auto v = GetVersion(bucket, key, "");
+  if (!v.ok()) return v.error();
+  return v->version.object;
+}
+
+Expected<VersionRef> Store::GetVersion(const std::string& bucket, const std::string& key,
+                                       const std::string& version_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return NoSuchBucket(bucket);
+  const bool versioned = b->second.info.versioning != VersioningState::kUnversioned;
+  if (!version_id.empty() && !IsWellFormedVersionId(version_id)) return InvalidVersionId(version_id);
   auto it = b->second.objects.find(key);
-  if (it == b->second.objects.end()) return NoSuchKey(key);
-  return it->second;
+  if (version_id.empty()) {
+    if (it == b->second.objects.end()) return NoSuchKey(key);
+    const ObjectVersion& latest = it->second.front();
+    if (latest.delete_marker()) return DeletedKey(key, latest, versioned);
+    return VersionRef{latest, versioned};
+  }
+  if (it == b->second.objects.end()) return NoSuchVersion(key, version_id);
+  auto idx = FindVersionLocked(it->second, key, version_id);
+  if (!idx.ok()) return idx.error();
+  const ObjectVersion& v = it->second[*idx];
+  if (v.delete_marker()) {
+    return S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+        .With("ResourceType", "DeleteMarker")
+        .WithHeader("x-amz-delete-marker", "true")
+        .WithHeader("x-amz-version-id", v.version_id)
+        .WithHeader("Allow", "DELETE");
+  }
+  return VersionRef{v, versioned};
 }
 
 MaybeError Store::DeleteObject(const std::string& bucket, const std::string& key) {
-  ObjectPtr removed;
+  auto r = DeleteVersion(bucket, key, "", SystemClock().Now());
+  if (!r.ok()) return r.error();
+  return std::nullopt;
+}
+
+Expected<DeleteOutcome> Store::DeleteVersion(const std::string& bucket, const std::string& key,
+                                             const std::string& version_id, SystemTime now) {
+  std::vector<ObjectVersion> removed;  // released after the lock
   std::lock_guard<std::mutex> lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return NoSuchBucket(bucket);
-  auto it = b->second.objects.find(key);
-  if (it != b->second.objects.end()) {
-    removed = std::move(it->second);
-    b->second.objects.erase(it);
+  if (!version_id.empty() && !IsWellFormedVersionId(version_id)) return InvalidVersionId(version_id);
+  auto& objects = b->second.objects;
+  const VersioningState state = b->second.info.versioning;
+  auto it = objects.find(key);
+  DeleteOutcome out;
+  if (!version_id.empty()) {
+    // Permanent removal of one version; deleting the latest marker "restores" the previous one.
+    out.version_id = version_id;
+    if (it != objects.end()) {
+      auto idx = FindVersionLocked(it->second, key, version_id);
+      if (idx.ok()) {
+        out.delete_marker = it->second[*idx].delete_marker();
+        removed.push_back(std::move(it->second[*idx]));
+        it->second.erase(it->second.begin() + static_cast<std::ptrdiff_t>(*idx));
+        if (it->second.empty()) objects.erase(it);
+      }
+    }
+    return out;
   }
-  return std::nullopt;
+  if (state == VersioningState::kUnversioned) {
+    if (it != objects.end()) {
+      removed = std::move(it->second);
+      objects.erase(it);
+    }
+    return out;
+  }
+  if (it == objects.end()) it = objects.emplace(key, std::vector<ObjectVersion>{}).first;
+  auto& versions = it->second;
+  ObjectVersion marker{"null", nullptr, std::chrono::time_point_cast<std::chrono::seconds>(now)};
+  if (state == VersioningState::kEnabled) {
+    marker.version_id = NewVersionIdLocked();
+  } else {
+    auto null_it = std::find_if(versions.begin(), versions.end(),
+                                [](const ObjectVersion& x) { return x.version_id == "null"; });
+    if (null_it != versions.end()) {
+      removed.push_back(std::move(*null_it));
+      versions.erase(null_it);
+    }
+  }
+  out.version_id = marker.version_id;
+  out.delete_marker = true;
+  versions.insert(versions.begin(), std::move(marker));
+  return out;
+}
+
+Expected<VersionRef> Store::SetTags(const std::string& bucket, const std::string& key, const std::string& version_id,
+                                    std::map<std::string, std::string> tags) {
+  ObjectPtr old;  // released after the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  auto b = buckets_.find(bucket);
+  if (b == buckets_.end()) return NoSuchBucket(bucket);
+  const bool versioned = b->second.info.versioning != VersioningState::kUnversioned;
+  if (!version_id.empty() && !IsWellFormedVersionId(version_id)) return InvalidVersionId(version_id);
+  auto it = b->second.objects.find(key);
+  if (it == b->second.objects.end()) return version_id.empty() ? NoSuchKey(key) : NoSuchVersion(key, version_id);
+  std::size_t idx = 0;
+  if (!version_id.empty()) {
+    auto found = FindVersionLocked(it->second, key, version_id);
+    if (!found.ok()) return found.error();
+    idx = *found;
+  }
+  ObjectVersion& v = it->second[idx];
+  if (v.delete_marker()) {
+    if (version_id.empty()) return DeletedKey(key, v, versioned);
+    return S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+        .With("ResourceType", "DeleteMarker")
+        .WithHeader("x-amz-delete-marker", "true")
+        .WithHeader("x-amz-version-id", v.version_id)
+        .WithHeader("Allow", "DELETE");
+  }
+  // Records are immutable and shared with readers: swap in a re-tagged copy (the body stays shared).
+  auto copy = std::make_shared<ObjectRecord>(*v.object);
+  copy->tags = std::move(tags);
+  old = std::move(v.object);
+  v.object = std::move(copy);
+  return VersionRef{v, versioned};
 }
 
 Expected<ListPage> Store::List(const std::string& bucket, const ListQuery& q) const {
@@ -178,6 +371,10 @@ Expected<ListPage> Store::List(const std::string& bucket, const ListQuery& q) co
   for (; it != objects.end();) {
     const std::string& key = it->first;
     if (key.compare(0, q.prefix.size(), q.prefix) != 0) break;  // sorted: past the prefix range
+    if (!IsLive(it->second)) {  // deleted (latest is a marker): not listed, not rolled up
+      ++it;
+      continue;
+    }
     if (emitted >= q.max_keys) {
       page.truncated = true;
       break;
@@ -194,9 +391,84 @@ Expected<ListPage> Store::List(const std::string& bucket, const ListQuery& q) co
         continue;
       }
     }
-    page.contents.push_back(ListEntry{key, it->second});
+    page.contents.push_back(ListEntry{key, it->second.front().object});
     page.last = key;
     ++emitted;
+    ++it;
+  }
+  return page;
+}
+
+}  // namespace s3ml::mock
+
+namespace s3ml::mock {
+
+Expected<VersionPage> Store::ListVersions(const std::string& bucket, const VersionQuery& q) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto b = buckets_.find(bucket);
+  if (b == buckets_.end()) return NoSuchBucket(bucket);
+  const auto& objects = b->second.objects;
+  VersionPage page;
+  if (q.max_keys <= 0) return page;
+
+  auto it = objects.lower_bound(q.prefix);
+  std::size_t first_version = 0;  // index into the first key's versions to resume at
+  if (!q.key_marker.empty() && q.key_marker >= q.prefix) {
+    it = objects.upper_bound(q.key_marker);
+    if (!q.version_id_marker.empty()) {
+      // Resume inside key-marker's versions, after version-id-marker (newest first).
+      auto at = objects.find(q.key_marker);
+      if (at != objects.end()) {
+        auto idx = FindVersionLocked(at->second, q.key_marker, q.version_id_marker);
+        if (idx.ok() && *idx + 1 < at->second.size()) {
+          it = at;
+          first_version = *idx + 1;
+        }
+      }
+    } else if (!q.delimiter.empty() && q.key_marker.size() > q.prefix.size() &&
+               q.key_marker.compare(0, q.prefix.size(), q.prefix) == 0) {
+      // A marker that is a common prefix: everything under it was rolled up already.
+      auto pos = q.key_marker.find(q.delimiter, q.prefix.size());
+      if (pos != std::string::npos && pos + q.delimiter.size() == q.key_marker.size()) {
+        std::string succ = PrefixSuccessor(q.key_marker);
+        it = succ.empty() ? objects.end() : objects.lower_bound(succ);
+      }
+    }
+  }
+
+  int emitted = 0;
+  while (it != objects.end()) {
+    const std::string& key = it->first;
+    if (key.compare(0, q.prefix.size(), q.prefix) != 0) break;
+    if (!q.delimiter.empty() && first_version == 0) {
+      auto pos = key.find(q.delimiter, q.prefix.size());
+      if (pos != std::string::npos) {
+        if (emitted >= q.max_keys) {
+          page.truncated = true;
+          break;
+        }
+        std::string cp = key.substr(0, pos + q.delimiter.size());
+        page.common_prefixes.push_back(cp);
+        page.next_key_marker = cp;
+        page.next_version_id_marker.clear();
+        ++emitted;
+        std::string succ = PrefixSuccessor(cp);
+        it = succ.empty() ? objects.end() : objects.lower_bound(succ);
+        continue;
+      }
+    }
+    const auto& versions = it->second;
+    for (std::size_t i = first_version; i < versions.size(); ++i) {
+      if (emitted >= q.max_keys) {
+        page.truncated = true;
+        return page;
+      }
+      page.versions.push_back(VersionListEntry{key, versions[i], i == 0});
+      page.next_key_marker = key;
+      page.next_version_id_marker = versions[i].version_id;
+      ++emitted;
+    }
+    first_version = 0;
     ++it;
   }
   return page;

@@ -37,11 +37,64 @@ struct ObjectRecord {
 };
 using ObjectPtr = std::shared_ptr<const ObjectRecord>;
 
+/// A bucket's versioning state (S3 never returns a bucket to kUnversioned).
+enum class VersioningState { kUnversioned, kEnabled, kSuspended };
+
+/// "Enabled", "Suspended" or "" (unversioned: GetBucketVersioning has no Status).
+const char* VersioningStatusName(VersioningState s);
+
 struct BucketInfo {
   std::string name;
   SystemTime created;
   std::string region;
+  VersioningState versioning = VersioningState::kUnversioned;
 };
+
+/// One entry of a key's version list: an object version or a delete marker.
+struct ObjectVersion {
+  std::string version_id;  ///< "null" for the null version
+  ObjectPtr object;        ///< null for a delete marker
+  SystemTime last_modified;
+  bool delete_marker() const { return !object; }
+};
+
+/// A version looked up by key (and maybe version id).
+struct VersionRef {
+  ObjectVersion version;
+  bool versioned_bucket = false;  ///< the bucket is Enabled or Suspended (report x-amz-version-id)
+};
+
+/// What a DELETE did.
+struct DeleteOutcome {
+  std::string version_id;      ///< the marker created or the version removed ("" when unversioned)
+  bool delete_marker = false;  ///< a marker was created, or the removed version was a marker
+};
+
+/// A ListObjectVersions request.
+struct VersionQuery {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string version_id_marker;
+  int max_keys = 1000;
+};
+
+struct VersionListEntry {
+  std::string key;
+  ObjectVersion version;
+  bool is_latest = false;
+};
+
+struct VersionPage {
+  std::vector<VersionListEntry> versions;  ///< keys ascending, each key's versions newest first
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_id_marker;
+};
+
+/// True for "null" and for ids of the shape the store generates (32 of [A-Za-z0-9._]).
+bool IsWellFormedVersionId(const std::string& id);
 
 /// Preconditions checked atomically with a PutObject.
 struct PutCondition {
@@ -80,23 +133,54 @@ class Store {
   /// Sorted by name.
   std::vector<BucketInfo> ListBuckets() const;
 
-  /// Stores `object` under key, replacing any existing object, unless `cond` fails
-  /// (412 PreconditionFailed, or 404 NoSuchKey for If-Match on a missing key).
+  /// Sets Enabled or Suspended. Errors: NoSuchBucket.
+  MaybeError SetVersioning(const std::string& bucket, VersioningState state);
+
+  /// Stores `object` under key unless `cond` fails (412 PreconditionFailed, or 404
+  /// NoSuchKey for If-Match on a missing key). Unversioned: replaces the object.
+  /// Enabled: adds a new version with a fresh id. Suspended: replaces the null version.
+  /// `version_id` (optional) receives the new version's id, "" for unversioned buckets.
   MaybeError PutObject(const std::string& bucket, const std::string& key, ObjectPtr object,
-                       const PutCondition& cond = {});
+                       const PutCondition& cond = {}, std::string* version_id = nullptr);
+  /// The current object (NoSuchKey when absent or when the latest version is a delete marker).
   Expected<ObjectPtr> GetObject(const std::string& bucket, const std::string& key) const;
+  /// The latest version (empty `version_id`) or the named one. Errors: NoSuchKey (with
+  /// x-amz-delete-marker when the latest is a marker), InvalidArgument (malformed id),
+  /// NoSuchVersion, MethodNotAllowed (405) for a named delete marker.
+  Expected<VersionRef> GetVersion(const std::string& bucket, const std::string& key,
+                                  const std::string& version_id) const;
   /// Deleting a missing key succeeds (as in S3); a missing bucket is NoSuchBucket.
   MaybeError DeleteObject(const std::string& bucket, const std::string& key);
-  /// Lists keys in UTF-8 byte order.
+  /// S3's DELETE: without a version id, removes the object (unversioned) or adds a
+  /// delete marker (versioned; suspended replaces the null version); with one, removes
+  /// that version permanently (an unknown, well-formed id succeeds, as in S3).
+  /// Errors: NoSuchBucket, InvalidArgument (malformed id).
+  /// `now` dates a new delete marker.
+  Expected<DeleteOutcome> DeleteVersion(const std::string& bucket, const std::string& key,
+                                        const std::string& version_id, SystemTime now);
+  /// Replaces the tags of the latest (or the named) version; returns its version id.
+  /// Errors as GetVersion.
+  Expected<VersionRef> SetTags(const std::string& bucket, const std::string& key, const std::string& version_id,
+                               std::map<std::string, std::string> tags);
+  /// Lists current keys (latest version not a delete marker) in UTF-8 byte order.
   Expected<ListPage> List(const std::string& bucket, const ListQuery& q) const;
+  /// Lists versions and delete markers. Errors: NoSuchBucket.
+  Expected<VersionPage> ListVersions(const std::string& bucket, const VersionQuery& q) const;
 
  private:
   struct Bucket {
     BucketInfo info;
-    std::map<std::string, ObjectPtr> objects;  // std::less<std::string>: byte order
+    // Each key's versions, newest first; a key with no versions is erased.
+    // std::less<std::string>: byte order.
+    std::map<std::string, std::vector<ObjectVersion>> objects;
   };
-  mutable std::mutex mu_;  // guards buckets_
+  std::string NewVersionIdLocked();
+  static Expected<std::size_t> FindVersionLocked(const std::vector<ObjectVersion>& versions,
+                                                 const std::string& key, const std::string& version_id);
+
+  mutable std::mutex mu_;  // guards buckets_ and rng_
   std::map<std::string, Bucket> buckets_;
+  std::uint64_t rng_state_ = 0;
 };
 
 /// S3 bucket naming rules (3-63 chars, lower-case letters, digits, '.', '-', ...).

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kDeleteBatch = 1000;  // the DeleteObjects maximum
+constexpr std::uint64_t kDefaultMultipartThreshold = 64ull << 20;  // cp --multipart-threshold default
 
 // Per-invocation state shared by the transfer helpers.
 struct Session {
@@ -38,6 +40,7 @@ struct Session {
   const GlobalOptions* global = nullptr;
   Client* client = nullptr;
   bool progress = false;  // draw progress bars (stderr is a terminal, not --quiet)
+  std::uint64_t multipart_threshold = kDefaultMultipartThreshold;  // cp: TransferManager at or above this size
   int failures = 0;
 
   // An aws-style result line on stdout ("upload: a to s3://b/a"), unless --quiet.
@@ -86,8 +89,64 @@ std::string GuessContentType(const std::string& name) {
 
 // ---- transfers ---------------------------------------------------------------
 
+// ---- cp at or above --multipart-threshold: the TransferManager (s3ml/transfer.h) ----------
+
+// "8MiB", "64MB", "1GiB", "5242880": a byte count for --multipart-threshold.
+Result<std::uint64_t> ParseByteSize(const std::string& text) {
+  std::size_t i = 0;
+  std::uint64_t n = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && n < (1ull << 50))
+    n = n * 10 + static_cast<std::uint64_t>(text[i++] - '0');
+  std::string unit = text.substr(i);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, std::uint64_t> kUnits[] = {
+      {"", 1}, {"b", 1}, {"k", 1ull << 10}, {"kb", 1ull << 10}, {"kib", 1ull << 10}, {"m", 1ull << 20},
+      {"mb", 1ull << 20}, {"mib", 1ull << 20}, {"g", 1ull << 30}, {"gb", 1ull << 30}, {"gib", 1ull << 30}};
+  for (const auto& [name, mult] : kUnits)
+    if (i > 0 && unit == name) return n * mult;
+  return Status::InvalidArgument("--multipart-threshold: cannot read '" + text + "' as a size (e.g. 8MiB, 64MB, 1GiB)");
+}
+
+// Progress from the transfer's worker threads into the (single-threaded) bar.
+ProgressCallback BarCallback(ProgressBar& bar, std::mutex& mu) {
+  return [&bar, &mu](std::uint64_t done, std::uint64_t) {
+    std::lock_guard<std::mutex> lock(mu);
+    bar.Update(done);
+  };
+}
+
+Status TransferUpload(Session& s, const std::string& path, std::uint64_t size, const S3Uri& dst,
+                      const std::string& content_type) {
+  ProgressBar bar("upload: " + path, size, s.progress);
+  std::mutex mu;
+  TransferOptions o;
+  o.multipart_threshold = s.multipart_threshold;
+  o.progress = BarCallback(bar, mu);
+  UploadAttributes attrs;
+  attrs.content_type = content_type;
+  auto r = TransferManager(*s.client, o).UploadFile(dst.bucket, dst.key, path, attrs);
+  bar.Finish();
+  if (!r.ok()) return r.status();
+  s.Say("upload: " + path + " to " + dst.ToString());
+  return Status::Ok();
+}
+
+Status TransferDownload(Session& s, const S3Uri& src, std::uint64_t size, const std::string& path) {
+  ProgressBar bar("download: " + src.ToString(), size, s.progress);
+  std::mutex mu;
+  TransferOptions o;
+  o.progress = BarCallback(bar, mu);
+  auto r = TransferManager(*s.client, o).DownloadFile(src.bucket, src.key, path);
+  bar.Finish();
+  if (!r.ok()) return r.status();
+  s.Say("download: " + src.ToString() + " to " + path);
+  return Status::Ok();
+}
+
 Status UploadFile(Session& s, const std::string& path, const S3Uri& dst, const std::string& content_type) {
   S3ML_ASSIGN_OR_RETURN(InputFile in, OpenInputFile(path));
+  if (in.size >= s.multipart_threshold)
+    return TransferUpload(s, path, in.size, dst, content_type.empty() ? GuessContentType(path) : content_type);
   ProgressBar bar("upload: " + path, in.size, s.progress);
   PutObjectRequest req;
   req.bucket = dst.bucket;
@@ -154,8 +213,8 @@ Status DownloadFile(Session& s, const S3Uri& src, const std::string& path) {
   req.bucket = src.bucket;
   req.key = src.key;
   std::uint64_t total = 0;
-  if (s.progress) {
-    // The bar needs the size before the first byte; pin the GET to the version we sized.
+  {
+    // The bar and the multipart threshold need the size first; pin the GET to the version we sized.
     HeadObjectRequest head;
     head.bucket = src.bucket;
     head.key = src.key;
@@ -170,6 +229,7 @@ Status DownloadFile(Session& s, const S3Uri& src, const std::string& path) {
     fs::create_directories(parent, ec);
     if (ec) return Status(ErrorCategory::kIo, "cannot create directory '" + parent.string() + "': " + ec.message());
   }
+  if (total >= s.multipart_threshold) return TransferDownload(s, src, total, path);
   S3ML_ASSIGN_OR_RETURN(AtomicOutputFile out, AtomicOutputFile::Create(path));
   ProgressBar bar("download: " + src.ToString(), total, s.progress);
   auto r = s.client->GetObject(req, [&out, &bar](const char* data, std::size_t n) -> Status {
@@ -274,6 +334,7 @@ struct LsArgs {
   bool recursive = false;
   bool human = false;
   bool summarize = false;
+  bool versions = false;
 };
 
 int RunLs(const GlobalOptions& g, const LsArgs& a) {
@@ -288,6 +349,8 @@ int RunLs(const GlobalOptions& g, const LsArgs& a) {
   }
   auto uri = ParseS3Uri(a.path);
   if (!uri.ok()) return Fail(s.command, uri.status());
+  if (a.versions)
+    return RunLsVersions(g, a.path, a.recursive, [&](std::uint64_t n) { return a.human ? HumanSize(n) : std::to_string(n); });
 
   ListObjectsV2Request req;
   req.bucket = uri->bucket;
@@ -372,6 +435,7 @@ struct CpArgs {
   bool recursive = false;
   bool no_progress = false;
   std::string content_type;
+  std::string multipart_threshold;  // empty: kDefaultMultipartThreshold
 };
 
 int RunCp(const GlobalOptions& g, const CpArgs& a) {
@@ -406,6 +470,12 @@ int RunCp(const GlobalOptions& g, const CpArgs& a) {
   if (!client.ok()) return Fail(s.command, client.status());
   s.client = &*client;
   s.progress = !g.quiet && !a.no_progress && StderrIsTerminal();
+  if (!a.multipart_threshold.empty()) {
+    auto t = ParseByteSize(a.multipart_threshold);
+    if (!t.ok()) return Fail(s.command, t.status());
+    if (*t < kMinPartSize) return usage("--multipart-threshold must be at least 5MiB (S3's minimum part size)");
+    s.multipart_threshold = *t;
+  }
 
   if (!a.recursive) {
     Status st;
@@ -550,6 +620,7 @@ void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<
     sub->add_flag("-r,--recursive", a->recursive, "List every object under the prefix (no PRE directories)");
     sub->add_flag("--human-readable", a->human, "Sizes in KiB/MiB/GiB");
     sub->add_flag("--summarize", a->summarize, "Print the object count and total size");
+    sub->add_flag("--versions", a->versions, "List every version and delete marker (see cmd_versioning.cc)");
     sub->callback([=] { on_selected([=] { return RunLs(*g, *a); }); });
   }
   {
@@ -574,6 +645,8 @@ void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<
     sub->add_flag("-r,--recursive", a->recursive, "Copy a directory or every object under a prefix");
     sub->add_flag("--no-progress", a->no_progress, "Never draw the progress bar");
     sub->add_option("--content-type", a->content_type, "Content-Type of uploads (default: guessed from the name)");
+    sub->add_option("--multipart-threshold", a->multipart_threshold,
+                    "Files at or above this size (default 64MiB) move as parallel parts, e.g. 8MiB");
     sub->callback([=] { on_selected([=] { return RunCp(*g, *a); }); });
   }
   {

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -27,5 +28,10 @@ void RegisterServe(CLI::App& app, std::function<void(Action)> on_selected);
 void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
 /// Registers `demo`.
 void RegisterDemo(CLI::App& app, std::function<void(Action)> on_selected);
+/// Registers `versioning` (cmd_versioning.cc).
+void RegisterVersioning(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
+/// `ls --versions`: versions and delete markers under s3://bucket[/prefix] (cmd_versioning.cc).
+int RunLsVersions(const GlobalOptions& g, const std::string& path, bool recursive,
+                  const std::function<std::string(std::uint64_t)>& size_str);
 
 }  // namespace s3ml::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   s3ml::cli::RegisterServe(app, select);
   s3ml::cli::RegisterObjectCommands(app, global, select);
   s3ml::cli::RegisterDemo(app, select);
+  s3ml::cli::RegisterVersioning(app, global, select);
 
   try {
     app.parse(argc, argv);

@@ -137,11 +137,11 @@ TEST_CASE("Buckets: unsupported operations are 501 NotImplemented naming the ope
   REQUIRE(c.CreateBucket("nim").status == 200);
   Request r;
   r.path = "/nim";
-  r.query = {{"versioning", ""}};
+  r.query = {{"cors", ""}};
   auto v = c.Send(r);
   CHECK(v.status == 501);
   CHECK(v.Xml("/Error/Code") == "NotImplemented");
-  CHECK(v.Xml("/Error/Message").find("GetBucketVersioning") != std::string::npos);
+  CHECK(v.Xml("/Error/Message").find("GetBucketCors") != std::string::npos);
   Request mp;
   mp.method = "POST";
   mp.path = ObjPath("nim", "k");

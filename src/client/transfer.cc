@@ -1,0 +1,856 @@
+// TransferManager: a fixed worker pool per call, a byte budget reserved before every
+// part request, abort-on-failure for uploads and If-Match for downloads.
+
+#include "s3ml/transfer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "common/crypto.h"
+#include "ops/errors.h"
+
+namespace s3ml {
+
+namespace {
+
+constexpr int kMaxConcurrency = 64;
+
+// ---- byte budget -----------------------------------------------------------------
+
+// Bytes of part data allowed in memory at once. Acquire blocks until the bytes are
+// free or the transfer is stopping; every reservation is <= the capacity (checked when
+// options are validated), so a single part always fits and workers cannot deadlock.
+class ByteBudget {
+ public:
+  explicit ByteBudget(std::uint64_t capacity) : available_(capacity) {}
+  bool Acquire(std::uint64_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return stopping_ || available_ >= n; });
+    if (stopping_) return false;
+    available_ -= n;
+    return true;
+  }
+  void Release(std::uint64_t n) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      available_ += n;
+    }
+    cv_.notify_all();
+  }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::uint64_t available_;
+  bool stopping_ = false;
+};
+
+class Reservation {
+ public:
+  Reservation(ByteBudget& b, std::uint64_t n) : budget_(b), n_(n), held_(b.Acquire(n)) {}
+  ~Reservation() {
+    if (held_) budget_.Release(n_);
+  }
+  Reservation(const Reservation&) = delete;
+  Reservation& operator=(const Reservation&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  ByteBudget& budget_;
+  std::uint64_t n_;
+  bool held_;
+};
+
+// Joins every thread on scope exit (also when an exception unwinds): never detached.
+class ThreadGroup {
+ public:
+  ~ThreadGroup() { JoinAll(); }
+  template <class F>
+  void Spawn(F&& f) { threads_.emplace_back(std::forward<F>(f)); }
+  void JoinAll() {
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    threads_.clear();
+  }
+
+ private:
+  std::vector<std::thread> threads_;
+};
+
+// The first error of a transfer; later errors are dropped. Stopping also wakes the budget.
+class FirstError {
+ public:
+  explicit FirstError(ByteBudget& budget) : budget_(budget) {}
+  void Set(Status st) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!first_.ok()) return;
+      first_ = std::move(st);
+      failed_.store(true);
+    }
+    budget_.Stop();
+  }
+  bool failed() const { return failed_.load(); }
+  Status Get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return first_;
+  }
+
+ private:
+  ByteBudget& budget_;
+  mutable std::mutex mu_;
+  Status first_;
+  std::atomic<bool> failed_{false};
+};
+
+Status Cancelled(const std::string& op, const std::string& resource) {
+  return Status(ErrorCategory::kCancelled, "the transfer was cancelled").WithContext(op, resource);
+}
+
+// Runs job(i) for i in [0, count) on up to `threads` workers. Each job's bytes are
+// reserved from `budget` before the job (and so its request) starts.
+Status RunParts(int count, int threads, ByteBudget& budget, const std::function<std::uint64_t(int)>& bytes_of,
+                const std::function<Status(int)>& job, const CancellationToken& cancel, const std::string& op,
+                const std::string& resource) {
+  FirstError error(budget);
+  std::atomic<int> next{0};
+  auto worker = [&] {
+    for (;;) {
+      if (error.failed()) return;
+      if (cancel.cancelled()) {
+        error.Set(Cancelled(op, resource));
+        return;
+      }
+      int i = next.fetch_add(1);
+      if (i >= count) return;
+      Reservation r(budget, bytes_of(i));
+      if (!r.held()) return;  // stopping
+      if (cancel.cancelled()) {
+        error.Set(Cancelled(op, resource));
+        return;
+      }
+      Status st = job(i);
+      if (!st.ok()) {
+        error.Set(std::move(st));
+        return;
+      }
+    }
+  };
+  {
+    ThreadGroup group;
+    int n = std::min(threads, count);
+    for (int t = 0; t < n; ++t) group.Spawn(worker);
+  }
+  return error.Get();
+}
+
+Status ValidateOptions(const TransferOptions& o, const std::string& op, const std::string& resource) {
+  auto bad = [&](const std::string& what) { return Status::InvalidArgument(what).WithContext(op, resource); };
+  if (o.concurrency < 1 || o.concurrency > kMaxConcurrency)
+    return bad("TransferOptions::concurrency must be 1.." + std::to_string(kMaxConcurrency) + ", got " +
+               std::to_string(o.concurrency));
+  if (o.part_size < kMinPartSize || o.part_size > kMaxPartSize)
+    return bad("TransferOptions::part_size must be 5 MiB..5 GiB, got " + std::to_string(o.part_size) + " bytes");
+  if (o.memory_budget != 0 && o.memory_budget < o.part_size)
+    return bad("TransferOptions::memory_budget (" + std::to_string(o.memory_budget) +
+               " bytes) is smaller than one part (" + std::to_string(o.part_size) + " bytes)");
+  return Status::Ok();
+}
+
+
+// The budget for parts of `part_size` (which PlanParts may have raised above the
+// configured size): the configured budget, or part_size * concurrency, never below one part.
+std::uint64_t BudgetFor(const TransferOptions& o, std::uint64_t part_size) {
+  std::uint64_t b = o.memory_budget != 0 ? o.memory_budget : part_size * static_cast<std::uint64_t>(o.concurrency);
+  return std::max(b, part_size);
+}
+
+// Workers that may run at once under the budget.
+int WorkersFor(const TransferOptions& o, std::uint64_t budget, std::uint64_t part_size) {
+  std::uint64_t fit = part_size == 0 ? 1 : budget / part_size;
+  return static_cast<int>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(fit, static_cast<std::uint64_t>(o.concurrency))));
+}
+
+std::string Unquote(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return std::string(etag);
+}
+
+bool IsMd5Hex(const std::string& s) {
+  if (s.size() != 32) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+  return true;
+}
+
+std::string LowerHex(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+class Progress {
+ public:
+  Progress(const ProgressCallback& cb, std::uint64_t total) : cb_(cb), total_(total) {}
+  void Add(std::uint64_t n) {
+    std::uint64_t done = done_.fetch_add(n) + n;
+    if (cb_) cb_(done, total_);
+  }
+  void SetTotal(std::uint64_t total) { total_ = total; }
+
+ private:
+  const ProgressCallback& cb_;
+  std::atomic<std::uint64_t> done_{0};
+  std::uint64_t total_;
+};
+
+// RAII file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { Close(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void Reset(int fd) {
+    Close();
+    fd_ = fd;
+  }
+  int Close() {
+    int rc = 0;
+    if (fd_ >= 0) rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+Status ErrnoStatus(const std::string& what, int err) {
+  return Status(ErrorCategory::kIo, what + ": " + std::strerror(err));
+}
+
+// Reads exactly n bytes at offset (a file shorter than when it was measured is an error).
+Status PreadFully(int fd, const std::string& path, std::uint64_t offset, char* out, std::size_t n) {
+  std::size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, out + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      { const int err = errno; return ErrnoStatus("cannot read '" + path + "'", err); }
+    }
+    if (r == 0)
+      return Status(ErrorCategory::kIo, "'" + path + "' ended at byte " + std::to_string(offset + got) +
+                                            " while uploading it (the file shrank)");
+    got += static_cast<std::size_t>(r);
+  }
+  return Status::Ok();
+}
+
+Status PwriteFully(int fd, const std::string& path, std::uint64_t offset, const char* data, std::size_t n) {
+  std::size_t done = 0;
+  while (done < n) {
+    ssize_t r = ::pwrite(fd, data + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      { const int err = errno; return ErrnoStatus("cannot write '" + path + "'", err); }
+    }
+    done += static_cast<std::size_t>(r);
+  }
+  return Status::Ok();
+}
+
+// A temporary file beside the destination (".<name>.s3ml-<pid>-<n>-<random>"); removed
+// unless Commit() renamed it into place. open(O_EXCL, 0666) rather than mkstemp, so the
+// final file gets the usual umask-derived mode (as client/sinks.cc does).
+class TempFile {
+ public:
+  explicit TempFile(std::string path) : path_(std::move(path)) {}
+  ~TempFile() {
+    fd_.Close();
+    if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  Status Open() {
+    std::string dir = ".", base = path_;
+    if (auto slash = path_.rfind('/'); slash != std::string::npos) {
+      dir = slash == 0 ? "/" : path_.substr(0, slash);
+      base = path_.substr(slash + 1);
+    }
+    if (base.empty()) return Status::InvalidArgument("download target '" + path_ + "' names a directory, not a file");
+    static std::atomic<unsigned> counter{0};
+    std::random_device rd;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      char suffix[64];
+      std::snprintf(suffix, sizeof suffix, ".s3ml-%d-%u-%08x", static_cast<int>(::getpid()), counter++, rd());
+      std::string candidate = (dir == "/" ? "" : dir) + "/." + base + suffix;
+      int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd >= 0) {
+        fd_.Reset(fd);
+        temp_ = std::move(candidate);
+        return Status::Ok();
+      }
+      const int err = errno;
+      if (err != EEXIST) return ErrnoStatus("cannot create a temporary file in '" + dir + "' for '" + path_ + "'", err);
+    }
+    return Status(ErrorCategory::kIo, "cannot find a free temporary file name in '" + dir + "'");
+  }
+  int fd() const { return fd_.get(); }
+  const std::string& temp_path() const { return temp_; }
+  Status Commit() {
+    if (::fsync(fd_.get()) != 0) { const int err = errno; return ErrnoStatus("cannot flush '" + temp_ + "'", err); }
+    if (fd_.Close() != 0) { const int err = errno; return ErrnoStatus("cannot close '" + temp_ + "'", err); }
+    if (::rename(temp_.c_str(), path_.c_str()) != 0)
+      { const int err = errno; return ErrnoStatus("cannot rename '" + temp_ + "' to '" + path_ + "'", err); }
+    committed_ = true;
+    return Status::Ok();
+  }
+
+ private:
+  Fd fd_;
+  std::string path_, temp_;
+  bool committed_ = false;
+};
+
+// Fixed state of one multipart upload: the parts' ETags and MD5s by index.
+struct UploadState {
+  std::string bucket, key, upload_id, resource;
+  std::vector<CompletedPart> parts;
+  std::vector<std::string> md5s;  // raw 16-byte digests
+  bool md5_comparable = true;     // every part ETag was an MD5 (no SSE-KMS/SSE-C)
+  std::mutex mu;                  // guards md5_comparable
+};
+
+CreateMultipartUploadRequest CreateRequest(const std::string& bucket, const std::string& key,
+                                           const UploadAttributes& a) {
+  CreateMultipartUploadRequest r;
+  r.bucket = bucket;
+  r.key = key;
+  r.content_type = a.content_type;
+  r.cache_control = a.cache_control;
+  r.content_disposition = a.content_disposition;
+  r.content_encoding = a.content_encoding;
+  r.metadata = a.metadata;
+  r.storage_class = a.storage_class;
+  r.tagging = a.tagging;
+  return r;
+}
+
+PutObjectRequest PutRequest(const std::string& bucket, const std::string& key, const UploadAttributes& a) {
+  PutObjectRequest r;
+  r.bucket = bucket;
+  r.key = key;
+  r.content_type = a.content_type;
+  r.cache_control = a.cache_control;
+  r.content_disposition = a.content_disposition;
+  r.content_encoding = a.content_encoding;
+  r.metadata = a.metadata;
+  r.storage_class = a.storage_class;
+  r.tagging = a.tagging;
+  return r;
+}
+
+// Uploads one part from memory and records its ETag and MD5.
+Status UploadOnePart(const Client& client, const TransferOptions& o, UploadState& st, int index,
+                     std::string_view data) {
+  const int part_number = index + 1;
+  std::string md5(16, '\0');
+  {
+    Md5Digest d = Md5(data);
+    std::memcpy(md5.data(), d.data(), d.size());
+  }
+  UploadPartRequest req;
+  req.bucket = st.bucket;
+  req.key = st.key;
+  req.upload_id = st.upload_id;
+  req.part_number = part_number;
+  req.data = data;
+  auto r = client.UploadPart(req);
+  if (!r.ok()) return r.status();
+  std::string etag = LowerHex(Unquote(r->etag));
+  if (o.verify_etag) {
+    if (IsMd5Hex(etag)) {
+      std::string expect = HexEncode(md5);
+      if (etag != expect)
+        return Status(ErrorCategory::kIntegrity, "part " + std::to_string(part_number) + " was stored with ETag " +
+                                                     etag + " but its MD5 is " + expect +
+                                                     " (corrupted in transit)")
+            .WithContext("UploadPart", st.resource);
+    } else {
+      std::lock_guard<std::mutex> lock(st.mu);
+      st.md5_comparable = false;
+    }
+  }
+  st.parts[static_cast<std::size_t>(index)] = CompletedPart{part_number, r->etag};
+  st.md5s[static_cast<std::size_t>(index)] = std::move(md5);
+  return Status::Ok();
+}
+
+// Aborts after a failure; the original error is what the caller sees, with a note
+// when the abort failed too (the upload may then be left behind).
+Status AbortAfter(const Client& client, const UploadState& st, Status cause) {
+  Status ab = client.AbortMultipartUpload(AbortMultipartUploadRequest{st.bucket, st.key, st.upload_id});
+  if (ab.ok()) return cause;
+  return cause.WithMessage(cause.message() + " (and aborting upload " + st.upload_id +
+                           " failed too: " + ab.ToString() + ")");
+}
+
+// Completes the upload and checks the multipart ETag; aborts if completion fails.
+Result<TransferUploadResult> Complete(const Client& client, const TransferOptions& o, UploadState& st,
+                                      std::uint64_t size) {
+  CompleteMultipartUploadRequest req{st.bucket, st.key, st.upload_id, st.parts};
+  auto done = client.CompleteMultipartUpload(req);
+  if (!done.ok()) return AbortAfter(client, st, done.status());
+  TransferUploadResult out{done->etag, done->version_id, size, static_cast<int>(st.parts.size())};
+  if (o.verify_etag && st.md5_comparable) {
+    std::string expect = MultipartETag(st.md5s);
+    if (LowerHex(Unquote(done->etag)) != Unquote(expect))
+      return Status(ErrorCategory::kIntegrity, "the completed object's ETag is " + done->etag + " but its " +
+                                                   std::to_string(st.parts.size()) + " parts give " + expect)
+          .WithContext("CompleteMultipartUpload", st.resource);
+  }
+  return out;
+}
+
+}  // namespace
+
+TransferManager::TransferManager(Client client, TransferOptions options)
+    : client_(std::move(client)), options_(std::move(options)) {}
+
+namespace {
+
+// Multipart upload of `size` bytes whose part i is produced by `get_part` into/as a view.
+// `copy_parts`: the part bytes are read into a budget-reserved buffer first (files);
+// otherwise `get_part` returns a view into caller memory.
+Result<TransferUploadResult> UploadKnownSize(
+    const Client& client, const TransferOptions& o, const std::string& bucket, const std::string& key,
+    std::uint64_t size, const UploadAttributes& attrs,
+    const std::function<Status(std::uint64_t offset, std::size_t n, Buffer& scratch, std::string_view& out)>&
+        get_part) {
+  const std::string resource = ops::ResourceName(bucket, key);
+  S3ML_ASSIGN_OR_RETURN(PartPlan plan, [&]() -> Result<PartPlan> {
+    auto p = PlanParts(size, o.part_size);
+    if (!p.ok()) return p.status().WithContext("UploadPart", resource);
+    return p;
+  }());
+  if (o.cancel.cancelled()) return Cancelled("CreateMultipartUpload", resource);
+  auto created = client.CreateMultipartUpload(CreateRequest(bucket, key, attrs));
+  if (!created.ok()) return created.status();
+  UploadState st;
+  st.bucket = bucket;
+  st.key = key;
+  st.upload_id = created->upload_id;
+  st.resource = resource;
+  st.parts.resize(static_cast<std::size_t>(plan.part_count));
+  st.md5s.resize(static_cast<std::size_t>(plan.part_count));
+
+  const std::uint64_t budget_bytes = BudgetFor(o, plan.part_size);
+  ByteBudget budget(budget_bytes);
+  Progress progress(o.progress, size);
+  auto bytes_of = [&](int i) { return plan.SizeOf(i + 1); };
+  auto job = [&](int i) -> Status {
+    const std::uint64_t n = plan.SizeOf(i + 1);
+    Buffer scratch;
+    std::string_view data;
+    S3ML_RETURN_IF_ERROR(get_part(plan.Offset(i + 1), static_cast<std::size_t>(n), scratch, data));
+    S3ML_RETURN_IF_ERROR(UploadOnePart(client, o, st, i, data));
+    progress.Add(n);
+    return Status::Ok();
+  };
+  Status run = RunParts(plan.part_count, WorkersFor(o, budget_bytes, plan.part_size), budget, bytes_of, job, o.cancel,
+                        "UploadPart", resource);
+  if (!run.ok()) return AbortAfter(client, st, run);
+  if (o.cancel.cancelled()) return AbortAfter(client, st, Cancelled("CompleteMultipartUpload", resource));
+  return Complete(client, o, st, size);
+}
+
+}  // namespace
+
+Result<TransferUploadResult> TransferManager::UploadBuffer(const std::string& bucket, const std::string& key,
+                                                           std::string_view data, const UploadAttributes& attrs) const {
+  const std::string resource = ops::ResourceName(bucket, key);
+  S3ML_RETURN_IF_ERROR(ValidateOptions(options_, "UploadBuffer", resource));
+  if (data.size() < options_.multipart_threshold) {
+    if (options_.cancel.cancelled()) return Cancelled("PutObject", resource);
+    PutObjectRequest req = PutRequest(bucket, key, attrs);
+    req.data = data;
+    auto r = client_.PutObject(req);
+    if (!r.ok()) return r.status();
+    if (options_.progress) options_.progress(data.size(), data.size());
+    return TransferUploadResult{r->etag, r->version_id, data.size(), 0};
+  }
+  return UploadKnownSize(client_, options_, bucket, key, data.size(), attrs,
+                         [&](std::uint64_t off, std::size_t n, Buffer&, std::string_view& out) {
+                           out = data.substr(static_cast<std::size_t>(off), n);
+                           return Status::Ok();
+                         });
+}
+
+Result<TransferUploadResult> TransferManager::UploadFile(const std::string& bucket, const std::string& key,
+                                                         const std::string& path, const UploadAttributes& attrs) const {
+  const std::string resource = ops::ResourceName(bucket, key);
+  S3ML_RETURN_IF_ERROR(ValidateOptions(options_, "UploadFile", resource));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    const int err = errno;
+    return ErrnoStatus("cannot open '" + path + "'", err).WithContext("UploadFile", resource);
+  }
+  struct stat sb {};
+  if (::fstat(fd.get(), &sb) != 0) {
+    const int err = errno;
+    return ErrnoStatus("cannot stat '" + path + "'", err).WithContext("UploadFile", resource);
+  }
+  if (!S_ISREG(sb.st_mode))
+    return Status(ErrorCategory::kIo, "'" + path + "' is not a regular file").WithContext("UploadFile", resource);
+  const std::uint64_t size = static_cast<std::uint64_t>(sb.st_size);
+  if (size < options_.multipart_threshold) {
+    if (options_.cancel.cancelled()) return Cancelled("PutObject", resource);
+    PutObjectRequest req = PutRequest(bucket, key, attrs);
+    req.file_path = path;
+    auto r = client_.PutObject(req);
+    if (!r.ok()) return r.status();
+    if (options_.progress) options_.progress(size, size);
+    return TransferUploadResult{r->etag, r->version_id, size, 0};
+  }
+  const int raw = fd.get();
+  return UploadKnownSize(client_, options_, bucket, key, size, attrs,
+                         [&](std::uint64_t off, std::size_t n, Buffer& scratch, std::string_view& out) -> Status {
+                           // Read into memory covered by this part's reservation: the MD5 and
+                           // the payload hash then need no second pass over the file.
+                           scratch.resize_uninitialized(n);
+                           Status st = PreadFully(raw, path, off, scratch.data(), n);
+                           if (!st.ok()) return st.WithContext("UploadPart", resource);
+                           out = scratch.view();
+                           return Status::Ok();
+                         });
+}
+
+Result<TransferUploadResult> TransferManager::UploadStream(const std::string& bucket, const std::string& key,
+                                                           const StreamReader& reader,
+                                                           const UploadAttributes& attrs) const {
+  const std::string resource = ops::ResourceName(bucket, key);
+  const TransferOptions& o = options_;
+  S3ML_RETURN_IF_ERROR(ValidateOptions(o, "UploadStream", resource));
+  if (!reader) return Status::InvalidArgument("the stream reader is empty").WithContext("UploadStream", resource);
+  const std::uint64_t part_size = o.part_size;
+  const std::uint64_t budget_bytes = BudgetFor(o, part_size);
+  ByteBudget budget(budget_bytes);
+
+  // Fills `buf` with up to part_size bytes; fewer only at the end of the stream.
+  auto read_part = [&](Buffer& buf) -> Status {
+    buf.resize_uninitialized(static_cast<std::size_t>(part_size));
+    std::size_t got = 0;
+    while (got < part_size) {
+      auto n = reader(buf.data() + got, static_cast<std::size_t>(part_size) - got);
+      if (!n.ok()) return n.status().operation().empty() ? n.status().WithContext("UploadStream", resource) : n.status();
+      if (*n == 0) break;
+      got += *n;
+    }
+    buf.resize_uninitialized(got);
+    return Status::Ok();
+  };
+
+  // The first part decides: a stream that ends within it is a single PutObject.
+  auto first_reservation = std::make_unique<Reservation>(budget, part_size);
+  Buffer first;
+  S3ML_RETURN_IF_ERROR(read_part(first));
+  if (first.size() < part_size) {
+    if (o.cancel.cancelled()) return Cancelled("PutObject", resource);
+    PutObjectRequest req = PutRequest(bucket, key, attrs);
+    req.data = first.view();
+    auto r = client_.PutObject(req);
+    if (!r.ok()) return r.status();
+    if (o.progress) o.progress(first.size(), first.size());
+    return TransferUploadResult{r->etag, r->version_id, first.size(), 0};
+  }
+  if (o.cancel.cancelled()) return Cancelled("CreateMultipartUpload", resource);
+  auto created = client_.CreateMultipartUpload(CreateRequest(bucket, key, attrs));
+  if (!created.ok()) return created.status();
+  UploadState st;
+  st.bucket = bucket;
+  st.key = key;
+  st.upload_id = created->upload_id;
+  st.resource = resource;
+
+  // The calling thread reads parts (in order, user code called without any lock held)
+  // into budget-reserved buffers; workers upload them.
+  struct Item {
+    int index = 0;
+    Buffer data;
+    std::unique_ptr<Reservation> reservation;
+  };
+  std::mutex mu;  // guards queue and producer_done
+  std::condition_variable cv;
+  std::deque<Item> queue;
+  bool producer_done = false;
+  FirstError error(budget);
+  Progress progress(o.progress, 0);
+  std::uint64_t total = 0;
+
+  // Records the first error and wakes the waiting workers. Taking `mu` before notifying
+  // closes the window between a worker's predicate check and its wait (no lost wake-up).
+  auto fail = [&](Status st_) {
+    error.Set(std::move(st_));
+    { std::lock_guard<std::mutex> lock(mu); }
+    cv.notify_all();
+  };
+  auto worker = [&] {
+    for (;;) {
+      Item item;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return !queue.empty() || producer_done || error.failed(); });
+        if (error.failed() || queue.empty()) return;
+        item = std::move(queue.front());
+        queue.pop_front();
+      }
+      if (o.cancel.cancelled()) return fail(Cancelled("UploadPart", resource));
+      Status s = UploadOnePart(client_, o, st, item.index, item.data.view());
+      if (!s.ok()) return fail(std::move(s));
+      progress.Add(item.data.size());
+    }
+  };
+
+  {
+    // st.parts/md5s are sized up front for the 10,000-part maximum, so workers never
+    // race with a resize.
+    st.parts.resize(static_cast<std::size_t>(kMaxPartNumber));
+    st.md5s.resize(static_cast<std::size_t>(kMaxPartNumber));
+    ThreadGroup group;
+    for (int t = 0; t < WorkersFor(o, budget_bytes, part_size); ++t) group.Spawn(worker);
+    int index = 0;
+    Item item{0, std::move(first), std::move(first_reservation)};
+    for (;;) {
+      total += item.data.size();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        queue.push_back(std::move(item));
+      }
+      cv.notify_all();
+      ++index;
+      if (error.failed()) break;
+      if (o.cancel.cancelled()) {
+        error.Set(Cancelled("UploadStream", resource));
+        break;
+      }
+      auto res = std::make_unique<Reservation>(budget, part_size);
+      if (!res->held()) break;  // a worker failed
+      Buffer next;
+      if (Status s = read_part(next); !s.ok()) {
+        error.Set(std::move(s));
+        break;
+      }
+      if (next.size() == 0) break;  // end of stream on a part boundary
+      if (index >= kMaxPartNumber) {
+        error.Set(Status::InvalidArgument("the stream is longer than 10000 parts of " + std::to_string(part_size) +
+                                          " bytes; raise TransferOptions::part_size")
+                      .WithContext("UploadStream", resource));
+        break;
+      }
+      const bool last = next.size() < part_size;
+      item = Item{index, std::move(next), std::move(res)};
+      if (last) {
+        total += item.data.size();
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          queue.push_back(std::move(item));
+        }
+        ++index;
+        break;
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      producer_done = true;
+    }
+    cv.notify_all();
+    group.JoinAll();
+    // Queued items still hold reservations; release them before the budget goes away.
+    queue.clear();
+    st.parts.resize(static_cast<std::size_t>(index));
+    st.md5s.resize(static_cast<std::size_t>(index));
+  }
+  if (error.failed()) return AbortAfter(client_, st, error.Get());
+  if (o.cancel.cancelled()) return AbortAfter(client_, st, Cancelled("CompleteMultipartUpload", resource));
+  return Complete(client_, o, st, total);
+}
+
+// ---- downloads ----------------------------------------------------------------------
+
+namespace {
+
+// Where downloaded parts go.
+class PartDestination {
+ public:
+  virtual ~PartDestination() = default;
+  virtual Status Prepare(std::uint64_t total) = 0;
+  virtual Status Write(std::uint64_t offset, std::string_view data) = 0;
+};
+
+class BufferDestination final : public PartDestination {
+ public:
+  Status Prepare(std::uint64_t total) override {
+    out.resize_uninitialized(static_cast<std::size_t>(total));
+    return Status::Ok();
+  }
+  Status Write(std::uint64_t offset, std::string_view data) override {
+    if (!data.empty()) std::memcpy(out.data() + offset, data.data(), data.size());
+    return Status::Ok();
+  }
+  Buffer out;
+};
+
+class FileDestination final : public PartDestination {
+ public:
+  explicit FileDestination(std::string path) : file_(std::move(path)) {}
+  Status Prepare(std::uint64_t total) override {
+    S3ML_RETURN_IF_ERROR(file_.Open());
+    if (::ftruncate(file_.fd(), static_cast<off_t>(total)) != 0)
+      { const int err = errno; return ErrnoStatus("cannot size '" + file_.temp_path() + "'", err); }
+    return Status::Ok();
+  }
+  Status Write(std::uint64_t offset, std::string_view data) override {
+    return PwriteFully(file_.fd(), file_.temp_path(), offset, data.data(), data.size());
+  }
+  Status Commit() { return file_.Commit(); }
+
+ private:
+  TempFile file_;
+};
+
+Status ChangedDuringDownload(const std::string& resource, const std::string& etag, const std::string& detail) {
+  return Status(ErrorCategory::kIntegrity, "the object changed during the download (it no longer has ETag " + etag +
+                                               "): " + detail)
+      .WithContext("GetObject", resource);
+}
+
+Result<TransferDownloadResult> Download(const Client& client, const TransferOptions& o, const std::string& bucket,
+                                        const std::string& key, PartDestination& dest) {
+  const std::string resource = ops::ResourceName(bucket, key);
+  S3ML_RETURN_IF_ERROR(ValidateOptions(o, "GetObject", resource));
+  const std::uint64_t part_size = o.part_size;
+  const std::uint64_t budget_bytes = BudgetFor(o, part_size);
+  ByteBudget budget(budget_bytes);
+  if (o.cancel.cancelled()) return Cancelled("GetObject", resource);
+
+  TransferDownloadResult out;
+  std::uint64_t total = 0;
+  {
+    Reservation r(budget, part_size);
+    GetObjectRequest req;
+    req.bucket = bucket;
+    req.key = key;
+    req.range = ByteRange::Closed(0, part_size - 1);
+    auto first = client.GetObject(req);
+    out.requests = 1;
+    if (!first.ok() && first.status().code() == "InvalidRange") {
+      // An empty object has no byte 0: fetch it whole.
+      req.range.reset();
+      first = client.GetObject(req);
+      out.requests = 2;
+      if (first.ok() && first->body.size() != 0)
+        return ChangedDuringDownload(resource, "(none)", "an object that had no byte 0 now has content");
+    }
+    if (!first.ok()) return first.status();
+    out.etag = first->info.etag;
+    total = first->info.object_size;
+    if (first->body.size() != std::min<std::uint64_t>(total, part_size))
+      return Status(ErrorCategory::kIntegrity, "the first range returned " + std::to_string(first->body.size()) +
+                                                   " bytes of a " + std::to_string(total) + "-byte object")
+          .WithContext("GetObject", resource);
+    if (out.etag.empty() && total > part_size)
+      return Status(ErrorCategory::kProtocol,
+                    "the server sent no ETag, so a parallel download cannot detect a change mid-way")
+          .WithContext("GetObject", resource);
+    Status prep = dest.Prepare(total);
+    if (!prep.ok()) return prep.WithContext("GetObject", resource);
+    Status w = dest.Write(0, first->body.view());
+    if (!w.ok()) return w.WithContext("GetObject", resource);
+  }
+  out.size = total;
+  Progress progress(o.progress, total);
+  progress.Add(std::min(total, part_size));
+  if (total <= part_size) return out;
+
+  const std::uint64_t rest = total - part_size;
+  const int count = static_cast<int>((rest + part_size - 1) / part_size);
+  auto offset_of = [&](int i) { return part_size * static_cast<std::uint64_t>(i + 1); };
+  auto bytes_of = [&](int i) { return std::min(part_size, total - offset_of(i)); };
+  std::atomic<int> requests{0};
+  auto job = [&](int i) -> Status {
+    const std::uint64_t off = offset_of(i), n = bytes_of(i);
+    GetObjectRequest req;
+    req.bucket = bucket;
+    req.key = key;
+    req.range = ByteRange::Closed(off, off + n - 1);
+    req.if_match = out.etag;
+    auto part = client.GetObject(req);
+    requests.fetch_add(1);
+    if (!part.ok()) {
+      if (part.status().code() == "PreconditionFailed" || part.status().http_status() == 412)
+        return ChangedDuringDownload(resource, out.etag, part.status().ToString());
+      return part.status();
+    }
+    if (part->info.object_size != total || part->body.size() != n)
+      return ChangedDuringDownload(resource, out.etag,
+                                   "range " + std::to_string(off) + "-" + std::to_string(off + n - 1) + " came back as " +
+                                       std::to_string(part->body.size()) + " bytes of a " +
+                                       std::to_string(part->info.object_size) + "-byte object");
+    if (!part->info.etag.empty() && part->info.etag != out.etag)
+      return ChangedDuringDownload(resource, out.etag, "a range came back with ETag " + part->info.etag);
+    Status w = dest.Write(off, part->body.view());
+    if (!w.ok()) return w.WithContext("GetObject", resource);
+    progress.Add(n);
+    return Status::Ok();
+  };
+  Status run = RunParts(count, WorkersFor(o, budget_bytes, part_size), budget, bytes_of, job, o.cancel, "GetObject",
+                        resource);
+  out.requests += requests.load();
+  if (!run.ok()) return run;
+  return out;
+}
+
+}  // namespace
+
+Result<TransferDownloadResult> TransferManager::DownloadToBuffer(const std::string& bucket,
+                                                                 const std::string& key) const {
+  BufferDestination dest;
+  auto r = Download(client_, options_, bucket, key, dest);
+  if (!r.ok()) return r;
+  r->body = std::move(dest.out);
+  return r;
+}
+
+Result<TransferDownloadResult> TransferManager::DownloadFile(const std::string& bucket, const std::string& key,
+                                                             const std::string& path) const {
+  const std::string resource = ops::ResourceName(bucket, key);
+  if (path.empty()) return Status::InvalidArgument("no destination path given").WithContext("GetObject", resource);
+  FileDestination dest(path);  // removes its temporary unless committed
+  auto r = Download(client_, options_, bucket, key, dest);
+  if (!r.ok()) return r;
+  Status c = dest.Commit();
+  if (!c.ok()) return c.WithContext("GetObject", resource);
+  return r;
+}
+
+}  // namespace s3ml

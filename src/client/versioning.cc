@@ -1,0 +1,149 @@
+// Client methods for bucket versioning, ListObjectVersions and object tagging:
+// validate -> ops::Build* -> Impl::Execute -> ops::Parse* (the path client.cc takes).
+
+#include "client/client_impl.h"
+#include "ops/versioning.h"
+#include "s3ml/client.h"
+
+namespace s3ml {
+
+namespace {
+
+// Adds operation and resource unless an inner layer already did (as client.cc does).
+Status Context(const Status& st, const std::string& op, const std::string& resource) {
+  if (st.ok() || !st.operation().empty()) return st;
+  return st.WithContext(op, resource);
+}
+template <class T>
+Result<T> Context(Result<T> r, const std::string& op, const std::string& resource) {
+  if (r.ok()) return r;
+  return Context(r.status(), op, resource);
+}
+
+ops::ResponseTraits Traits(std::string op, std::string not_found) {
+  ops::ResponseTraits t;
+  t.operation = std::move(op);
+  t.not_found_code = std::move(not_found);
+  return t;
+}
+
+std::string Resource(const std::string& bucket, const std::string& key = {}) {
+  return ops::ResourceName(bucket, key.size() > 200 ? key.substr(0, 200) + "..." : key);
+}
+
+Status CheckBucket(const std::string& op, const std::string& bucket) {
+  return Context(ValidateBucketName(bucket), op, Resource(bucket));
+}
+
+Status CheckObject(const std::string& op, const std::string& bucket, const std::string& key) {
+  std::string res = Resource(bucket, key);
+  S3ML_RETURN_IF_ERROR(Context(ValidateBucketName(bucket), op, res));
+  return Context(ValidateObjectKey(key), op, res);
+}
+
+}  // namespace
+
+Result<GetBucketVersioningResult> Client::GetBucketVersioning(const std::string& bucket) const {
+  const std::string op = "GetBucketVersioning", res = Resource(bucket);
+  S3ML_RETURN_IF_ERROR(CheckBucket(op, bucket));
+  auto resp = impl_->Execute(ops::BuildGetBucketVersioning(impl_->target, bucket), nullptr,
+                             Traits(op, "NoSuchBucket"), res);
+  if (!resp.ok()) return resp.status();
+  return Context(ops::ParseGetBucketVersioning(*resp), op, res);
+}
+
+Status Client::PutBucketVersioning(const PutBucketVersioningRequest& req) const {
+  const std::string op = "PutBucketVersioning", res = Resource(req.bucket);
+  S3ML_RETURN_IF_ERROR(CheckBucket(op, req.bucket));
+  auto http = ops::BuildPutBucketVersioning(impl_->target, req);
+  if (!http.ok()) return Context(http.status(), op, res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
+  return resp.ok() ? Status::Ok() : resp.status();
+}
+
+Result<ListObjectVersionsResult> Client::ListObjectVersions(const ListObjectVersionsRequest& req) const {
+  const std::string op = "ListObjectVersions";
+  std::string res = Resource(req.bucket);
+  if (!req.prefix.empty()) res += "/" + req.prefix;
+  S3ML_RETURN_IF_ERROR(CheckBucket(op, req.bucket));
+  auto http = ops::BuildListObjectVersions(impl_->target, req);
+  if (!http.ok()) return Context(http.status(), op, res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
+  if (!resp.ok()) return resp.status();
+  return Context(ops::ParseListObjectVersions(*resp), op, res);
+}
+
+ListObjectVersionsPaginator Client::ListObjectVersionsPages(ListObjectVersionsRequest req) const {
+  return ListObjectVersionsPaginator(*this, std::move(req));
+}
+
+Result<GetObjectTaggingResult> Client::GetObjectTagging(const GetObjectTaggingRequest& req) const {
+  const std::string op = "GetObjectTagging", res = Resource(req.bucket, req.key);
+  S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
+  auto resp = impl_->Execute(ops::BuildGetObjectTagging(impl_->target, req), nullptr, Traits(op, "NoSuchKey"), res);
+  if (!resp.ok()) return resp.status();
+  return Context(ops::ParseGetObjectTagging(*resp), op, res);
+}
+
+Result<PutObjectTaggingResult> Client::PutObjectTagging(const PutObjectTaggingRequest& req) const {
+  const std::string op = "PutObjectTagging", res = Resource(req.bucket, req.key);
+  S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
+  auto http = ops::BuildPutObjectTagging(impl_->target, req);
+  if (!http.ok()) return Context(http.status(), op, res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchKey"), res);
+  if (!resp.ok()) return resp.status();
+  return PutObjectTaggingResult{resp->headers.Get("x-amz-version-id")};
+}
+
+Result<DeleteObjectTaggingResult> Client::DeleteObjectTagging(const DeleteObjectTaggingRequest& req) const {
+  const std::string op = "DeleteObjectTagging", res = Resource(req.bucket, req.key);
+  S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
+  auto resp =
+      impl_->Execute(ops::BuildDeleteObjectTagging(impl_->target, req), nullptr, Traits(op, "NoSuchKey"), res);
+  if (!resp.ok()) return resp.status();
+  return DeleteObjectTaggingResult{resp->headers.Get("x-amz-version-id")};
+}
+
+// ---- Paginator --------------------------------------------------------------------
+
+Result<ListObjectVersionsResult> ListObjectVersionsPaginator::NextPage() {
+  if (done_) {
+    ListObjectVersionsResult empty;
+    empty.bucket = req_.bucket;
+    empty.prefix = req_.prefix;
+    empty.delimiter = req_.delimiter;
+    return empty;
+  }
+  auto page = client_.ListObjectVersions(req_);
+  if (!page.ok()) {
+    done_ = true;
+    return page;
+  }
+  if (!page->is_truncated) {
+    done_ = true;
+    return page;
+  }
+  // After a common prefix S3 gives a key marker but no version-id marker.
+  if (page->next_key_marker == req_.key_marker && page->next_version_id_marker == req_.version_id_marker) {
+    done_ = true;
+    return Status(ErrorCategory::kProtocol,
+                  "the server returned the same key and version-id markers twice; stopping to avoid an endless "
+                  "listing")
+        .WithContext("ListObjectVersions", ops::ResourceName(req_.bucket));
+  }
+  req_.key_marker = page->next_key_marker;
+  req_.version_id_marker = page->next_version_id_marker;
+  return page;
+}
+
+Result<std::vector<ObjectVersionSummary>> ListObjectVersionsPaginator::All() {
+  std::vector<ObjectVersionSummary> all;
+  while (HasMorePages()) {
+    auto page = NextPage();
+    if (!page.ok()) return page.status();
+    for (auto& v : page->versions) all.push_back(std::move(v));
+  }
+  return all;
+}
+
+}  // namespace s3ml

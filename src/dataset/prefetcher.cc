@@ -1,0 +1,376 @@
+#include "dataset/prefetcher.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace s3ml::dataset::internal {
+
+bool ByteBudget::Acquire(std::uint64_t n) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return cancelled_ || used_ + n <= capacity_ || used_ == 0; });
+  if (cancelled_) return false;
+  used_ += n;
+  high_water_ = std::max(high_water_, used_);
+  return true;
+}
+
+void ByteBudget::Release(std::uint64_t n) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    used_ -= std::min(n, used_);
+  }
+  cv_.notify_all();
+}
+
+void ByteBudget::Cancel() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+  }
+  cv_.notify_all();
+}
+
+void ByteBudget::Reset() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancelled_ = false;
+}
+
+std::uint64_t ByteBudget::in_use() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return used_;
+}
+
+std::uint64_t ByteBudget::high_water() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return high_water_;
+}
+
+struct Prefetcher::Job {
+  FetchItem item;
+  std::uint64_t size = 0;
+  std::uint64_t overhead = 0;  // transient part buffers of a multi-part fetch
+  bool multi = false;
+  std::shared_ptr<Buffer> bytes;
+  int parts_left = 0;
+  Status status;  // first failure; guarded by Prefetcher::mu_
+  std::string etag, version_id;
+};
+
+Prefetcher::Prefetcher(Client client, const ReaderOptions& opts, std::vector<FetchItem> schedule, ByteBudget* budget,
+                       Counters* counters, ShardCache* cache)
+    : client_(std::move(client)),
+      opts_(opts),
+      schedule_(std::move(schedule)),
+      budget_(budget),
+      counters_(counters),
+      cache_(cache) {
+  for (const auto& s : schedule_) scheduled_.insert(s.pos);
+}
+
+Prefetcher::~Prefetcher() { Stop(); }
+
+void Prefetcher::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    stop_ = true;
+  }
+  budget_->Cancel();
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+  slot_cv_.notify_all();
+  head_cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  parts_.clear();
+  head_queue_.clear();
+  heads_.clear();
+  completed_.clear();
+  completion_order_.clear();
+  for (const auto& [pos, n] : reserved_) budget_->Release(n);
+  reserved_.clear();
+  budget_->Reset();
+}
+
+bool Prefetcher::AcquireSlot() {
+  std::unique_lock<std::mutex> lock(mu_);
+  slot_cv_.wait(lock, [&] { return stop_.load() || in_flight_ < opts_.max_in_flight; });
+  if (stop_) return false;
+  ++in_flight_;
+  counters_->in_flight.fetch_add(1);
+  counters_->requests.fetch_add(1);
+  return true;
+}
+
+void Prefetcher::ReleaseSlot() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --in_flight_;
+    counters_->in_flight.fetch_sub(1);
+  }
+  slot_cv_.notify_one();
+}
+
+Status Prefetcher::CountedFailure(Status st) {
+  counters_->requests_failed.fetch_add(1);
+  if (st.attempts() > 1) counters_->retries.fetch_add(static_cast<std::uint64_t>(st.attempts() - 1));
+  return st;
+}
+
+void Prefetcher::Publish(Fetched f, std::uint64_t release) {
+  if (f.status.ok() && f.bytes) {
+    auto samples = std::make_shared<std::vector<Sample>>();
+    f.status = opts_.decoder->Decode(ShardData{f.info, f.bytes}, *samples);
+    if (f.status.ok()) f.samples = std::move(samples);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (release > 0) {
+      budget_->Release(release);
+      reserved_[f.pos] -= std::min(release, reserved_[f.pos]);
+    }
+    std::size_t pos = f.pos;
+    completion_order_.push_back(pos);
+    completed_.emplace(pos, std::move(f));
+  }
+  done_cv_.notify_all();
+}
+
+void Prefetcher::Planner() {
+  const std::size_t lookahead = 2 * static_cast<std::size_t>(opts_.max_in_flight);
+  for (std::size_t index = 0; index < schedule_.size(); ++index) {
+    const FetchItem& item = schedule_[index];
+    if (stop_) return;
+    Fetched failed;
+    failed.pos = item.pos;
+    failed.info = item.info;
+    ShardInfo info = item.info;
+    {
+      // Sizes are needed to reserve the budget before the GET; listings and
+      // manifests carry them, explicit keys and patterns cost one HEAD each.
+      std::unique_lock<std::mutex> lock(mu_);
+      bool queued = false;
+      for (; head_next_ < schedule_.size() && head_next_ < index + lookahead; ++head_next_)
+        if (!schedule_[head_next_].info.size) {
+          head_queue_.push_back(head_next_);
+          queued = true;
+        }
+      if (queued) work_cv_.notify_all();
+      if (!info.size) {
+        head_cv_.wait(lock, [&] { return stop_.load() || heads_.count(index) > 0; });
+        if (stop_) return;
+        auto it = heads_.find(index);
+        Result<ObjectMetadata> h = std::move(it->second);
+        heads_.erase(it);
+        lock.unlock();
+        if (!h.ok()) {
+          failed.status = h.status();
+          Publish(std::move(failed), 0);
+          continue;
+        }
+        info.size = h->content_length;
+        if (info.etag.empty()) info.etag = h->etag;
+        if (info.version_id.empty()) info.version_id = h->version_id;
+      }
+    }
+    if (cache_ != nullptr) {
+      if (auto hit = cache_->Lookup(info, info.size)) {
+        const std::uint64_t n = hit->size();
+        if (!budget_->Acquire(n)) return;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          reserved_[item.pos] = n;
+        }
+        counters_->bytes_from_cache.fetch_add(n);
+        counters_->shards_fetched.fetch_add(1);
+        Fetched f;
+        f.pos = item.pos;
+        f.info = info;
+        f.bytes = std::make_shared<const Buffer>(std::move(*hit));
+        Publish(std::move(f), 0);
+        continue;
+      }
+    }
+    auto job = std::make_shared<Job>();
+    job->item = item;
+    job->item.info = info;
+    job->size = *info.size;
+    job->etag = info.etag;
+    job->version_id = info.version_id;
+    const std::uint64_t part = opts_.part_size;
+    const std::uint64_t nparts = job->size <= part ? 1 : (job->size + part - 1) / part;
+    job->multi = nparts > 1;
+    if (job->multi)
+      job->overhead = std::min<std::uint64_t>(nparts, static_cast<std::uint64_t>(opts_.fetch_threads)) * part;
+    const std::uint64_t reserve = job->size + job->overhead;
+    if (!budget_->Acquire(reserve)) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    reserved_[item.pos] = reserve;
+    if (job->size == 0) {
+      // Nothing to GET; what the listing/HEAD said is all there is.
+      job->bytes = std::make_shared<Buffer>();
+      Fetched f;
+      f.pos = item.pos;
+      f.info = info;
+      f.bytes = job->bytes;
+      counters_->shards_fetched.fetch_add(1);
+      completion_order_.push_back(item.pos);
+      completed_.emplace(item.pos, std::move(f));
+      done_cv_.notify_all();
+      continue;
+    }
+    if (job->multi) {
+      job->bytes = std::make_shared<Buffer>();
+      job->bytes->resize_uninitialized(static_cast<std::size_t>(job->size));
+    }
+    job->parts_left = static_cast<int>(nparts);
+    for (std::uint64_t i = 0; i < nparts; ++i) {
+      Part p;
+      p.job = job;
+      p.offset = i * part;
+      p.length = std::min(part, job->size - p.offset);
+      parts_.push_back(std::move(p));
+    }
+    work_cv_.notify_all();
+  }
+}
+
+void Prefetcher::Worker() {
+  while (true) {
+    Part part;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_cv_.wait(lock, [&] { return stop_.load() || !parts_.empty() || !head_queue_.empty(); });
+      if (stop_) return;
+      if (!head_queue_.empty()) {  // HEADs first: the planner waits on them
+        std::size_t index = head_queue_.front();
+        head_queue_.pop_front();
+        lock.unlock();
+        RunHead(index);
+        continue;
+      }
+      part = std::move(parts_.front());
+      parts_.pop_front();
+    }
+    RunPart(part);
+  }
+}
+
+void Prefetcher::RunHead(std::size_t index) {
+  const ShardInfo& info = schedule_[index].info;
+  if (!AcquireSlot()) return;
+  HeadObjectRequest head;
+  head.bucket = info.bucket;
+  head.key = info.key;
+  head.version_id = info.version_id;
+  auto h = client_.HeadObject(head);
+  ReleaseSlot();
+  if (!h.ok()) h = CountedFailure(h.status());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    heads_.emplace(index, std::move(h));
+  }
+  head_cv_.notify_all();
+}
+
+void Prefetcher::RunPart(const Part& part) {
+  Job& job = *part.job;
+  const ShardInfo& info = job.item.info;
+  Status st;
+  bool skip;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    skip = !job.status.ok();  // a sibling part already failed: don't spend a request
+  }
+  if (!skip) {
+    if (!AcquireSlot()) return;
+    GetObjectRequest req;
+    req.bucket = info.bucket;
+    req.key = info.key;
+    req.version_id = info.version_id;
+    if (job.multi) {
+      req.range = ByteRange::Closed(part.offset, part.offset + part.length - 1);
+      req.if_match = job.etag;  // all parts from one version of the object
+    }
+    auto r = client_.GetObject(req);
+    ReleaseSlot();
+    if (!r.ok()) {
+      st = CountedFailure(r.status());
+    } else {
+      counters_->bytes_fetched.fetch_add(r->body.size());
+      const std::uint64_t expected = job.multi ? part.length : job.size;
+      if (r->body.size() != expected) {
+        st = Status(ErrorCategory::kIntegrity, "object size changed since it was listed: expected " +
+                                                   std::to_string(expected) + " bytes, got " +
+                                                   std::to_string(r->body.size()));
+      } else if (job.multi) {
+        std::memcpy(job.bytes->data() + part.offset, r->body.data(), r->body.size());
+      } else {
+        job.bytes = std::make_shared<Buffer>(std::move(r->body));
+      }
+      if (st.ok() && !job.multi) {
+        job.etag = r->info.etag;
+        job.version_id = r->info.version_id;
+      } else if (st.ok() && part.offset == 0 && !r->info.version_id.empty()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        job.version_id = r->info.version_id;
+      }
+    }
+  }
+  bool last;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!st.ok() && job.status.ok()) job.status = st;
+    last = --job.parts_left == 0;
+  }
+  if (!last) return;
+
+  Fetched f;
+  f.pos = job.item.pos;
+  f.info = info;
+  f.info.size = job.size;
+  if (!job.etag.empty()) f.info.etag = job.etag;
+  f.info.version_id = job.version_id;
+  std::uint64_t release = job.overhead;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    f.status = job.status;
+  }
+  if (f.status.ok()) {
+    counters_->shards_fetched.fetch_add(1);
+    if (cache_ != nullptr) (void)cache_->Insert(f.info, *job.bytes);  // best effort: a full disk only costs a refetch
+    f.bytes = std::move(job.bytes);
+  } else {
+    job.bytes.reset();
+    release = job.size + job.overhead;  // nothing stays resident
+  }
+  Publish(std::move(f), release);
+}
+
+std::optional<Fetched> Prefetcher::Take(std::optional<std::size_t> pos) {
+  std::call_once(started_, [&] {
+    threads_.emplace_back([this] { Planner(); });
+    for (int i = 0; i < opts_.fetch_threads; ++i) threads_.emplace_back([this] { Worker(); });
+  });
+  std::unique_lock<std::mutex> lock(mu_);
+  if (pos && scheduled_.count(*pos) == 0) return std::nullopt;
+  if (!pos && taken_ >= schedule_.size()) return std::nullopt;
+  done_cv_.wait(lock, [&] { return stop_.load() || (pos ? completed_.count(*pos) > 0 : !completion_order_.empty()); });
+  if (stop_) return std::nullopt;
+  const std::size_t p = pos ? *pos : completion_order_.front();
+  auto it = completed_.find(p);
+  Fetched f = std::move(it->second);
+  completed_.erase(it);
+  completion_order_.erase(std::find(completion_order_.begin(), completion_order_.end(), p));
+  scheduled_.erase(p);
+  ++taken_;
+  if (auto r = reserved_.find(p); r != reserved_.end()) {
+    budget_->Release(r->second);
+    reserved_.erase(r);
+  }
+  return f;
+}
+
+}  // namespace s3ml::dataset::internal

@@ -1,0 +1,145 @@
+#pragma once
+// The reader's fetch engine: a planner thread that reserves the byte budget in
+// schedule order and splits shards into ranged parts, and a fixed pool of fetch
+// threads that issue the GETs. Shards larger than part_size are fetched as
+// parallel ranged GETs and reassembled at their offsets. (When the transfer
+// manager lands, its ranged download can replace FetchPart; the budget and the
+// ordering stay here.)
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "dataset/cache.h"
+#include "s3ml/client.h"
+#include "s3ml/dataset/reader.h"
+#include "s3ml/dataset/sample.h"
+#include "s3ml/dataset/source.h"
+
+namespace s3ml::dataset::internal {
+
+/// Counters shared by the reader and its prefetcher.
+struct Counters {
+  std::atomic<std::uint64_t> bytes_fetched{0}, bytes_from_cache{0}, shards_fetched{0}, requests{0},
+      requests_failed{0}, retries{0};
+  std::atomic<int> in_flight{0};
+};
+
+/// Bytes reserved for prefetched shards. Acquire blocks until the reservation
+/// fits; a reservation larger than the whole budget is granted only when
+/// nothing else is reserved (so one oversized shard cannot deadlock the reader).
+/// Thread safety: all methods may be called concurrently.
+class ByteBudget {
+ public:
+  explicit ByteBudget(std::uint64_t capacity) : capacity_(capacity) {}
+  /// False when cancelled while waiting.
+  bool Acquire(std::uint64_t n);
+  void Release(std::uint64_t n);
+  /// Wakes waiters; Acquire fails until Reset().
+  void Cancel();
+  void Reset();
+  std::uint64_t in_use() const;
+  std::uint64_t high_water() const;
+
+ private:
+  const std::uint64_t capacity_;
+  mutable std::mutex mu_;  // guards the fields below
+  std::condition_variable cv_;
+  std::uint64_t used_ = 0;
+  std::uint64_t high_water_ = 0;
+  bool cancelled_ = false;
+};
+
+/// One shard to fetch: its position in the reader's epoch list and what is known about it.
+struct FetchItem {
+  std::size_t pos = 0;
+  ShardInfo info;
+};
+
+/// A fetched (or failed) shard.
+struct Fetched {
+  std::size_t pos = 0;
+  ShardInfo info;  ///< etag/version/size as fetched
+  Status status;
+  std::shared_ptr<const Buffer> bytes;
+  /// The decoded samples (decoded on the fetch thread, so decoding runs in
+  /// parallel); null when not decoded yet. A decode error is in `status`.
+  std::shared_ptr<std::vector<Sample>> samples;
+};
+
+/// Fetches a schedule of shards under a byte budget.
+/// Thread safety: Take() from one consumer thread; Stop() from any thread.
+class Prefetcher {
+ public:
+  Prefetcher(Client client, const ReaderOptions& opts, std::vector<FetchItem> schedule, ByteBudget* budget,
+             Counters* counters, ShardCache* cache);
+  ~Prefetcher();
+  Prefetcher(const Prefetcher&) = delete;
+  Prefetcher& operator=(const Prefetcher&) = delete;
+
+  /// Blocks until shard `pos` (or, with nullopt, whichever scheduled shard
+  /// completes first) is fetched, and hands it over: its reservation is released.
+  /// Starts the threads on the first call. nullopt when stopped, or when `pos`
+  /// is not scheduled / everything was taken.
+  std::optional<Fetched> Take(std::optional<std::size_t> pos);
+
+  /// Cancels outstanding work, joins every thread and frees buffers. Idempotent.
+  void Stop();
+
+ private:
+  struct Job;
+  struct Part {
+    std::shared_ptr<Job> job;
+    std::uint64_t offset = 0, length = 0;
+  };
+
+  void Planner();
+  void Worker();
+  void RunHead(std::size_t index);
+  void RunPart(const Part& part);
+  void Publish(Fetched f, std::uint64_t release);
+  bool AcquireSlot();
+  void ReleaseSlot();
+  Status CountedFailure(Status st);
+
+  const Client client_;
+  const ReaderOptions opts_;
+  const std::vector<FetchItem> schedule_;
+  ByteBudget* const budget_;
+  Counters* const counters_;
+  ShardCache* const cache_;
+
+  std::atomic<bool> stop_{false};
+  std::once_flag started_;
+  std::vector<std::thread> threads_;
+
+  std::mutex mu_;  // guards everything below
+  std::condition_variable work_cv_;   // workers: parts queued or stop
+  std::condition_variable done_cv_;   // consumer: a shard completed or stop
+  std::condition_variable slot_cv_;   // requests in flight below max_in_flight
+  std::condition_variable head_cv_;   // planner: a HEAD finished or stop
+  std::deque<Part> parts_;
+  // Sizes of shards without one are discovered by HEAD requests issued up to
+  // 2 * max_in_flight shards ahead of the planner, so they overlap.
+  std::deque<std::size_t> head_queue_;                        // schedule indices
+  std::map<std::size_t, Result<ObjectMetadata>> heads_;       // schedule index -> HEAD result
+  std::size_t head_next_ = 0;
+  std::map<std::size_t, Fetched> completed_;
+  std::deque<std::size_t> completion_order_;
+  std::map<std::size_t, std::uint64_t> reserved_;  // pos -> bytes still reserved (incl. completed, untaken)
+  std::set<std::size_t> scheduled_;  // not yet taken
+  std::size_t taken_ = 0;
+  int in_flight_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace s3ml::dataset::internal

@@ -1,0 +1,250 @@
+#include "s3ml/dataset/source.h"
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include "s3ml/client.h"
+
+namespace s3ml::dataset {
+
+std::string ShardInfo::Uri() const { return "s3://" + bucket + "/" + key; }
+
+Result<S3Uri> ParseS3Uri(const std::string& uri) {
+  constexpr std::string_view kScheme = "s3://";
+  if (uri.compare(0, kScheme.size(), kScheme) != 0)
+    return Status::InvalidArgument("not an s3:// URI: \"" + uri + "\"");
+  std::string rest = uri.substr(kScheme.size());
+  auto slash = rest.find('/');
+  S3Uri out;
+  out.bucket = rest.substr(0, slash);
+  if (slash != std::string::npos) out.key = rest.substr(slash + 1);
+  if (out.bucket.empty()) return Status::InvalidArgument("s3:// URI without a bucket: \"" + uri + "\"");
+  return out;
+}
+
+namespace {
+
+constexpr std::size_t kMaxExpansion = 10'000'000;
+
+// Expands one brace group's body ("0000..0999" or "a,b,c") into alternatives.
+Result<std::vector<std::string>> ExpandGroup(const std::string& body, const std::string& pattern) {
+  auto dots = body.find("..");
+  if (dots != std::string::npos && body.find(',') == std::string::npos) {
+    std::string lo = body.substr(0, dots), hi = body.substr(dots + 2);
+    auto numeric = [](const std::string& s) {
+      if (s.empty() || s.size() > 18) return false;
+      for (char c : s)
+        if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+      return true;
+    };
+    if (!numeric(lo) || !numeric(hi))
+      return Status::InvalidArgument("brace range {" + body + "} in \"" + pattern + "\" needs numeric bounds");
+    std::uint64_t a = std::stoull(lo), b = std::stoull(hi);
+    if (a > b) return Status::InvalidArgument("brace range {" + body + "} in \"" + pattern + "\" is descending");
+    if (b - a >= kMaxExpansion) return Status::InvalidArgument("brace range {" + body + "} is too large");
+    std::size_t width = (lo.size() > 1 && lo[0] == '0') || lo.size() == hi.size() ? lo.size() : 0;
+    std::vector<std::string> out;
+    out.reserve(b - a + 1);
+    for (std::uint64_t i = a; i <= b; ++i) {
+      std::string s = std::to_string(i);
+      if (s.size() < width) s.insert(0, width - s.size(), '0');
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    auto comma = body.find(',', start);
+    out.push_back(body.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ExpandBraces(const std::string& pattern) {
+  std::vector<std::string> results{""};
+  std::size_t i = 0;
+  while (i < pattern.size()) {
+    char c = pattern[i];
+    if (c == '}') return Status::InvalidArgument("unbalanced '}' in \"" + pattern + "\"");
+    if (c != '{') {
+      auto next = pattern.find_first_of("{}", i);
+      std::string lit = pattern.substr(i, next == std::string::npos ? std::string::npos : next - i);
+      for (auto& r : results) r += lit;
+      i = next == std::string::npos ? pattern.size() : next;
+      continue;
+    }
+    auto close = pattern.find('}', i + 1);
+    if (close == std::string::npos) return Status::InvalidArgument("unbalanced '{' in \"" + pattern + "\"");
+    std::string body = pattern.substr(i + 1, close - i - 1);
+    if (body.find('{') != std::string::npos)
+      return Status::InvalidArgument("nested braces are not supported in \"" + pattern + "\"");
+    S3ML_ASSIGN_OR_RETURN(auto alts, ExpandGroup(body, pattern));
+    if (results.size() * alts.size() > kMaxExpansion)
+      return Status::InvalidArgument("\"" + pattern + "\" expands to more than 10 million names");
+    std::vector<std::string> next;
+    next.reserve(results.size() * alts.size());
+    for (const auto& r : results)
+      for (const auto& a : alts) next.push_back(r + a);
+    results = std::move(next);
+    i = close + 1;
+  }
+  return results;
+}
+
+Result<std::vector<ShardInfo>> ParseManifest(std::string_view text, const std::string& origin) {
+  std::vector<ShardInfo> out;
+  std::size_t line_no = 0, pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    std::string line(text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    ++line_no;
+    std::istringstream in(line);
+    std::string uri, size, etag, extra;
+    if (!(in >> uri) || uri[0] == '#') continue;
+    in >> size >> etag >> extra;
+    auto where = [&] { return "manifest " + origin + " line " + std::to_string(line_no) + ": "; };
+    if (!extra.empty()) return Status::InvalidArgument(where() + "more than three columns");
+    auto parsed = ParseS3Uri(uri);
+    if (!parsed.ok()) return Status::InvalidArgument(where() + parsed.status().message());
+    if (parsed->key.empty()) return Status::InvalidArgument(where() + "URI without a key: " + uri);
+    ShardInfo s;
+    s.bucket = parsed->bucket;
+    s.key = parsed->key;
+    if (!size.empty() && size != "-") {
+      for (char c : size)
+        if (!std::isdigit(static_cast<unsigned char>(c)))
+          return Status::InvalidArgument(where() + "size column is not a number: " + size);
+      if (size.size() > 19) return Status::InvalidArgument(where() + "size out of range: " + size);
+      s.size = std::stoull(size);
+    }
+    s.etag = etag;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Source Source::Prefix(std::string uri) {
+  Source s;
+  s.kind_ = Kind::kPrefix;
+  s.location_ = std::move(uri);
+  return s;
+}
+
+Source Source::Keys(std::string bucket, std::vector<std::string> keys) {
+  std::vector<ShardInfo> shards;
+  shards.reserve(keys.size());
+  for (auto& k : keys) {
+    ShardInfo s;
+    s.bucket = bucket;
+    s.key = std::move(k);
+    shards.push_back(std::move(s));
+  }
+  return Shards(std::move(shards));
+}
+
+Source Source::Shards(std::vector<ShardInfo> shards) {
+  Source s;
+  s.kind_ = Kind::kShards;
+  s.shards_ = std::move(shards);
+  return s;
+}
+
+Source Source::Manifest(std::string location) {
+  Source s;
+  s.kind_ = Kind::kManifest;
+  s.location_ = std::move(location);
+  return s;
+}
+
+Source Source::Pattern(std::string uri_pattern) {
+  Source s;
+  s.kind_ = Kind::kPattern;
+  s.location_ = std::move(uri_pattern);
+  return s;
+}
+
+std::string Source::Describe() const {
+  switch (kind_) {
+    case Kind::kPrefix: return "prefix " + location_;
+    case Kind::kManifest: return "manifest " + location_;
+    case Kind::kPattern: return "pattern " + location_;
+    case Kind::kShards: break;
+  }
+  return std::to_string(shards_.size()) + " explicit shards";
+}
+
+Result<std::vector<ShardInfo>> Source::Resolve(const Client& client) const {
+  std::vector<ShardInfo> out;
+  switch (kind_) {
+    case Kind::kShards:
+      out = shards_;
+      for (const auto& s : out)
+        if (s.bucket.empty() || s.key.empty())
+          return Status::InvalidArgument("dataset source: a shard has an empty bucket or key");
+      break;
+    case Kind::kPattern: {
+      S3ML_ASSIGN_OR_RETURN(auto uris, ExpandBraces(location_));
+      for (const auto& u : uris) {
+        S3ML_ASSIGN_OR_RETURN(auto p, ParseS3Uri(u));
+        if (p.key.empty()) return Status::InvalidArgument("pattern " + location_ + " yields a URI without a key: " + u);
+        ShardInfo s;
+        s.bucket = p.bucket;
+        s.key = p.key;
+        out.push_back(std::move(s));
+      }
+      break;
+    }
+    case Kind::kManifest: {
+      std::string text;
+      if (location_.rfind("s3://", 0) == 0) {
+        S3ML_ASSIGN_OR_RETURN(auto p, ParseS3Uri(location_));
+        GetObjectRequest req;
+        req.bucket = p.bucket;
+        req.key = p.key;
+        auto r = client.GetObject(req);
+        if (!r.ok()) return r.status();
+        text = r->body.str();
+      } else {
+        std::ifstream f(location_, std::ios::binary);
+        if (!f) return Status(ErrorCategory::kIo, "cannot open manifest file " + location_);
+        std::ostringstream ss;
+        ss << f.rdbuf();
+        text = ss.str();
+      }
+      S3ML_ASSIGN_OR_RETURN(out, ParseManifest(text, location_));
+      break;
+    }
+    case Kind::kPrefix: {
+      S3ML_ASSIGN_OR_RETURN(auto p, ParseS3Uri(location_));
+      ListObjectsV2Request req;
+      req.bucket = p.bucket;
+      req.prefix = p.key;
+      auto pages = client.ListObjectsV2Pages(req);
+      while (pages.HasMorePages()) {
+        auto page = pages.NextPage();
+        if (!page.ok()) return page.status();
+        for (auto& o : page->contents) {
+          if (!o.key.empty() && o.key.back() == '/') continue;  // "folder" placeholder objects
+          ShardInfo s;
+          s.bucket = p.bucket;
+          s.key = std::move(o.key);
+          s.size = o.size;
+          s.etag = std::move(o.etag);
+          out.push_back(std::move(s));
+        }
+      }
+      break;
+    }
+  }
+  if (out.empty()) return Status::InvalidArgument("dataset " + Describe() + " has no shards");
+  return out;
+}
+
+}  // namespace s3ml::dataset

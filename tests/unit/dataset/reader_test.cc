@@ -1,0 +1,477 @@
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "unit/dataset/dataset_test_util.h"
+
+using namespace s3ml;
+using namespace s3ml::dataset;
+using test::Ids;
+using test::MakeReader;
+using test::ReadEpoch;
+
+namespace {
+
+// Tar shards "tar/shard-00.tar" ... with 5..12 samples each (ids "sNN-KK"),
+// fields "txt" and (for most samples) "bin". Returns sample key -> txt bytes.
+std::map<std::string, std::string> PutTarShards(const test::MockFixture& fx, int shards, std::size_t bin_size = 200,
+                                                std::map<std::string, std::string>* bins = nullptr) {
+  std::map<std::string, std::string> txt;
+  for (int s = 0; s < shards; ++s) {
+    std::vector<test::TarMember> members;
+    int samples = 5 + (s * 7) % 8;
+    for (int k = 0; k < samples; ++k) {
+      char key[32];
+      std::snprintf(key, sizeof key, "s%02d-%02d", s, k);
+      std::string t = std::string(key) + ":" + test::RandomBytes(20, static_cast<std::uint32_t>(s * 100 + k));
+      members.push_back({std::string(key) + ".txt", t});
+      if (k % 3 != 1) {
+        std::string bin = test::RandomBytes(bin_size, static_cast<std::uint32_t>(s * 100 + k));
+        members.push_back({std::string(key) + ".bin", bin});
+        if (bins) (*bins)[key] = bin;
+      }
+      txt[key] = t;
+    }
+    char name[48];
+    std::snprintf(name, sizeof name, "tar/shard-%02d.tar", s);
+    fx.Put(name, test::MakeTar(members));
+  }
+  return txt;
+}
+
+ReaderOptions TarOptions() {
+  ReaderOptions o;
+  o.decoder = TarDecoder();
+  o.shuffle_shards = true;
+  o.shuffle_buffer = 16;
+  o.seed = 1234;
+  o.fetch_threads = 4;
+  o.max_in_flight = 4;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("DatasetReader: creating a reader starts no threads and does no I/O") {
+  test::MockFixture fx;
+  const int before = test::ThreadCount();
+  const auto requests = fx.server->stats().requests;
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/none/"), {});
+  CHECK(test::ThreadCount() == before);
+  CHECK(fx.server->stats().requests == requests);
+}
+
+TEST_CASE("DatasetReader: invalid options are rejected naming the field") {
+  test::MockFixture fx;
+  ReaderOptions o;
+  o.rank = 2;
+  o.world_size = 2;
+  auto r = DatasetReader::Create(*fx.client, Source::Keys("data", {"k"}), o);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.status().message(), Catch::Contains("rank"));
+  o = {};
+  o.memory_budget = 0;
+  CHECK_FALSE(DatasetReader::Create(*fx.client, Source::Keys("data", {"k"}), o).ok());
+}
+
+TEST_CASE("DatasetReader: same configuration gives the identical sequence twice and another epoch a different order") {
+  test::MockFixture fx;
+  auto txt = PutTarShards(fx, 10);
+  auto read = [&](std::uint64_t epoch, int rank) {
+    ReaderOptions o = TarOptions();
+    o.rank = rank;
+    o.world_size = 2;
+    auto r = MakeReader(*fx.client, Source::Pattern("s3://data/tar/shard-{00..09}.tar"), o);
+    r->SetEpoch(epoch);
+    return ReadEpoch(*r);
+  };
+  auto a = read(0, 0), b = read(0, 0), c = read(1, 0), other_rank = read(0, 1);
+  REQUIRE(!a.empty());
+  CHECK(Ids(a) == Ids(b));
+  CHECK(Ids(a) != Ids(c));
+  for (const auto& s : a) {
+    REQUIRE(s.field("txt").has_value());
+    CHECK(*s.field("txt") == txt.at(s.key));
+  }
+  // The two ranks together hold every sample exactly once.
+  std::multiset<std::string> keys;
+  for (const auto& s : a) keys.insert(s.key);
+  for (const auto& s : other_rank) keys.insert(s.key);
+  CHECK(keys.size() == txt.size());
+  CHECK(std::set<std::string>(keys.begin(), keys.end()).size() == txt.size());
+}
+
+TEST_CASE("DatasetReader: resume at many random points continues with exactly the remainder") {
+  test::MockFixture fx;
+  PutTarShards(fx, 9);
+  std::mt19937 rng(7);
+  for (std::size_t buffer : {0u, 1u, 6u, 40u}) {
+    ReaderOptions o = TarOptions();
+    o.shuffle_buffer = buffer;
+    o.world_size = 2;
+    o.rank = 1;
+    o.uneven = UnevenShards::kPad;
+    auto src = Source::Prefix("s3://data/tar/");
+    auto full_reader = MakeReader(*fx.client, src, o);
+    full_reader->SetEpoch(3);
+    auto full = Ids(ReadEpoch(*full_reader));
+    const std::string end_state = full_reader->State();
+    REQUIRE(full.size() > 10);
+    std::vector<std::size_t> points{0, 1, full.size() - 1, full.size()};
+    for (int i = 0; i < 8; ++i) points.push_back(rng() % full.size());
+    for (std::size_t k : points) {
+      INFO("buffer " << buffer << " resume after " << k << " of " << full.size());
+      auto first = MakeReader(*fx.client, src, o);
+      first->SetEpoch(3);
+      std::vector<std::string> got;
+      for (std::size_t j = 0; j < k; ++j) {
+        auto s = first->Next();
+        REQUIRE(s.ok());
+        REQUIRE(s->has_value());
+        got.push_back((*s)->shard + "#" + std::to_string((*s)->index));
+      }
+      const std::string state = first->State();
+      first.reset();
+      auto second = MakeReader(*fx.client, src, o);
+      REQUIRE(second->Resume(state).ok());
+      CHECK(second->epoch() == 3);
+      CHECK(second->State() == state);
+      auto rest = Ids(ReadEpoch(*second));
+      got.insert(got.end(), rest.begin(), rest.end());
+      REQUIRE(got == full);
+      // Shards whose samples were all delivered are not fetched again.
+      if (k == full.size()) CHECK(second->metrics().shards_fetched == 0);
+      if (buffer <= 1 && 2 * k >= full.size())
+        CHECK(second->metrics().shards_fetched < full_reader->metrics().shards_fetched);
+      CHECK(second->State() == end_state);
+    }
+  }
+}
+
+TEST_CASE("DatasetReader: a resume state from another configuration or a malformed one is refused") {
+  test::MockFixture fx;
+  PutTarShards(fx, 3);
+  ReaderOptions o = TarOptions();
+  auto a = MakeReader(*fx.client, Source::Prefix("s3://data/tar/"), o);
+  REQUIRE(a->Next().ok());
+  const std::string state = a->State();
+  o.seed = 999;
+  auto b = MakeReader(*fx.client, Source::Prefix("s3://data/tar/"), o);
+  Status st = b->Resume(state);
+  REQUIRE_FALSE(st.ok());
+  CHECK_THAT(st.message(), Catch::Contains("fingerprint"));
+  CHECK_FALSE(b->Resume("{not json").ok());
+  CHECK_FALSE(b->Resume("{\"v\":1}").ok());
+}
+
+TEST_CASE("DatasetReader: resident prefetched bytes never exceed the memory budget, multi-part shards reassemble") {
+  test::MockFixture fx;
+  std::map<std::string, std::string> uploaded;
+  for (int i = 0; i < 10; ++i) {
+    std::string key = "big/" + std::to_string(i);
+    uploaded[key] = test::RandomBytes(300 * 1024 + static_cast<std::size_t>(i) * 1000, static_cast<std::uint32_t>(i));
+    fx.Put(key, uploaded[key]);
+  }
+  for (std::uint64_t part : {64u * 1024u, 4u * 1024u * 1024u}) {
+    INFO("part size " << part);
+    ReaderOptions o;
+    o.memory_budget = 800 * 1024;
+    o.part_size = part;
+    o.fetch_threads = 4;
+    o.max_in_flight = 3;
+    auto r = MakeReader(*fx.client, Source::Prefix("s3://data/big/"), o);
+    std::size_t n = 0;
+    while (true) {
+      auto s = r->Next();
+      REQUIRE(s.ok());
+      if (!*s) break;
+      REQUIRE((*s)->data() == uploaded.at((*s)->key));
+      ++n;
+      // A slow consumer: let the prefetcher run ahead as far as the budget allows.
+      for (int spin = 0; spin < 50 && r->metrics().budget_in_use + 400 * 1024 <= o.memory_budget; ++spin)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      CHECK(r->metrics().requests_in_flight <= o.max_in_flight);
+    }
+    CHECK(n == uploaded.size());
+    auto m = r->metrics();
+    CHECK(m.budget_high_water <= o.memory_budget);
+    // The prefetcher ran ahead as far as the budget allowed (two whole shards, or
+    // one multi-part shard with its part buffers).
+    CHECK(m.budget_high_water >= 500 * 1024);
+    CHECK(m.budget_in_use == 0);
+    CHECK(m.bytes_fetched >= 3000 * 1024);
+    CHECK(m.bytes_per_second > 0);
+    CHECK(m.samples_per_second > 0);
+    CHECK(m.samples_delivered == uploaded.size());
+    if (part < 300 * 1024) CHECK(m.requests >= 10 * 5);  // ranged parts
+  }
+}
+
+TEST_CASE("DatasetReader: a shard larger than the whole budget is read alone instead of deadlocking") {
+  test::MockFixture fx;
+  const std::string big = test::RandomBytes(200 * 1024, 3);
+  fx.Put("o/a", big);
+  fx.Put("o/b", "small");
+  fx.Put("o/c", big);
+  ReaderOptions o;
+  o.memory_budget = 64 * 1024;
+  o.part_size = 32 * 1024;
+  o.fetch_threads = 2;
+  auto r = MakeReader(*fx.client, Source::Keys("data", {"o/a", "o/b", "o/c"}), o);
+  auto samples = ReadEpoch(*r);
+  REQUIRE(samples.size() == 3);
+  CHECK(samples[0].data() == big);
+  CHECK(samples[1].data() == "small");
+  CHECK(samples[2].data() == big);
+  // Never more than one oversized shard (plus its two part buffers) at a time.
+  CHECK(r->metrics().budget_high_water == 200 * 1024 + 2 * 32 * 1024);
+}
+
+TEST_CASE("DatasetReader: under 10% injected 503s, resets and truncated bodies every sample arrives once, intact") {
+  test::MockFixture fx;
+  std::map<std::string, std::string> bins;
+  auto txt = PutTarShards(fx, 12, 3000, &bins);
+  mock::FaultRule err;
+  err.kind = mock::FaultRule::Kind::kHttpError;
+  err.operation = "*";
+  err.probability = 0.04;
+  mock::FaultRule reset;
+  reset.kind = mock::FaultRule::Kind::kConnectionReset;
+  reset.operation = "GetObject";
+  reset.probability = 0.03;
+  mock::FaultRule trunc;
+  trunc.kind = mock::FaultRule::Kind::kTruncateBody;
+  trunc.operation = "GetObject";
+  trunc.truncate_after = 100;
+  trunc.probability = 0.03;
+  fx.server->AddFault(err);
+  fx.server->AddFault(reset);
+  fx.server->AddFault(trunc);
+  for (std::uint64_t part : {2048u, 1u << 20}) {
+    ReaderOptions o = TarOptions();
+    o.part_size = part;
+    auto r = MakeReader(*fx.client, Source::Prefix("s3://data/tar/"), o);
+    for (std::uint64_t epoch : {0u, 1u}) {
+      r->SetEpoch(epoch);
+      auto samples = ReadEpoch(*r);
+      std::map<std::string, int> seen;
+      for (const auto& s : samples) {
+        ++seen[s.key];
+        REQUIRE(*s.field("txt") == txt.at(s.key));
+        if (auto bin = s.field("bin")) {
+          REQUIRE(*bin == bins.at(s.key));
+        } else {
+          REQUIRE(bins.count(s.key) == 0);
+        }
+      }
+      REQUIRE(seen.size() == txt.size());
+      for (auto& [k, c] : seen) REQUIRE(c == 1);
+    }
+  }
+  CHECK(fx.server->stats().faults_injected > 0);
+}
+
+TEST_CASE("DatasetReader: a shard that still fails is an error naming it, or skipped and counted on request") {
+  test::MockFixture fx;
+  fx.Put("k/0", "zero");
+  fx.Put("k/2", "two");
+  auto src = Source::Keys("data", {"k/0", "k/1-missing", "k/2"});
+  auto strict = MakeReader(*fx.client, src, {});
+  auto first = strict->Next();
+  REQUIRE(first.ok());
+  auto second = strict->Next();
+  REQUIRE_FALSE(second.ok());
+  CHECK_THAT(second.status().message(), Catch::Contains("s3://data/k/1-missing"));
+  CHECK(second.status().code() == "NoSuchKey");
+  CHECK_FALSE(strict->Next().ok());  // sticky: never a silently short epoch
+
+  ReaderOptions o;
+  o.skip_failed_shards = true;
+  auto lenient = MakeReader(*fx.client, src, o);
+  auto samples = ReadEpoch(*lenient);
+  REQUIRE(samples.size() == 2);
+  CHECK(samples[1].data() == "two");
+  CHECK_FALSE(samples[1].etag.empty());
+  CHECK(lenient->metrics().shards_skipped == 1);
+  CHECK(lenient->metrics().requests_failed >= 1);
+  // The skip is part of the resume state: a resumed reader does not retry it.
+  auto resumed = MakeReader(*fx.client, src, o);
+  REQUIRE(resumed->Resume(lenient->State()).ok());
+  auto none = resumed->Next();
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+}
+
+TEST_CASE("DatasetReader: a corrupt tar shard is an error naming it, or skipped and counted") {
+  test::MockFixture fx;
+  fx.Put("t/0.tar", test::MakeTar({{"a.txt", "A"}}));
+  fx.Put("t/1.tar", test::MakeTar({{"b.txt", std::string(4000, 'b')}}).substr(0, 900));
+  fx.Put("t/2.tar", test::MakeTar({{"c.txt", "C"}}));
+  ReaderOptions o;
+  o.decoder = TarDecoder();
+  auto strict = MakeReader(*fx.client, Source::Prefix("s3://data/t/"), o);
+  REQUIRE(strict->Next().ok());
+  auto bad = strict->Next();
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("s3://data/t/1.tar"));
+  o.skip_failed_shards = true;
+  auto lenient = MakeReader(*fx.client, Source::Prefix("s3://data/t/"), o);
+  auto samples = ReadEpoch(*lenient);
+  REQUIRE(samples.size() == 2);
+  CHECK(samples[1].key == "c");
+  CHECK(lenient->metrics().shards_skipped == 1);
+}
+
+TEST_CASE("DatasetReader: closing mid-epoch returns promptly and leaves no threads") {
+  test::MockFixture fx;
+  for (int i = 0; i < 40; ++i) fx.Put("slow/" + std::to_string(i), std::string(1000, 'a'));
+  mock::FaultRule slow;
+  slow.kind = mock::FaultRule::Kind::kLatency;
+  slow.operation = "GetObject";
+  slow.latency = std::chrono::milliseconds(30);
+  fx.server->AddFault(slow);
+  const int before = test::ThreadCount();
+  ReaderOptions o;
+  o.fetch_threads = 6;
+  {
+    auto r = MakeReader(*fx.client, Source::Prefix("s3://data/slow/"), o);
+    auto s = r->Next();
+    REQUIRE(s.ok());
+    REQUIRE(s->has_value());
+    CHECK(test::ThreadCount() > before);
+    CHECK(r->metrics().stall_time >= std::chrono::milliseconds(20));  // waited for a 30 ms GET
+    auto t0 = std::chrono::steady_clock::now();
+    r->Close();
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+    CHECK(test::ThreadCount() == before);
+    auto after = r->Next();
+    REQUIRE_FALSE(after.ok());
+    CHECK(after.status().category() == ErrorCategory::kCancelled);
+  }
+  {
+    // Destroyed without Close(), while another thread waits in Next().
+    auto r = MakeReader(*fx.client, Source::Prefix("s3://data/slow/"), o);
+    REQUIRE(r->Next().ok());
+    std::thread consumer([&] {
+      while (true) {
+        auto s = r->Next();
+        if (!s.ok() || !*s) break;
+      }
+    });
+    r->Close();
+    consumer.join();
+  }
+  CHECK(test::ThreadCount() == before);
+}
+
+TEST_CASE("DatasetReader: as-completed delivery still reads every sample once") {
+  test::MockFixture fx;
+  auto txt = PutTarShards(fx, 8);
+  ReaderOptions o = TarOptions();
+  o.as_completed = true;
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/tar/"), o);
+  auto samples = ReadEpoch(*r);
+  std::set<std::string> keys;
+  for (const auto& s : samples) keys.insert(s.key);
+  CHECK(samples.size() == txt.size());
+  CHECK(keys.size() == txt.size());
+
+  // Resuming an as-completed reader replays the recorded shard order, then
+  // continues: still every sample exactly once.
+  auto first = MakeReader(*fx.client, Source::Prefix("s3://data/tar/"), o);
+  std::multiset<std::string> got;
+  for (int i = 0; i < 23; ++i) {
+    auto s = first->Next();
+    REQUIRE(s.ok());
+    REQUIRE(s->has_value());
+    got.insert((*s)->key);
+  }
+  auto second = MakeReader(*fx.client, Source::Prefix("s3://data/tar/"), o);
+  REQUIRE(second->Resume(first->State()).ok());
+  first.reset();
+  for (const auto& s : ReadEpoch(*second)) got.insert(s.key);
+  CHECK(got.size() == txt.size());
+  CHECK(std::set<std::string>(got.begin(), got.end()).size() == txt.size());
+}
+
+TEST_CASE("DatasetReader: JSON Lines shards yield one sample per record") {
+  test::MockFixture fx;
+  fx.Put("j/a.jsonl", "{\"i\":0}\n{\"i\":1}\n");
+  fx.Put("j/b.jsonl", "{\"i\":2}\n\n{\"i\":3}\n{\"i\":4}");
+  ReaderOptions o;
+  o.decoder = JsonLinesDecoder();
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/j/"), o);
+  auto samples = ReadEpoch(*r);
+  REQUIRE(samples.size() == 5);
+  CHECK(samples[4].field("json") == std::optional<std::string_view>("{\"i\":4}"));
+  CHECK(samples[4].index == 2);
+}
+
+TEST_CASE("DatasetReader: map-style Size() and Get(i) over a manifest of raw objects") {
+  test::MockFixture fx;
+  std::string manifest;
+  for (int i = 0; i < 5; ++i) {
+    fx.Put("m/" + std::to_string(i), "value-" + std::to_string(i));
+    manifest += "s3://data/m/" + std::to_string(i) + "\n";
+  }
+  fx.Put("manifest.txt", manifest);
+  auto r = MakeReader(*fx.client, Source::Manifest("s3://data/manifest.txt"), {});
+  auto n = r->Size();
+  REQUIRE(n.ok());
+  CHECK(*n == 5);
+  auto s = r->Get(3);
+  REQUIRE(s.ok());
+  CHECK(s->data() == "value-3");
+  CHECK(s->key == "m/3");
+  CHECK_FALSE(s->etag.empty());
+  auto out = r->Get(5);
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.status().category() == ErrorCategory::kInvalidArgument);
+}
+
+TEST_CASE("DatasetReader: the local cache serves the second epoch from disk and stays under its limit") {
+  test::MockFixture fx;
+  for (int i = 0; i < 6; ++i) fx.Put("c/" + std::to_string(i), test::RandomBytes(10000, static_cast<std::uint32_t>(i)));
+  const std::string dir = std::string(S3ML_BINARY_DIR) + "/dataset-cache-test";
+  std::filesystem::remove_all(dir);
+  ReaderOptions o;
+  o.cache_dir = dir;
+  o.cache_limit = 1 << 20;
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/c/"), o);
+  auto e0 = ReadEpoch(*r);
+  const auto fetched = r->metrics().bytes_fetched;
+  CHECK(fetched == 60000);
+  r->SetEpoch(1);
+  auto e1 = ReadEpoch(*r);
+  CHECK(r->metrics().bytes_fetched == fetched);
+  CHECK(r->metrics().bytes_from_cache == 60000);
+  REQUIRE(e1.size() == e0.size());
+  for (std::size_t i = 0; i < e0.size(); ++i) CHECK(e0[i].data() == e1[i].data());
+
+  // A damaged entry (wrong size) is a miss: that shard is fetched again, intact.
+  std::filesystem::resize_file(std::filesystem::directory_iterator(dir)->path(), 123);
+  r->SetEpoch(2);
+  auto e2 = ReadEpoch(*r);
+  CHECK(r->metrics().bytes_fetched == fetched + 10000);
+  REQUIRE(e2.size() == e0.size());
+  for (std::size_t i = 0; i < e0.size(); ++i) CHECK(e0[i].data() == e2[i].data());
+
+  // A small limit evicts least recently used entries; no temporaries are left.
+  o.cache_limit = 25000;
+  std::filesystem::remove_all(dir);
+  auto small = MakeReader(*fx.client, Source::Prefix("s3://data/c/"), o);
+  ReadEpoch(*small);
+  std::uint64_t total = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    CHECK(e.path().filename().string().rfind(".tmp-", 0) != 0);
+    total += e.file_size();
+  }
+  CHECK(total <= 25000);
+  CHECK(total >= 20000);
+  std::filesystem::remove_all(dir);
+}
