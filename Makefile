@@ -12,7 +12,7 @@ endif
 
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libcurl4-openssl-dev libssl-dev libpugixml-dev libfmt-dev catch2 libcpp-httplib-dev \
-  libcli11-dev libarchive-dev nlohmann-json3-dev libbenchmark-dev zlib1g-dev curl
+  libcli11-dev libarchive-dev nlohmann-json3-dev libbenchmark-dev zlib1g-dev curl time
 
 .PHONY: all deps pydeps configure build test demo install clean
 

@@ -2,15 +2,18 @@
 /// \file Client: one method per S3 operation.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "s3ml/multipart.h"
 #include "s3ml/objects.h"
 #include "s3ml/options.h"
 #include "s3ml/result.h"
+#include "s3ml/select.h"
 #include "s3ml/tagging.h"
 #include "s3ml/versioning.h"
 
@@ -101,6 +104,21 @@ class Client {
   /// Removes every tag of the current (or the given) version.
   Result<DeleteObjectTaggingResult> DeleteObjectTagging(const DeleteObjectTaggingRequest& req) const;
   // ---- end of versioning and tagging ---------------------------------------------------
+
+  // ---- S3 Select (src/client/select.cc) -------------------------------------------------
+  /// Runs `req.sql` over one object and hands the serialized output records to
+  /// `on_records` as they arrive (whole records, possibly several per call); a non-OK
+  /// return from the callback aborts the request and is returned.
+  /// Falls back to a local evaluation (streamed GetObject + the same engine, same
+  /// records) when the server answers 501 NotImplemented, 405 MethodNotAllowed or an
+  /// AccessDenied that mentions Select, unless `req.disable_local_fallback`; runs locally
+  /// right away when `req.force_local`. `stats` (optional) receives the Stats event.
+  /// Errors: the S3 code of a rejected query (HTTP 400, kService) or of a
+  /// RequestLevelError event; kProtocol for a corrupt stream or one without End.
+  /// Not retried once records have been delivered. Thread safety: as every Client method.
+  Status SelectObjectContent(const SelectObjectContentRequest& req,
+                             const std::function<Status(std::string_view records)>& on_records,
+                             SelectStats* stats = nullptr) const;
 
   struct Impl;
 

@@ -36,4 +36,11 @@ S3Error PreconditionFailed(const std::string& condition) {
       .With("Condition", condition);
 }
 
+S3Error NoSuchUpload(const std::string& upload_id) {
+  return S3Error(404, "NoSuchUpload",
+                 "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
+                 "aborted or completed.")
+      .With("UploadId", upload_id);
+}
+
 }  // namespace s3ml::mock

@@ -61,5 +61,6 @@ S3Error MalformedXml();
 S3Error NotImplemented(const std::string& what);
 S3Error AccessDenied(std::string message = "Access Denied");
 S3Error PreconditionFailed(const std::string& condition);
+S3Error NoSuchUpload(const std::string& upload_id);
 
 }  // namespace s3ml::mock

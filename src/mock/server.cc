@@ -28,6 +28,7 @@
 #include "mock/http_server.h"
 #include "mock/router.h"
 #include "mock/s3_error.h"
+#include "mock/select_handler.h"
 #include "mock/store.h"
 #include "mock/verifier.h"
 #include "mock/xml.h"
@@ -361,6 +362,13 @@ struct MockS3Server::Impl {
   Expected<Reply> GetObjectTagging(Call& c);
   Expected<Reply> PutObjectTagging(Call& c);
   Expected<Reply> DeleteObjectTagging(Call& c);
+  Expected<Reply> CreateMultipartUpload(Call& c);
+  Expected<Reply> UploadPart(Call& c);
+  Expected<Reply> UploadPartCopy(Call& c);
+  Expected<Reply> CompleteMultipartUpload(Call& c);
+  Expected<Reply> AbortMultipartUpload(Call& c);
+  Expected<Reply> ListParts(Call& c);
+  Expected<Reply> ListMultipartUploads(Call& c);
 
   void AddOwner(pugi::xml_node parent) const {
     auto owner = parent.append_child("Owner");
@@ -534,6 +542,23 @@ Expected<Reply> MockS3Server::Impl::Dispatch(Call& c) {
   if (op == "GetObjectTagging") return GetObjectTagging(c);
   if (op == "PutObjectTagging") return PutObjectTagging(c);
   if (op == "DeleteObjectTagging") return DeleteObjectTagging(c);
+  if (op == "CreateMultipartUpload") return CreateMultipartUpload(c);
+  if (op == "UploadPart") return UploadPart(c);
+  if (op == "UploadPartCopy") return UploadPartCopy(c);
+  if (op == "CompleteMultipartUpload") return CompleteMultipartUpload(c);
+  if (op == "AbortMultipartUpload") return AbortMultipartUpload(c);
+  if (op == "ListParts") return ListParts(c);
+  if (op == "ListMultipartUploads") return ListMultipartUploads(c);
+  if (op == "SelectObjectContent") {  // the engine and framing live in mock/select_handler.cc
+    auto obj = store.GetObject(c.r.bucket, c.r.key);
+    if (!obj.ok()) return obj.error();
+    auto body = HandleSelectObjectContent(c.payload, (*obj)->body ? std::string_view(*(*obj)->body) : std::string_view());
+    if (!body.ok()) return body.error();
+    Reply reply;
+    reply.content_type = "application/octet-stream";
+    reply.body = std::move(*body);
+    return reply;
+  }
   return NotImplemented(op);
 }
 
@@ -678,12 +703,22 @@ Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
   const std::uint64_t size = obj->size();
   RangeDecision range;
   if (c.r.HasParam("partNumber")) {
-    if (c.r.Param("partNumber") != "1")
+    // A multipart object serves the byte range of the requested part; any other
+    // object counts as a single part.
+    std::uint64_t part = 0;
+    if (!ParseUint(c.r.Param("partNumber"), part) || part < 1 || part > 10000)
+      return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber",
+                             c.r.Param("partNumber"));
+    const std::uint64_t count = obj->part_sizes.empty() ? 1 : obj->part_sizes.size();
+    if (part > count)
       return S3Error(416, "InvalidPartNumber", "The requested partnumber is not satisfiable")
           .With("PartNumberRequested", c.r.Param("partNumber"))
-          .With("ActualPartCount", "1");
-    reply.Header("x-amz-mp-parts-count", "1");
-    if (size > 0) range = RangeDecision{RangeDecision::kPartial, 0, size - 1};
+          .With("ActualPartCount", std::to_string(count));
+    reply.Header("x-amz-mp-parts-count", std::to_string(count));
+    std::uint64_t first = 0;
+    for (std::uint64_t i = 0; i + 1 < part; ++i) first += obj->part_sizes[i];
+    const std::uint64_t len = obj->part_sizes.empty() ? size : obj->part_sizes[part - 1];
+    if (len > 0) range = RangeDecision{RangeDecision::kPartial, first, first + len - 1};
   } else if (const std::string* rh = c.headers.Find("Range")) {
     range = ResolveRange(*rh, size);
     if (range.kind == RangeDecision::kUnsatisfiable)
@@ -1124,6 +1159,345 @@ Expected<Reply> MockS3Server::Impl::DeleteObjectTagging(Call& c) {
   Reply reply;
   reply.status = 204;
   if (updated->versioned_bucket || !version->empty()) reply.Header("x-amz-version-id", updated->version.version_id);
+  return reply;
+}
+
+// ---- multipart uploads -----------------------------------------------------
+
+namespace {
+
+constexpr int kMaxPartNumber = 10000;
+constexpr std::uint64_t kMinPartSize = 5ull * 1024 * 1024;
+constexpr int kMaxListParts = 1000;
+constexpr int kMaxListUploads = 1000;
+
+/// The partNumber query parameter: an integer in 1..10000.
+Expected<int> PartNumberParam(const RoutedRequest& r) {
+  std::uint64_t n = 0;
+  const std::string v = r.Param("partNumber");
+  if (!ParseUint(v, n) || n < 1 || n > static_cast<std::uint64_t>(kMaxPartNumber))
+    return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", v);
+  return static_cast<int>(n);
+}
+
+/// A non-negative integer list parameter (max-parts, max-uploads, part-number-marker).
+Expected<int> IntParam(const RoutedRequest& r, const std::string& name, int def, int cap) {
+  if (!r.HasParam(name)) return def;
+  std::uint64_t n = 0;
+  if (!ParseUint(r.Param(name), n) || n > 2147483647ull)
+    return InvalidArgument("Provided " + name + " not an integer or within integer range", name, r.Param(name));
+  return static_cast<int>(std::min<std::uint64_t>(n, static_cast<std::uint64_t>(cap)));
+}
+
+}  // namespace
+
+Expected<Reply> MockS3Server::Impl::CreateMultipartUpload(Call& c) {
+  if (c.r.key.size() > kMaxKeyBytes)
+    return S3Error(400, "KeyTooLongError", "Your key is too long")
+        .With("Size", std::to_string(c.r.key.size()))
+        .With("MaxSizeAllowed", std::to_string(kMaxKeyBytes));
+  auto attrs = std::make_shared<ObjectRecord>();
+  if (auto err = FillAttributesFromHeaders(c.headers, *attrs)) return *err;
+  attrs->storage_class = c.headers.Get("x-amz-storage-class", "STANDARD");
+  if (!IsValidStorageClass(attrs->storage_class))
+    return S3Error(400, "InvalidStorageClass", "The storage class you specified is not valid")
+        .With("StorageClassRequested", attrs->storage_class);
+  if (const std::string* tagging = c.headers.Find("x-amz-tagging")) {
+    auto tags = ParseTagging(*tagging);
+    if (!tags.ok()) return tags.error();
+    attrs->tags = std::move(*tags);
+  }
+  auto id = store.CreateUpload(c.r.bucket, c.r.key, std::move(attrs), WholeSeconds(c.now));
+  if (!id.ok()) return id.error();
+  XmlWriter w("InitiateMultipartUploadResult");
+  AddText(w.root(), "Bucket", c.r.bucket);
+  AddText(w.root(), "Key", c.r.key);
+  AddText(w.root(), "UploadId", *id);
+  Reply reply;
+  reply.Xml(w.str());
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::UploadPart(Call& c) {
+  auto number = PartNumberParam(c.r);
+  if (!number.ok()) return number.error();
+  const std::string upload_id = c.r.Param("uploadId");
+  auto supplied = VerifyIntegrityHeaders(c.headers, c.payload);
+  if (!supplied.ok()) return supplied.error();
+  PartRecord part;
+  part.number = *number;
+  const Md5Digest md5 = Md5(c.payload);
+  part.md5.assign(reinterpret_cast<const char*>(md5.data()), md5.size());
+  part.etag = "\"" + HexEncode(md5) + "\"";
+  part.last_modified = WholeSeconds(c.now);
+  part.body = std::make_shared<const std::string>(std::move(c.payload));
+  Reply reply;
+  reply.Header("ETag", part.etag);
+  for (const auto& [alg, value] : *supplied) reply.Header("x-amz-checksum-" + alg, value);
+  for (const auto& [name, value] : c.trailers)
+    if (name.rfind("x-amz-checksum-", 0) == 0) reply.Header(name, value);
+  if (auto err = store.PutPart(c.r.bucket, c.r.key, upload_id, std::move(part))) return *err;
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::UploadPartCopy(Call& c) {
+  auto number = PartNumberParam(c.r);
+  if (!number.ok()) return number.error();
+  const std::string upload_id = c.r.Param("uploadId");
+  // x-amz-copy-source: [/]bucket/key[?versionId=...], URL-encoded (as CopyObject).
+  std::string source = c.headers.Get("x-amz-copy-source");
+  std::string source_version;
+  bool has_source_version = false;
+  if (auto q = source.find('?'); q != std::string::npos) {
+    auto params = ParseQuery(source.substr(q + 1));
+    if (params.ok())
+      for (const auto& [k, v] : *params)
+        if (k == "versionId") {
+          source_version = v;
+          has_source_version = true;
+        }
+    source.resize(q);
+  }
+  auto decoded = UriDecode(source);
+  if (!decoded.ok()) return InvalidArgument("Invalid copy source encoding", "x-amz-copy-source", source);
+  std::string path = *decoded;
+  if (!path.empty() && path.front() == '/') path.erase(0, 1);
+  auto slash = path.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == path.size())
+    return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+                           "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
+  if (has_source_version && !IsWellFormedVersionId(source_version))
+    return InvalidArgument("Invalid version id specified", "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
+  // The upload must exist before the source is read (S3 answers NoSuchUpload first).
+  if (auto up = store.GetUpload(c.r.bucket, c.r.key, upload_id); !up.ok()) return up.error();
+  auto found = store.GetVersion(path.substr(0, slash), path.substr(slash + 1), source_version);
+  if (!found.ok()) {
+    if (found.error().code == "MethodNotAllowed")
+      return InvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.");
+    return found.error();
+  }
+  const ObjectPtr src = found->version.object;
+  auto [cond_status, condition] = EvaluateConditions(c.headers, *src, "x-amz-copy-source-");
+  if (cond_status != 0) return PreconditionFailed(condition);
+
+  std::uint64_t first = 0, length = src->size();
+  if (const std::string* range = c.headers.Find("x-amz-copy-source-range")) {
+    // Exactly "bytes=first-last" within the source (no suffix or open ranges).
+    const std::string spec = range->rfind("bytes=", 0) == 0 ? range->substr(6) : std::string();
+    const auto dash = spec.find('-');
+    std::uint64_t last = 0;
+    if (dash == std::string::npos || !ParseUint(spec.substr(0, dash), first) ||
+        !ParseUint(spec.substr(dash + 1), last) || last < first)
+      return InvalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
+                             "last are the zero-based offsets of the first and last bytes to copy",
+                             "x-amz-copy-source-range", *range);
+    if (last >= src->size())
+      return InvalidArgument("Range specified is not valid for source object of size: " + std::to_string(src->size()),
+                             "x-amz-copy-source-range", *range);
+    length = last - first + 1;
+  }
+  PartRecord part;
+  part.number = *number;
+  // Sharing is not possible for a slice: the part owns its bytes (one copy).
+  part.body = first == 0 && length == src->size() ? src->body
+                                                  : std::make_shared<const std::string>(*src->body, first, length);
+  const Md5Digest md5 = Md5(*part.body);
+  part.md5.assign(reinterpret_cast<const char*>(md5.data()), md5.size());
+  part.etag = "\"" + HexEncode(md5) + "\"";
+  part.last_modified = WholeSeconds(c.now);
+  XmlWriter w("CopyPartResult");
+  AddText(w.root(), "LastModified", FormatIso8601(part.last_modified));
+  AddText(w.root(), "ETag", part.etag);
+  Reply reply;
+  if (found->versioned_bucket || has_source_version)
+    reply.Header("x-amz-copy-source-version-id", found->version.version_id);
+  if (auto err = store.PutPart(c.r.bucket, c.r.key, upload_id, std::move(part))) return *err;
+  reply.Xml(w.str());
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
+  const std::string upload_id = c.r.Param("uploadId");
+  auto upload = store.GetUpload(c.r.bucket, c.r.key, upload_id);
+  if (!upload.ok()) return upload.error();
+
+  pugi::xml_document doc;
+  if (c.payload.empty() || !doc.load_buffer(c.payload.data(), c.payload.size())) return MalformedXml();
+  auto root = doc.child("CompleteMultipartUpload");
+  if (!root) return MalformedXml();
+  std::vector<std::pair<int, std::string>> requested;  // number, etag
+  for (auto node : root.children()) {
+    if (std::string(node.name()) != "Part") continue;  // checksums etc. are not elements of the root
+    auto num = node.child("PartNumber");
+    auto etag = node.child("ETag");
+    std::uint64_t n = 0;
+    if (!num || !etag || !ParseUint(num.text().as_string(), n)) return MalformedXml();
+    if (n < 1 || n > static_cast<std::uint64_t>(kMaxPartNumber))
+      return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive", "partNumber",
+                             num.text().as_string());
+    requested.emplace_back(static_cast<int>(n), etag.text().as_string());
+  }
+  if (requested.empty()) return MalformedXml();
+  for (std::size_t i = 1; i < requested.size(); ++i) {
+    if (requested[i].first <= requested[i - 1].first)
+      return S3Error(400, "InvalidPartOrder",
+                     "The list of parts was not in ascending order. The parts list must be specified in order by part "
+                     "number.")
+          .With("UploadId", upload_id);
+  }
+  std::vector<const PartRecord*> parts;
+  parts.reserve(requested.size());
+  for (const auto& [n, etag] : requested) {
+    auto it = upload->parts.find(n);
+    if (it == upload->parts.end() || StripEtag(etag) != StripEtag(it->second.etag))
+      return S3Error(400, "InvalidPart",
+                     "One or more of the specified parts could not be found. The part may not have been uploaded, or "
+                     "the specified entity tag may not match the part's entity tag.")
+          .With("UploadId", upload_id)
+          .With("PartNumber", std::to_string(n))
+          .With("ETag", etag);
+    parts.push_back(&it->second);
+  }
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i + 1 < parts.size() && parts[i]->size() < kMinPartSize)
+      return S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.")
+          .With("ProposedSize", std::to_string(parts[i]->size()))
+          .With("MinSizeAllowed", std::to_string(kMinPartSize))
+          .With("PartNumber", std::to_string(parts[i]->number))
+          .With("ETag", parts[i]->etag);
+    total += parts[i]->size();
+  }
+
+  // Concatenate once into the final body; the multipart ETag is the MD5 of the
+  // concatenated binary part MD5s, suffixed with the part count.
+  auto body = std::make_shared<std::string>();
+  body->reserve(static_cast<std::size_t>(total));
+  std::string md5s;
+  auto obj = std::make_shared<ObjectRecord>(*upload->attributes);
+  for (const PartRecord* p : parts) {
+    body->append(*p->body);
+    md5s += p->md5;
+    obj->part_sizes.push_back(p->size());
+  }
+  obj->etag = "\"" + HexEncode(Md5(md5s)) + "-" + std::to_string(parts.size()) + "\"";
+  obj->last_modified = WholeSeconds(c.now);
+  obj->body = std::move(body);
+  const std::string etag = obj->etag;
+  std::string version_id;
+  if (auto err = store.CompleteUpload(c.r.bucket, c.r.key, upload_id, std::move(obj), &version_id)) return *err;
+
+  XmlWriter w("CompleteMultipartUploadResult");
+  AddText(w.root(), "Location", "http://" + c.headers.Get("Host") + c.r.raw_path);
+  AddText(w.root(), "Bucket", c.r.bucket);
+  AddText(w.root(), "Key", c.r.key);
+  AddText(w.root(), "ETag", etag);
+  Reply reply;
+  if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
+  reply.Xml(w.str());
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::AbortMultipartUpload(Call& c) {
+  if (auto err = store.AbortUpload(c.r.bucket, c.r.key, c.r.Param("uploadId"))) return *err;
+  Reply reply;
+  reply.status = 204;
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::ListParts(Call& c) {
+  const std::string upload_id = c.r.Param("uploadId");
+  auto max_parts = IntParam(c.r, "max-parts", kMaxListParts, kMaxListParts);
+  if (!max_parts.ok()) return max_parts.error();
+  auto marker = IntParam(c.r, "part-number-marker", 0, kMaxPartNumber);
+  if (!marker.ok()) return marker.error();
+  auto upload = store.GetUpload(c.r.bucket, c.r.key, upload_id);
+  if (!upload.ok()) return upload.error();
+
+  XmlWriter w("ListPartsResult");
+  auto root = w.root();
+  AddText(root, "Bucket", c.r.bucket);
+  AddText(root, "Key", c.r.key);
+  AddText(root, "UploadId", upload_id);
+  for (const char* who : {"Initiator", "Owner"}) {
+    auto node = root.append_child(who);
+    AddText(node, "ID", owner_id);
+    AddText(node, "DisplayName", "s3ml-mock");
+  }
+  AddText(root, "StorageClass", upload->attributes->storage_class);
+  AddText(root, "PartNumberMarker", std::to_string(*marker));
+  std::vector<const PartRecord*> page;
+  bool truncated = false;
+  for (auto it = upload->parts.upper_bound(*marker); it != upload->parts.end(); ++it) {
+    if (static_cast<int>(page.size()) >= *max_parts) {
+      truncated = true;
+      break;
+    }
+    page.push_back(&it->second);
+  }
+  AddText(root, "NextPartNumberMarker", std::to_string(page.empty() ? 0 : page.back()->number));
+  AddText(root, "MaxParts", std::to_string(*max_parts));
+  AddText(root, "IsTruncated", truncated ? "true" : "false");
+  for (const PartRecord* p : page) {
+    auto node = root.append_child("Part");
+    AddText(node, "PartNumber", std::to_string(p->number));
+    AddText(node, "LastModified", FormatIso8601(p->last_modified));
+    AddText(node, "ETag", p->etag);
+    AddText(node, "Size", std::to_string(p->size()));
+  }
+  Reply reply;
+  reply.Xml(w.str());
+  return reply;
+}
+
+Expected<Reply> MockS3Server::Impl::ListMultipartUploads(Call& c) {
+  UploadQuery q;
+  q.prefix = c.r.Param("prefix");
+  q.delimiter = c.r.Param("delimiter");
+  q.key_marker = c.r.Param("key-marker");
+  q.upload_id_marker = c.r.Param("upload-id-marker");
+  const std::string encoding_type = c.r.Param("encoding-type");
+  if (c.r.HasParam("encoding-type") && encoding_type != "url")
+    return InvalidArgument("Invalid Encoding Method specified in Request", "encoding-type", encoding_type);
+  const bool url = encoding_type == "url";
+  auto max_uploads = IntParam(c.r, "max-uploads", kMaxListUploads, kMaxListUploads);
+  if (!max_uploads.ok()) return max_uploads.error();
+  q.max_uploads = *max_uploads;
+  // S3 ignores an upload-id-marker without a key-marker.
+  if (q.key_marker.empty()) q.upload_id_marker.clear();
+  auto page = store.ListUploads(c.r.bucket, q);
+  if (!page.ok()) return page.error();
+
+  XmlWriter w("ListMultipartUploadsResult");
+  auto root = w.root();
+  AddText(root, "Bucket", c.r.bucket);
+  AddText(root, "KeyMarker", EncodeIf(url, q.key_marker));
+  AddText(root, "UploadIdMarker", q.upload_id_marker);
+  AddText(root, "NextKeyMarker", EncodeIf(url, page->next_key_marker));
+  AddText(root, "NextUploadIdMarker", page->next_upload_id_marker);
+  if (!q.delimiter.empty()) AddText(root, "Delimiter", EncodeIf(url, q.delimiter));
+  AddText(root, "Prefix", EncodeIf(url, q.prefix));
+  AddText(root, "MaxUploads", std::to_string(q.max_uploads));
+  if (url) AddText(root, "EncodingType", "url");
+  AddText(root, "IsTruncated", page->truncated ? "true" : "false");
+  for (const auto& u : page->uploads) {
+    auto node = root.append_child("Upload");
+    AddText(node, "Key", EncodeIf(url, u.key));
+    AddText(node, "UploadId", u.upload_id);
+    for (const char* who : {"Initiator", "Owner"}) {
+      auto n = node.append_child(who);
+      AddText(n, "ID", owner_id);
+      AddText(n, "DisplayName", "s3ml-mock");
+    }
+    AddText(node, "StorageClass", u.storage_class);
+    AddText(node, "Initiated", FormatIso8601(u.initiated));
+  }
+  for (const auto& cp : page->common_prefixes) {
+    auto node = root.append_child("CommonPrefixes");
+    AddText(node, "Prefix", EncodeIf(url, cp));
+  }
+  Reply reply;
+  reply.Xml(w.str());
   return reply;
 }
 

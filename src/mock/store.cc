@@ -189,7 +189,12 @@ MaybeError Store::PutObject(const std::string& bucket, const std::string& key, O
   std::lock_guard<std::mutex> lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return NoSuchBucket(bucket);
-  auto& objects = b->second.objects;
+  return PutObjectLocked(b->second, key, std::move(object), cond, version_id, replaced);
+}
+
+MaybeError Store::PutObjectLocked(Bucket& bucket, const std::string& key, ObjectPtr object, const PutCondition& cond,
+                                  std::string* version_id, std::vector<ObjectVersion>& replaced) {
+  auto& objects = bucket.objects;
   auto it = objects.find(key);
   const bool exists = it != objects.end() && IsLive(it->second);
   if (cond.if_none_match_star && exists) return PreconditionFailed("If-None-Match");
@@ -199,7 +204,7 @@ MaybeError Store::PutObject(const std::string& bucket, const std::string& key, O
   }
   if (it == objects.end()) it = objects.emplace(key, std::vector<ObjectVersion>{}).first;
   auto& versions = it->second;
-  const VersioningState state = b->second.info.versioning;
+  const VersioningState state = bucket.info.versioning;
   ObjectVersion v{"null", std::move(object), {}};
   v.last_modified = v.object->last_modified;
   if (state == VersioningState::kEnabled) {
@@ -470,6 +475,149 @@ Expected<VersionPage> Store::ListVersions(const std::string& bucket, const Versi
     }
     first_version = 0;
     ++it;
+  }
+  return page;
+}
+
+// ---- multipart uploads -------------------------------------------------------
+
+Expected<std::string> Store::CreateUpload(const std::string& bucket, const std::string& key,
+                                          std::shared_ptr<const ObjectRecord> attributes, SystemTime now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto b = buckets_.find(bucket);
+  if (b == buckets_.end()) return NoSuchBucket(bucket);
+  // Two generated ids: 64 opaque characters, unique per store.
+  std::string id = NewVersionIdLocked() + NewVersionIdLocked();
+  UploadRecord u;
+  u.key = key;
+  u.upload_id = id;
+  u.initiated = now;
+  u.attributes = std::move(attributes);
+  b->second.uploads.emplace(id, std::move(u));
+  return id;
+}
+
+namespace {
+template <class BucketMap>
+auto FindUpload(BucketMap& buckets, const std::string& bucket, const std::string& key, const std::string& upload_id)
+    -> Expected<decltype(&buckets.begin()->second.uploads.begin()->second)> {
+  auto b = buckets.find(bucket);
+  if (b == buckets.end()) return NoSuchBucket(bucket);
+  auto u = b->second.uploads.find(upload_id);
+  if (u == b->second.uploads.end() || u->second.key != key) return NoSuchUpload(upload_id);
+  return &u->second;
+}
+}  // namespace
+
+MaybeError Store::PutPart(const std::string& bucket, const std::string& key, const std::string& upload_id,
+                          PartRecord part) {
+  PartRecord replaced;  // released after the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  auto u = FindUpload(buckets_, bucket, key, upload_id);
+  if (!u.ok()) return u.error();
+  auto& slot = (*u)->parts[part.number];
+  replaced = std::move(slot);
+  slot = std::move(part);
+  return std::nullopt;
+}
+
+Expected<UploadRecord> Store::GetUpload(const std::string& bucket, const std::string& key,
+                                        const std::string& upload_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto u = FindUpload(buckets_, bucket, key, upload_id);
+  if (!u.ok()) return u.error();
+  return **u;
+}
+
+MaybeError Store::AbortUpload(const std::string& bucket, const std::string& key, const std::string& upload_id) {
+  UploadRecord removed;  // released after the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  auto u = FindUpload(buckets_, bucket, key, upload_id);
+  if (!u.ok()) return u.error();
+  auto& uploads = buckets_.find(bucket)->second.uploads;
+  auto it = uploads.find(upload_id);
+  removed = std::move(it->second);
+  uploads.erase(it);
+  return std::nullopt;
+}
+
+MaybeError Store::CompleteUpload(const std::string& bucket, const std::string& key, const std::string& upload_id,
+                                 ObjectPtr object, std::string* version_id) {
+  std::vector<ObjectVersion> replaced;
+  UploadRecord removed;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto u = FindUpload(buckets_, bucket, key, upload_id);
+  if (!u.ok()) return u.error();
+  Bucket& b = buckets_.find(bucket)->second;
+  auto it = b.uploads.find(upload_id);
+  removed = std::move(it->second);
+  b.uploads.erase(it);
+  return PutObjectLocked(b, key, std::move(object), PutCondition{}, version_id, replaced);
+}
+
+Expected<UploadPage> Store::ListUploads(const std::string& bucket, const UploadQuery& q) const {
+  std::vector<UploadSummary> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto b = buckets_.find(bucket);
+    if (b == buckets_.end()) return NoSuchBucket(bucket);
+    for (const auto& [id, u] : b->second.uploads) {
+      if (u.key.compare(0, q.prefix.size(), q.prefix) != 0) continue;
+      all.push_back(UploadSummary{u.key, id, u.initiated, u.attributes ? u.attributes->storage_class : "STANDARD"});
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const UploadSummary& a, const UploadSummary& b) {
+    if (a.key != b.key) return a.key < b.key;
+    if (a.initiated != b.initiated) return a.initiated < b.initiated;
+    return a.upload_id < b.upload_id;
+  });
+  UploadPage page;
+  int count = 0;
+  // key-marker alone: uploads of keys after it; with upload-id-marker: also the
+  // marker key's uploads that come after that upload.
+  bool past_id_marker = q.upload_id_marker.empty();
+  std::string last_prefix;
+  for (const auto& u : all) {
+    if (!q.key_marker.empty()) {
+      if (u.key < q.key_marker) continue;
+      // A marker that is a common prefix returned earlier: skip the keys it rolled up.
+      if (!q.delimiter.empty() && q.key_marker.size() >= q.delimiter.size() &&
+          q.key_marker.compare(q.key_marker.size() - q.delimiter.size(), q.delimiter.size(), q.delimiter) == 0 &&
+          u.key.compare(0, q.key_marker.size(), q.key_marker) == 0)
+        continue;
+      if (u.key == q.key_marker) {
+        if (q.upload_id_marker.empty()) continue;
+        if (!past_id_marker) {
+          if (u.upload_id == q.upload_id_marker) past_id_marker = true;
+          continue;
+        }
+      }
+    }
+    std::string cp;
+    if (!q.delimiter.empty()) {
+      auto d = u.key.find(q.delimiter, q.prefix.size());
+      if (d != std::string::npos) cp = u.key.substr(0, d + q.delimiter.size());
+    }
+    if (!cp.empty() && cp == last_prefix) continue;  // rolled into the prefix already returned
+    if (count >= q.max_uploads) {
+      page.truncated = true;
+      break;
+    }
+    ++count;
+    if (!cp.empty()) {
+      last_prefix = cp;
+      page.common_prefixes.push_back(cp);
+      page.next_key_marker = cp;
+      page.next_upload_id_marker.clear();
+    } else {
+      page.uploads.push_back(u);
+      page.next_key_marker = u.key;
+      page.next_upload_id_marker = u.upload_id;
+    }
+  }
+  if (!page.truncated) {
+    page.next_key_marker.clear();
+    page.next_upload_id_marker.clear();
   }
   return page;
 }

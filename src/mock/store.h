@@ -32,6 +32,9 @@ struct ObjectRecord {
   std::string cache_control, content_disposition, content_encoding, content_language, expires;
   /// Checksums the client supplied: algorithm (e.g. "crc32") -> base64 value.
   std::map<std::string, std::string> checksums;
+  /// Part sizes of an object made by CompleteMultipartUpload, in order (empty for a
+  /// single PUT): GetObject/HeadObject with partNumber serve these byte ranges.
+  std::vector<std::uint64_t> part_sizes;
 
   std::uint64_t size() const { return body ? body->size() : 0; }
 };
@@ -123,6 +126,51 @@ struct ListPage {
   std::string last;
 };
 
+/// One uploaded part of a multipart upload (immutable once stored; a re-upload of
+/// the same part number replaces it).
+struct PartRecord {
+  int number = 0;
+  std::shared_ptr<const std::string> body;
+  std::string etag;  ///< quoted hex MD5 of the part
+  std::string md5;   ///< the binary MD5 (16 bytes), for the multipart ETag
+  SystemTime last_modified;
+  std::uint64_t size() const { return body ? body->size() : 0; }
+};
+
+/// An in-progress multipart upload: the attributes the final object gets (body,
+/// etag and part sizes unset) and its parts by number.
+struct UploadRecord {
+  std::string key;
+  std::string upload_id;
+  SystemTime initiated;
+  std::shared_ptr<const ObjectRecord> attributes;
+  std::map<int, PartRecord> parts;
+};
+
+/// A ListMultipartUploads request (keys in byte order, a key's uploads by initiation).
+struct UploadQuery {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string upload_id_marker;
+  int max_uploads = 1000;
+};
+
+struct UploadSummary {
+  std::string key;
+  std::string upload_id;
+  SystemTime initiated;
+  std::string storage_class;
+};
+
+struct UploadPage {
+  std::vector<UploadSummary> uploads;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
 /// Thread safety: every method may be called concurrently; one mutex guards
 /// the maps, and no method holds it while doing I/O or hashing bodies.
 class Store {
@@ -167,13 +215,38 @@ class Store {
   /// Lists versions and delete markers. Errors: NoSuchBucket.
   Expected<VersionPage> ListVersions(const std::string& bucket, const VersionQuery& q) const;
 
+  // ---- multipart uploads. Errors: NoSuchBucket; NoSuchUpload when the upload id is
+  // unknown for that bucket and key (aborted, completed or never created).
+
+  /// Starts an upload whose final object takes `attributes`; returns the upload id.
+  Expected<std::string> CreateUpload(const std::string& bucket, const std::string& key,
+                                     std::shared_ptr<const ObjectRecord> attributes, SystemTime now);
+  /// Stores (or replaces) one part.
+  MaybeError PutPart(const std::string& bucket, const std::string& key, const std::string& upload_id, PartRecord part);
+  /// A snapshot of the upload (parts share their bodies; nothing is copied).
+  Expected<UploadRecord> GetUpload(const std::string& bucket, const std::string& key,
+                                   const std::string& upload_id) const;
+  /// Discards the upload and its parts.
+  MaybeError AbortUpload(const std::string& bucket, const std::string& key, const std::string& upload_id);
+  /// Ends the upload and stores `object` under its key as a PUT would (versioning-aware),
+  /// atomically: a concurrent abort or complete makes this NoSuchUpload.
+  MaybeError CompleteUpload(const std::string& bucket, const std::string& key, const std::string& upload_id,
+                            ObjectPtr object, std::string* version_id);
+  /// In-progress uploads. Errors: NoSuchBucket.
+  Expected<UploadPage> ListUploads(const std::string& bucket, const UploadQuery& q) const;
+
  private:
   struct Bucket {
     BucketInfo info;
     // Each key's versions, newest first; a key with no versions is erased.
     // std::less<std::string>: byte order.
     std::map<std::string, std::vector<ObjectVersion>> objects;
+    // In-progress multipart uploads by upload id. S3 deletes a bucket that still
+    // has some (they are discarded with it), so they do not block DeleteBucket.
+    std::map<std::string, UploadRecord> uploads;
   };
+  MaybeError PutObjectLocked(Bucket& b, const std::string& key, ObjectPtr object, const PutCondition& cond,
+                             std::string* version_id, std::vector<ObjectVersion>& replaced);
   std::string NewVersionIdLocked();
   static Expected<std::size_t> FindVersionLocked(const std::vector<ObjectVersion>& versions,
                                                  const std::string& key, const std::string& version_id);

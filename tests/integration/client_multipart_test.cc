@@ -1,9 +1,8 @@
 // Multipart uploads and the TransferManager against the test endpoint.
 //
-// Tagged [portable][multipart]. The in-process mock has no multipart support yet (it
-// answers 501 NotImplemented), so these tests skip with a warning unless
-// S3ML_TEST_ENDPOINT names an external server; tests/interop/test_multipart_moto.py runs
-// them against moto. Tests tagged only [multipart] need no server and always run.
+// Tagged [portable][multipart]: they run against the in-process mock, and against an
+// external server when S3ML_TEST_ENDPOINT names one (tests/interop/test_multipart_moto.py
+// runs them against moto). Tests tagged only [multipart] need no server.
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -29,14 +28,6 @@ using namespace s3ml::test;
 namespace {
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
-
-// True when the endpoint implements multipart uploads; otherwise the test is skipped.
-bool MultipartEndpoint() {
-  if (Portable().external) return true;
-  WARN("skipped: the in-process mock has no multipart support yet; "
-       "tests/interop/test_multipart_moto.py runs this against moto");
-  return false;
-}
 
 // Aborts every upload still in progress in a bucket when the test ends (also on failure),
 // so ScopedBucket can delete the bucket.
@@ -120,7 +111,6 @@ Result<ObjectMetadata> Head(const Client& c, const std::string& bucket, const st
 
 TEST_CASE("TransferManager: 40 MiB in 5 MiB parts with concurrency 4 round-trips byte-identical with the multipart ETag",
           "[portable][multipart]") {
-  if (!MultipartEndpoint()) return;
   Client c = PortableClient();
   ScopedBucket b(c, "mp-rt");
   AbortAllUploads cleanup(c, b.name());
@@ -188,7 +178,6 @@ TEST_CASE("TransferManager: 40 MiB in 5 MiB parts with concurrency 4 round-trips
 }
 
 TEST_CASE("TransferManager: files and streams upload in parts; small ones as one PutObject", "[portable][multipart]") {
-  if (!MultipartEndpoint()) return;
   Client c = PortableClient();
   ScopedBucket b(c, "mp-src");
   AbortAllUploads cleanup(c, b.name());
@@ -265,7 +254,6 @@ TEST_CASE("TransferManager: files and streams upload in parts; small ones as one
 
 TEST_CASE("Multipart: Create, UploadPart with Content-MD5, ListParts pages, Complete with the computed ETag",
           "[portable][multipart]") {
-  if (!MultipartEndpoint()) return;
   Client c = PortableClient();
   ScopedBucket b(c, "mp-ops");
   AbortAllUploads cleanup(c, b.name());
@@ -347,7 +335,6 @@ TEST_CASE("Multipart: Create, UploadPart with Content-MD5, ListParts pages, Comp
 }
 
 TEST_CASE("Multipart: UploadPartCopy assembles an object from ranges of another", "[portable][multipart]") {
-  if (!MultipartEndpoint()) return;
   Client c = PortableClient();
   ScopedBucket b(c, "mp-copy");
   AbortAllUploads cleanup(c, b.name());
@@ -387,7 +374,6 @@ TEST_CASE("Multipart: UploadPartCopy assembles an object from ranges of another"
 
 TEST_CASE("Multipart: ListMultipartUploads pages with key and upload-id markers; abort leaves nothing",
           "[portable][multipart]") {
-  if (!MultipartEndpoint()) return;
   Client c = PortableClient();
   ScopedBucket b(c, "mp-list");
   AbortAllUploads cleanup(c, b.name());
@@ -450,7 +436,6 @@ TEST_CASE("Multipart: ListMultipartUploads pages with key and upload-id markers;
 }
 
 TEST_CASE("TransferManager: a cancelled upload aborts its multipart upload and leaves nothing", "[portable][multipart]") {
-  if (!MultipartEndpoint()) return;
   Client c = PortableClient();
   ScopedBucket b(c, "mp-cancel");
   AbortAllUploads cleanup(c, b.name());
@@ -471,7 +456,6 @@ TEST_CASE("TransferManager: a cancelled upload aborts its multipart upload and l
 
 TEST_CASE("TransferManager: a stream that fails at part 3 aborts the upload with the reader's error",
           "[portable][multipart]") {
-  if (!MultipartEndpoint()) return;
   Client c = PortableClient();
   ScopedBucket b(c, "mp-fail");
   AbortAllUploads cleanup(c, b.name());
@@ -502,7 +486,6 @@ TEST_CASE("TransferManager: a stream that fails at part 3 aborts the upload with
 
 TEST_CASE("TransferManager: an object replaced mid-download fails the If-Match check and leaves no file",
           "[portable][multipart]") {
-  if (!MultipartEndpoint()) return;
   Client c = PortableClient();
   ScopedBucket b(c, "mp-ifmatch");
   const std::string v1 = RandomBytes(12 * kMiB, 8), v2 = RandomBytes(12 * kMiB, 9);

@@ -21,8 +21,8 @@ TIMEOUT = 120  # seconds per aws invocation
 @pytest.fixture(scope="module")
 def aws_env(tmp_path_factory):
     cfg = tmp_path_factory.mktemp("awscfg") / "config"
-    # Keep uploads single-part: multipart upload is a later issue.
-    cfg.write_text("[default]\ns3 =\n  multipart_threshold = 64MB\n  multipart_chunksize = 64MB\n")
+    # 6 MiB parts: the 9 MiB upload below goes multipart (2 parts) through the mock.
+    cfg.write_text("[default]\ns3 =\n  multipart_threshold = 8MB\n  multipart_chunksize = 6MB\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID=MOCK_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=MOCK_SECRET_KEY,
                AWS_DEFAULT_REGION=MOCK_REGION, AWS_CONFIG_FILE=str(cfg),
@@ -65,13 +65,15 @@ def test_s3_mb_ls_rb(aws, mock_s3):
 
 def test_s3_cp_up_and_down_round_trips_bytes(aws, mock_s3, cli_bucket, tmp_path):
     src = tmp_path / "payload.bin"
-    data = os.urandom(9 * 1024 * 1024 + 17)  # over the CLI's default 8 MiB threshold; single part per config
+    data = os.urandom(9 * 1024 * 1024 + 17)  # over the 8 MiB threshold: a 2-part multipart upload
     src.write_bytes(data)
     key = "dir/with space+plus=eq@at~tilde.bin"
     aws("s3", "cp", str(src), f"s3://{cli_bucket}/{key}")
     got = mock_s3.get_object(Bucket=cli_bucket, Key=key)
     assert got["Body"].read() == data
-    assert got["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+    chunk = 6 * 1024 * 1024
+    part_md5s = b"".join(hashlib.md5(data[i : i + chunk]).digest() for i in range(0, len(data), chunk))
+    assert got["ETag"] == f'"{hashlib.md5(part_md5s).hexdigest()}-2"'
     dst = tmp_path / "back.bin"
     aws("s3", "cp", f"s3://{cli_bucket}/{key}", str(dst))
     assert dst.read_bytes() == data

@@ -354,7 +354,7 @@ def test_upload_file_20_mib_single_part_and_download(mock_s3, mock_bucket, tmp_p
     src = tmp_path / "big.bin"
     data = hashlib.sha256(b"seed").digest() * (20 * 1024 * 1024 // 32)
     src.write_bytes(data)
-    single_part = TransferConfig(multipart_threshold=1 << 30, max_concurrency=4)  # multipart is a later issue
+    single_part = TransferConfig(multipart_threshold=1 << 30, max_concurrency=4)  # multipart: test_boto3_multipart.py
     mock_s3.upload_file(str(src), mock_bucket, "big/file.bin", Config=single_part)
     head = mock_s3.head_object(Bucket=mock_bucket, Key="big/file.bin")
     assert head["ContentLength"] == len(data)

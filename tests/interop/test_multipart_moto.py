@@ -1,8 +1,8 @@
 """Multipart uploads and the transfer manager against moto (which implements multipart).
 
-The in-process mock has no multipart support yet, so the C++ integration tests tagged
-[multipart] skip there; this file starts moto's ThreadedMotoServer on a free loopback
-port and runs them against it via S3ML_TEST_ENDPOINT. It also checks `s3ml cp` of a
+The C++ integration tests tagged [multipart] run against the in-process mock in ctest;
+this file also starts moto's ThreadedMotoServer on a free loopback port and runs them
+against it via S3ML_TEST_ENDPOINT, so a peer we did not write agrees. It also checks `s3ml cp` of a
 40 MiB file with --multipart-threshold 8MiB: the object moto stores has a multipart
 ETag ("<md5 of part md5s>-<n>") and downloads byte-identical, and boto3 sees no
 in-progress upload left behind.

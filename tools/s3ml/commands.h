@@ -28,8 +28,12 @@ void RegisterServe(CLI::App& app, std::function<void(Action)> on_selected);
 void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
 /// Registers `demo`.
 void RegisterDemo(CLI::App& app, std::function<void(Action)> on_selected);
+/// Registers `bench read` (cmd_bench.cc).
+void RegisterBench(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
 /// Registers `versioning` (cmd_versioning.cc).
 void RegisterVersioning(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
+/// Registers `select` (cmd_select.cc).
+void RegisterSelect(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
 /// `ls --versions`: versions and delete markers under s3://bucket[/prefix] (cmd_versioning.cc).
 int RunLsVersions(const GlobalOptions& g, const std::string& path, bool recursive,
                   const std::function<std::string(std::uint64_t)>& size_str);

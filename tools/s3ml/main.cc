@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   s3ml::cli::RegisterObjectCommands(app, global, select);
   s3ml::cli::RegisterDemo(app, select);
   s3ml::cli::RegisterVersioning(app, global, select);
+  s3ml::cli::RegisterSelect(app, global, select);
+  s3ml::cli::RegisterBench(app, global, select);
 
   try {
     app.parse(argc, argv);

@@ -142,13 +142,12 @@ TEST_CASE("Buckets: unsupported operations are 501 NotImplemented naming the ope
   CHECK(v.status == 501);
   CHECK(v.Xml("/Error/Code") == "NotImplemented");
   CHECK(v.Xml("/Error/Message").find("GetBucketCors") != std::string::npos);
-  Request mp;
-  mp.method = "POST";
-  mp.path = ObjPath("nim", "k");
-  mp.query = {{"uploads", ""}};
-  auto m = c.Send(mp);
+  Request torrent;
+  torrent.path = ObjPath("nim", "k");
+  torrent.query = {{"torrent", ""}};
+  auto m = c.Send(torrent);
   CHECK(m.status == 501);
-  CHECK(m.Xml("/Error/Message").find("CreateMultipartUpload") != std::string::npos);
+  CHECK(m.Xml("/Error/Message").find("GetObjectTorrent") != std::string::npos);
   Request root_put;
   root_put.method = "PUT";
   root_put.path = "/";
