@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string>
 
 namespace s3ml::dataset::internal {
 
@@ -48,7 +50,6 @@ std::uint64_t ByteBudget::high_water() const {
 struct Prefetcher::Job {
   FetchItem item;
   std::uint64_t size = 0;
-  std::uint64_t overhead = 0;  // transient part buffers of a multi-part fetch
   bool multi = false;
   std::shared_ptr<Buffer> bytes;
   int parts_left = 0;
@@ -202,9 +203,9 @@ void Prefetcher::Planner() {
     const std::uint64_t part = opts_.part_size;
     const std::uint64_t nparts = job->size <= part ? 1 : (job->size + part - 1) / part;
     job->multi = nparts > 1;
-    if (job->multi)
-      job->overhead = std::min<std::uint64_t>(nparts, static_cast<std::uint64_t>(opts_.fetch_threads)) * part;
-    const std::uint64_t reserve = job->size + job->overhead;
+    // Parts land directly in the shard buffer, so the shard's size is all that
+    // is resident for it.
+    const std::uint64_t reserve = job->size;
     if (!budget_->Acquire(reserve)) return;
     std::lock_guard<std::mutex> lock(mu_);
     reserved_[item.pos] = reserve;
@@ -290,32 +291,55 @@ void Prefetcher::RunPart(const Part& part) {
     req.bucket = info.bucket;
     req.key = info.key;
     req.version_id = info.version_id;
+    std::optional<Result<GetObjectResult>> r;
+    std::uint64_t got = 0;
     if (job.multi) {
+      // Ranged part: written straight into the preallocated shard buffer at its
+      // offset (no per-part buffer, no copy).
       req.range = ByteRange::Closed(part.offset, part.offset + part.length - 1);
       req.if_match = job.etag;  // all parts from one version of the object
-    }
-    auto r = client_.GetObject(req);
-    ReleaseSlot();
-    if (!r.ok()) {
-      st = CountedFailure(r.status());
+      char* const dst = job.bytes->data() + part.offset;
+      const DataCallback write = [&](const char* data, std::size_t n) -> Status {
+        if (got + n > part.length)
+          return Status(ErrorCategory::kIntegrity, "object size changed since it was listed: part at offset " +
+                                                       std::to_string(part.offset) + " is longer than " +
+                                                       std::to_string(part.length) + " bytes");
+        std::memcpy(dst + got, data, n);
+        got += n;
+        return Status::Ok();
+      };
+      // The callback path refuses to retry once bytes were delivered (they would
+      // be seen twice); here a restart simply overwrites the same range, so such
+      // a failure is retried from the start of the part.
+      constexpr int kPartRestarts = 3;
+      for (int restart = 0;; ++restart) {
+        got = 0;
+        r.emplace(client_.GetObject(req, write));
+        if (r->ok() || restart >= kPartRestarts || r->status().code() != "RetryAfterPartialDelivery" || stop_) break;
+        counters_->retries.fetch_add(1);
+      }
     } else {
-      counters_->bytes_fetched.fetch_add(r->body.size());
+      r.emplace(client_.GetObject(req));  // into memory preallocated from Content-Length
+      if (r->ok()) got = (*r)->body.size();
+    }
+    ReleaseSlot();
+    if (!r->ok()) {
+      st = CountedFailure(r->status());
+    } else {
+      counters_->bytes_fetched.fetch_add(got);
       const std::uint64_t expected = job.multi ? part.length : job.size;
-      if (r->body.size() != expected) {
+      if (got != expected) {
         st = Status(ErrorCategory::kIntegrity, "object size changed since it was listed: expected " +
-                                                   std::to_string(expected) + " bytes, got " +
-                                                   std::to_string(r->body.size()));
-      } else if (job.multi) {
-        std::memcpy(job.bytes->data() + part.offset, r->body.data(), r->body.size());
-      } else {
-        job.bytes = std::make_shared<Buffer>(std::move(r->body));
+                                                   std::to_string(expected) + " bytes, got " + std::to_string(got));
+      } else if (!job.multi) {
+        job.bytes = std::make_shared<Buffer>(std::move((*r)->body));
       }
       if (st.ok() && !job.multi) {
-        job.etag = r->info.etag;
-        job.version_id = r->info.version_id;
-      } else if (st.ok() && part.offset == 0 && !r->info.version_id.empty()) {
+        job.etag = (*r)->info.etag;
+        job.version_id = (*r)->info.version_id;
+      } else if (st.ok() && part.offset == 0 && !(*r)->info.version_id.empty()) {
         std::lock_guard<std::mutex> lock(mu_);
-        job.version_id = r->info.version_id;
+        job.version_id = (*r)->info.version_id;
       }
     }
   }
@@ -333,7 +357,7 @@ void Prefetcher::RunPart(const Part& part) {
   f.info.size = job.size;
   if (!job.etag.empty()) f.info.etag = job.etag;
   f.info.version_id = job.version_id;
-  std::uint64_t release = job.overhead;
+  std::uint64_t release = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     f.status = job.status;
@@ -344,7 +368,7 @@ void Prefetcher::RunPart(const Part& part) {
     f.bytes = std::move(job.bytes);
   } else {
     job.bytes.reset();
-    release = job.size + job.overhead;  // nothing stays resident
+    release = job.size;  // nothing stays resident
   }
   Publish(std::move(f), release);
 }
