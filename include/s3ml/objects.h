@@ -62,6 +62,9 @@ struct ByteRange {
   std::string ToHeader() const;
 };
 
+/// Additional object checksum (x-amz-checksum-*). kNone sends none.
+enum class ChecksumAlgorithm { kNone, kCrc32, kCrc32c, kSha1, kSha256 };
+
 struct PutObjectRequest {
   std::string bucket;
   std::string key;
@@ -80,6 +83,9 @@ struct PutObjectRequest {
   std::string tagging;         ///< URL-encoded "k1=v1&k2=v2" (x-amz-tagging)
   bool send_content_md5 = false;  ///< compute and send Content-MD5 (memory bodies)
   std::string if_none_match;   ///< "*" for create-only
+  /// Compute this checksum over the body and send it as x-amz-checksum-<alg>
+  /// (the server rejects the upload with BadDigest when it does not match).
+  ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
 };
 struct PutObjectResult {
   std::string etag;
@@ -96,6 +102,9 @@ struct GetObjectRequest {
   std::string if_none_match;
   std::optional<Timestamp> if_modified_since;
   std::optional<Timestamp> if_unmodified_since;
+  /// Send x-amz-checksum-mode: ENABLED; a full-object GET whose response carries
+  /// a checksum is verified over the received body (mismatch: kIntegrity error).
+  bool checksum_mode = false;
 };
 
 /// What HeadObject and GetObject report about an object.
@@ -116,6 +125,11 @@ struct ObjectMetadata {
   int parts_count = 0;
   std::string expiration;             ///< x-amz-expiration
   std::string restore;                ///< x-amz-restore
+  // Base64 checksums the server returned (with checksum mode on); empty if absent.
+  std::string checksum_crc32;         ///< x-amz-checksum-crc32
+  std::string checksum_crc32c;        ///< x-amz-checksum-crc32c
+  std::string checksum_sha1;          ///< x-amz-checksum-sha1
+  std::string checksum_sha256;        ///< x-amz-checksum-sha256
 };
 
 struct GetObjectResult {

@@ -6,6 +6,7 @@
 
 #include "client/client_impl.h"
 #include "client/credentials_chain.h"
+#include "client/checksum_sink.h"
 #include "client/sinks.h"
 #include "common/crypto.h"
 #include "common/logging.h"
@@ -215,7 +216,8 @@ Result<GetObjectResult> Client::GetObject(const GetObjectRequest& req) const {
   auto http = ops::BuildGetObject(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "GetObject", res);
   Buffer body;
-  BufferSink sink(body, req.range.has_value());
+  BufferSink inner(body, req.range.has_value());
+  ChecksumVerifyingSink sink(inner, req.checksum_mode);
   auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", false, "NoSuchKey"), res);
   auto out = FinishGet(resp, res);
   if (!out.ok()) return out;
@@ -231,7 +233,8 @@ Result<GetObjectResult> Client::GetObjectToFile(const GetObjectRequest& req, con
   if (!http.ok()) return WithContextOnce(http.status(), "GetObject", res);
   FileSink sink(path, req.range.has_value());
   S3ML_RETURN_IF_ERROR(WithContextOnce(sink.Open(), "GetObject", res));
-  auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", false, "NoSuchKey"), res);
+  ChecksumVerifyingSink verifier(sink, req.checksum_mode);
+  auto resp = impl_->Execute(std::move(*http), &verifier, Traits("GetObject", false, "NoSuchKey"), res);
   auto out = FinishGet(resp, res);
   if (!out.ok()) return out;  // ~FileSink removes the temporary
   S3ML_RETURN_IF_ERROR(WithContextOnce(sink.Commit(), "GetObject", res));
@@ -244,7 +247,8 @@ Result<GetObjectResult> Client::GetObject(const GetObjectRequest& req, const Dat
   if (!on_data) return Status::InvalidArgument("the data callback is empty").WithContext("GetObject", res);
   auto http = ops::BuildGetObject(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "GetObject", res);
-  CallbackSink sink(on_data, req.range.has_value());
+  CallbackSink inner(on_data, req.range.has_value());
+  ChecksumVerifyingSink sink(inner, req.checksum_mode);
   auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", false, "NoSuchKey"), res);
   return FinishGet(resp, res);
 }

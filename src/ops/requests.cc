@@ -5,6 +5,7 @@
 
 #include <pugixml.hpp>
 
+#include "common/checksum.h"
 #include "common/crypto.h"
 #include "common/time.h"
 #include "ops/errors.h"
@@ -190,6 +191,30 @@ Status HashBody(RequestBody& body, Hasher* sha256, Hasher* md5) {
   return Status::Ok();
 }
 
+namespace {
+
+/// Feeds the whole body to a checksum (the body is re-readable, so sending it later is unaffected).
+Status FeedBody(RequestBody& body, Checksummer& sum) {
+  if (auto whole = body.Contiguous()) {
+    sum.Update(*whole);
+    return Status::Ok();
+  }
+  std::vector<char> buf(1 << 16);
+  std::uint64_t off = 0, total = body.size();
+  while (off < total) {
+    auto n = body.Read(off, buf.data(), buf.size());
+    if (!n.ok()) return n.status();
+    if (*n == 0)
+      return Status(ErrorCategory::kIo, "request body ended at byte " + std::to_string(off) + " of " +
+                                            std::to_string(total) + " while computing its checksum");
+    sum.Update(std::string_view(buf.data(), *n));
+    off += *n;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 // ---- builders ---------------------------------------------------------------------
 
 HttpRequest BuildListBuckets(const Target& t) { return NewRequest(t, "GET", {}); }
@@ -248,6 +273,12 @@ Result<HttpRequest> BuildPutObject(const Target& t, const PutObjectRequest& req)
     S3ML_RETURN_IF_ERROR(HashBody(*r.body, nullptr, &md5));
     r.headers.Set("Content-MD5", Base64Encode(md5.Final()));
   }
+  if (req.checksum_algorithm != ChecksumAlgorithm::kNone) {
+    auto sum = MakeChecksummer(req.checksum_algorithm);
+    S3ML_RETURN_IF_ERROR(FeedBody(*r.body, *sum));
+    r.headers.Set("x-amz-sdk-checksum-algorithm", std::string(ChecksumAlgorithmName(req.checksum_algorithm)));
+    r.headers.Set("x-amz-checksum-" + std::string(ChecksumHeaderSuffix(req.checksum_algorithm)), sum->FinalBase64());
+  }
   return r;
 }
 
@@ -265,6 +296,7 @@ Result<HttpRequest> BuildGetObject(const Target& t, const GetObjectRequest& req)
   AddConditionals(r, req.if_match, req.if_none_match, req.if_modified_since, req.if_unmodified_since);
   if (req.part_number > 0) r.query.emplace_back("partNumber", std::to_string(req.part_number));
   if (!req.version_id.empty()) r.query.emplace_back("versionId", req.version_id);
+  if (req.checksum_mode) r.headers.Set("x-amz-checksum-mode", "ENABLED");
   return r;
 }
 
@@ -423,6 +455,10 @@ Result<ObjectMetadata> ParseObjectMetadata(int http_status, const Headers& h) {
   m.storage_class = h.Get("x-amz-storage-class");
   m.expiration = h.Get("x-amz-expiration");
   m.restore = h.Get("x-amz-restore");
+  m.checksum_crc32 = h.Get("x-amz-checksum-crc32");
+  m.checksum_crc32c = h.Get("x-amz-checksum-crc32c");
+  m.checksum_sha1 = h.Get("x-amz-checksum-sha1");
+  m.checksum_sha256 = h.Get("x-amz-checksum-sha256");
   m.delete_marker = h.Get("x-amz-delete-marker") == "true";
   if (const std::string* lm = h.Find("Last-Modified")) {
     auto t = ParseHttpDate(*lm);
