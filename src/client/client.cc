@@ -17,17 +17,6 @@ namespace s3ml {
 
 namespace {
 
-Status WithContextOnce(const Status& st, const std::string& op, const std::string& resource) {
-  if (st.ok() || !st.operation().empty()) return st;
-  return st.WithContext(op, resource);
-}
-
-template <class T>
-Result<T> WithContextOnce(Result<T> r, const std::string& op, const std::string& resource) {
-  if (r.ok()) return r;
-  return WithContextOnce(r.status(), op, resource);
-}
-
 std::string ToUpper(std::string s) {
   for (char& c : s)
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
@@ -44,18 +33,29 @@ ops::ResponseTraits Traits(std::string op, bool head = false, std::string not_fo
   return t;
 }
 
-// Validation shared by the operations: errors name the operation and resource.
+}  // namespace
+
+namespace client_internal {
+
+Status WithContextOnce(const Status& st, const std::string& op, const std::string& resource) {
+  if (st.ok() || !st.operation().empty()) return st;
+  return st.WithContext(op, resource);
+}
+std::string ObjectResource(const std::string& bucket, const std::string& key) {
+  return ops::ResourceName(bucket, key.size() > 200 ? key.substr(0, 200) + "..." : key);
+}
 Status CheckBucket(const std::string& op, const std::string& bucket) {
-  return WithContextOnce(ValidateBucketName(bucket), op, ops::ResourceName(bucket));
+  return WithContextOnce(ValidateBucketName(bucket), op, ObjectResource(bucket));
 }
 Status CheckObject(const std::string& op, const std::string& bucket, const std::string& key) {
-  std::string res = ops::ResourceName(bucket, key);
-  if (key.size() > 200) res = ops::ResourceName(bucket, key.substr(0, 200) + "...");
+  std::string res = ObjectResource(bucket, key);
   S3ML_RETURN_IF_ERROR(WithContextOnce(ValidateBucketName(bucket), op, res));
   return WithContextOnce(ValidateObjectKey(key), op, res);
 }
 
-}  // namespace
+}  // namespace client_internal
+
+using namespace client_internal;  // NOLINT: this file's own helpers
 
 // ---- Impl -------------------------------------------------------------------------
 

@@ -54,4 +54,21 @@ struct Client::Impl {
   Result<Credentials> ResolveCredentials() const;
 };
 
+/// Helpers every operation file uses (client.cc, multipart.cc, versioning.cc, ...).
+namespace client_internal {
+
+/// Adds operation and resource unless an inner layer already did.
+Status WithContextOnce(const Status& st, const std::string& op, const std::string& resource);
+template <class T>
+Result<T> WithContextOnce(Result<T> r, const std::string& op, const std::string& resource) {
+  if (r.ok()) return r;
+  return WithContextOnce(r.status(), op, resource);
+}
+/// "s3://bucket/key" for error messages; keys over 200 bytes are shortened.
+std::string ObjectResource(const std::string& bucket, const std::string& key = {});
+/// Client-side validation; errors name the operation and resource.
+Status CheckBucket(const std::string& op, const std::string& bucket);
+Status CheckObject(const std::string& op, const std::string& bucket, const std::string& key);
+
+}  // namespace client_internal
 }  // namespace s3ml

@@ -6,18 +6,9 @@
 
 namespace s3ml {
 
-namespace {
+using namespace client_internal;  // NOLINT: shared operation helpers
 
-// Adds operation and resource unless an inner layer already did (as client.cc does).
-Status Context(const Status& st, const std::string& op, const std::string& resource) {
-  if (st.ok() || !st.operation().empty()) return st;
-  return st.WithContext(op, resource);
-}
-template <class T>
-Result<T> Context(Result<T> r, const std::string& op, const std::string& resource) {
-  if (r.ok()) return r;
-  return Context(r.status(), op, resource);
-}
+namespace {
 
 ops::ResponseTraits Traits(std::string op, std::string not_found, bool error_in_200 = false) {
   ops::ResponseTraits t;
@@ -27,89 +18,79 @@ ops::ResponseTraits Traits(std::string op, std::string not_found, bool error_in_
   return t;
 }
 
-std::string Resource(const std::string& bucket, const std::string& key) {
-  return ops::ResourceName(bucket, key.size() > 200 ? key.substr(0, 200) + "..." : key);
-}
-
-Status CheckObject(const std::string& op, const std::string& bucket, const std::string& key) {
-  std::string res = Resource(bucket, key);
-  S3ML_RETURN_IF_ERROR(Context(ValidateBucketName(bucket), op, res));
-  return Context(ValidateObjectKey(key), op, res);
-}
-
 }  // namespace
 
 Result<CreateMultipartUploadResult> Client::CreateMultipartUpload(const CreateMultipartUploadRequest& req) const {
-  const std::string op = "CreateMultipartUpload", res = Resource(req.bucket, req.key);
+  const std::string op = "CreateMultipartUpload", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildCreateMultipartUpload(impl_->target, req);
-  if (!http.ok()) return Context(http.status(), op, res);
+  if (!http.ok()) return WithContextOnce(http.status(), op, res);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
-  return Context(ops::ParseCreateMultipartUpload(*resp), op, res);
+  return WithContextOnce(ops::ParseCreateMultipartUpload(*resp), op, res);
 }
 
 Result<UploadPartResult> Client::UploadPart(const UploadPartRequest& req) const {
-  const std::string op = "UploadPart", res = Resource(req.bucket, req.key);
+  const std::string op = "UploadPart", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildUploadPart(impl_->target, req);
-  if (!http.ok()) return Context(http.status(), op, res);
+  if (!http.ok()) return WithContextOnce(http.status(), op, res);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
   if (!resp.ok()) return resp.status();
-  return Context(ops::ParseUploadPart(*resp), op, res);
+  return WithContextOnce(ops::ParseUploadPart(*resp), op, res);
 }
 
 Result<UploadPartCopyResult> Client::UploadPartCopy(const UploadPartCopyRequest& req) const {
-  const std::string op = "UploadPartCopy", res = Resource(req.bucket, req.key);
+  const std::string op = "UploadPartCopy", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.source_bucket, req.source_key));
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildUploadPartCopy(impl_->target, req);
-  if (!http.ok()) return Context(http.status(), op, res);
+  if (!http.ok()) return WithContextOnce(http.status(), op, res);
   // Like CopyObject, S3 may answer 200 and report a failure in the body.
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload", true), res);
   if (!resp.ok()) return resp.status();
-  return Context(ops::ParseUploadPartCopy(*resp), op, res);
+  return WithContextOnce(ops::ParseUploadPartCopy(*resp), op, res);
 }
 
 Result<CompleteMultipartUploadResult> Client::CompleteMultipartUpload(
     const CompleteMultipartUploadRequest& req) const {
-  const std::string op = "CompleteMultipartUpload", res = Resource(req.bucket, req.key);
+  const std::string op = "CompleteMultipartUpload", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildCompleteMultipartUpload(impl_->target, req);
-  if (!http.ok()) return Context(http.status(), op, res);
+  if (!http.ok()) return WithContextOnce(http.status(), op, res);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload", true), res);
   if (!resp.ok()) return resp.status();
-  return Context(ops::ParseCompleteMultipartUpload(*resp), op, res);
+  return WithContextOnce(ops::ParseCompleteMultipartUpload(*resp), op, res);
 }
 
 Status Client::AbortMultipartUpload(const AbortMultipartUploadRequest& req) const {
-  const std::string op = "AbortMultipartUpload", res = Resource(req.bucket, req.key);
+  const std::string op = "AbortMultipartUpload", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildAbortMultipartUpload(impl_->target, req);
-  if (!http.ok()) return Context(http.status(), op, res);
+  if (!http.ok()) return WithContextOnce(http.status(), op, res);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
   return resp.ok() ? Status::Ok() : resp.status();
 }
 
 Result<ListPartsResult> Client::ListParts(const ListPartsRequest& req) const {
-  const std::string op = "ListParts", res = Resource(req.bucket, req.key);
+  const std::string op = "ListParts", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildListParts(impl_->target, req);
-  if (!http.ok()) return Context(http.status(), op, res);
+  if (!http.ok()) return WithContextOnce(http.status(), op, res);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
   if (!resp.ok()) return resp.status();
-  return Context(ops::ParseListParts(*resp), op, res);
+  return WithContextOnce(ops::ParseListParts(*resp), op, res);
 }
 
 Result<ListMultipartUploadsResult> Client::ListMultipartUploads(const ListMultipartUploadsRequest& req) const {
   const std::string op = "ListMultipartUploads";
   std::string res = ops::ResourceName(req.bucket);
-  S3ML_RETURN_IF_ERROR(Context(ValidateBucketName(req.bucket), op, res));
+  S3ML_RETURN_IF_ERROR(WithContextOnce(ValidateBucketName(req.bucket), op, res));
   auto http = ops::BuildListMultipartUploads(impl_->target, req);
-  if (!http.ok()) return Context(http.status(), op, res);
+  if (!http.ok()) return WithContextOnce(http.status(), op, res);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
-  return Context(ops::ParseListMultipartUploads(*resp), op, res);
+  return WithContextOnce(ops::ParseListMultipartUploads(*resp), op, res);
 }
 
 }  // namespace s3ml

@@ -7,18 +7,9 @@
 
 namespace s3ml {
 
-namespace {
+using namespace client_internal;  // NOLINT: shared operation helpers
 
-// Adds operation and resource unless an inner layer already did (as client.cc does).
-Status Context(const Status& st, const std::string& op, const std::string& resource) {
-  if (st.ok() || !st.operation().empty()) return st;
-  return st.WithContext(op, resource);
-}
-template <class T>
-Result<T> Context(Result<T> r, const std::string& op, const std::string& resource) {
-  if (r.ok()) return r;
-  return Context(r.status(), op, resource);
-}
+namespace {
 
 ops::ResponseTraits Traits(std::string op, std::string not_found) {
   ops::ResponseTraits t;
@@ -27,50 +18,36 @@ ops::ResponseTraits Traits(std::string op, std::string not_found) {
   return t;
 }
 
-std::string Resource(const std::string& bucket, const std::string& key = {}) {
-  return ops::ResourceName(bucket, key.size() > 200 ? key.substr(0, 200) + "..." : key);
-}
-
-Status CheckBucket(const std::string& op, const std::string& bucket) {
-  return Context(ValidateBucketName(bucket), op, Resource(bucket));
-}
-
-Status CheckObject(const std::string& op, const std::string& bucket, const std::string& key) {
-  std::string res = Resource(bucket, key);
-  S3ML_RETURN_IF_ERROR(Context(ValidateBucketName(bucket), op, res));
-  return Context(ValidateObjectKey(key), op, res);
-}
-
 }  // namespace
 
 Result<GetBucketVersioningResult> Client::GetBucketVersioning(const std::string& bucket) const {
-  const std::string op = "GetBucketVersioning", res = Resource(bucket);
+  const std::string op = "GetBucketVersioning", res = ObjectResource(bucket);
   S3ML_RETURN_IF_ERROR(CheckBucket(op, bucket));
   auto resp = impl_->Execute(ops::BuildGetBucketVersioning(impl_->target, bucket), nullptr,
                              Traits(op, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
-  return Context(ops::ParseGetBucketVersioning(*resp), op, res);
+  return WithContextOnce(ops::ParseGetBucketVersioning(*resp), op, res);
 }
 
 Status Client::PutBucketVersioning(const PutBucketVersioningRequest& req) const {
-  const std::string op = "PutBucketVersioning", res = Resource(req.bucket);
+  const std::string op = "PutBucketVersioning", res = ObjectResource(req.bucket);
   S3ML_RETURN_IF_ERROR(CheckBucket(op, req.bucket));
   auto http = ops::BuildPutBucketVersioning(impl_->target, req);
-  if (!http.ok()) return Context(http.status(), op, res);
+  if (!http.ok()) return WithContextOnce(http.status(), op, res);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
   return resp.ok() ? Status::Ok() : resp.status();
 }
 
 Result<ListObjectVersionsResult> Client::ListObjectVersions(const ListObjectVersionsRequest& req) const {
   const std::string op = "ListObjectVersions";
-  std::string res = Resource(req.bucket);
+  std::string res = ObjectResource(req.bucket);
   if (!req.prefix.empty()) res += "/" + req.prefix;
   S3ML_RETURN_IF_ERROR(CheckBucket(op, req.bucket));
   auto http = ops::BuildListObjectVersions(impl_->target, req);
-  if (!http.ok()) return Context(http.status(), op, res);
+  if (!http.ok()) return WithContextOnce(http.status(), op, res);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
-  return Context(ops::ParseListObjectVersions(*resp), op, res);
+  return WithContextOnce(ops::ParseListObjectVersions(*resp), op, res);
 }
 
 ListObjectVersionsPaginator Client::ListObjectVersionsPages(ListObjectVersionsRequest req) const {
@@ -78,25 +55,25 @@ ListObjectVersionsPaginator Client::ListObjectVersionsPages(ListObjectVersionsRe
 }
 
 Result<GetObjectTaggingResult> Client::GetObjectTagging(const GetObjectTaggingRequest& req) const {
-  const std::string op = "GetObjectTagging", res = Resource(req.bucket, req.key);
+  const std::string op = "GetObjectTagging", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto resp = impl_->Execute(ops::BuildGetObjectTagging(impl_->target, req), nullptr, Traits(op, "NoSuchKey"), res);
   if (!resp.ok()) return resp.status();
-  return Context(ops::ParseGetObjectTagging(*resp), op, res);
+  return WithContextOnce(ops::ParseGetObjectTagging(*resp), op, res);
 }
 
 Result<PutObjectTaggingResult> Client::PutObjectTagging(const PutObjectTaggingRequest& req) const {
-  const std::string op = "PutObjectTagging", res = Resource(req.bucket, req.key);
+  const std::string op = "PutObjectTagging", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildPutObjectTagging(impl_->target, req);
-  if (!http.ok()) return Context(http.status(), op, res);
+  if (!http.ok()) return WithContextOnce(http.status(), op, res);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchKey"), res);
   if (!resp.ok()) return resp.status();
   return PutObjectTaggingResult{resp->headers.Get("x-amz-version-id")};
 }
 
 Result<DeleteObjectTaggingResult> Client::DeleteObjectTagging(const DeleteObjectTaggingRequest& req) const {
-  const std::string op = "DeleteObjectTagging", res = Resource(req.bucket, req.key);
+  const std::string op = "DeleteObjectTagging", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto resp =
       impl_->Execute(ops::BuildDeleteObjectTagging(impl_->target, req), nullptr, Traits(op, "NoSuchKey"), res);
