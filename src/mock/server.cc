@@ -4,71 +4,9 @@
 // verify SigV4 -> decode the body (payload hash / aws-chunked) -> fault
 // injection -> operation -> render (XML or a streamed slice of a shared body).
 
-#include "s3ml/mock/server.h"
-
-#include <httplib.h>
-#include <sys/socket.h>
-
-#include <algorithm>
-#include <atomic>
-#include <cctype>
-#include <condition_variable>
-#include <cstdlib>
-#include <cstring>
-#include <mutex>
-#include <optional>
-#include <thread>
-
-#include "common/crypto.h"
-#include "common/http_types.h"
-#include "common/time.h"
-#include "common/uri.h"
-#include "mock/checksums.h"
-#include "mock/faults.h"
-#include "mock/http_server.h"
-#include "mock/router.h"
-#include "mock/s3_error.h"
-#include "mock/select_handler.h"
-#include "mock/store.h"
-#include "mock/verifier.h"
-#include "mock/xml.h"
+#include "mock/server_impl.h"
 
 namespace s3ml::mock {
-
-namespace {
-
-constexpr std::uint64_t kMaxKeyBytes = 1024;
-constexpr std::size_t kMaxMetadataBytes = 2048;
-constexpr int kMaxListKeys = 1000;
-constexpr std::size_t kMaxDeleteObjects = 1000;
-constexpr const char* kTokenPrefix = "s3ml1:";
-
-/// What an operation answers. Bodies are either a small string (XML) or a
-/// slice of a stored object's shared body, streamed without copying.
-struct Reply {
-  int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string content_type;
-  std::string body;
-  ObjectPtr object;  ///< non-null: stream object->body[offset, offset+length)
-  std::uint64_t offset = 0, length = 0;
-
-  void Header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
-  void Xml(std::string xml) {
-    content_type = "application/xml";
-    body = std::move(xml);
-  }
-};
-
-/// One request as the operations see it.
-struct Call {
-  const RoutedRequest& r;
-  const Headers& headers;
-  const std::string& method;
-  std::string payload;  ///< decoded body
-  std::vector<std::pair<std::string, std::string>> trailers;
-  SystemTime now;
-};
 
 SystemTime WholeSeconds(SystemTime t) { return std::chrono::time_point_cast<std::chrono::seconds>(t); }
 
@@ -123,10 +61,6 @@ std::pair<int, std::string> EvaluateConditions(const Headers& h, const ObjectRec
 }
 
 /// A single byte range resolved against an object size.
-struct RangeDecision {
-  enum Kind { kWhole, kPartial, kUnsatisfiable } kind = kWhole;
-  std::uint64_t first = 0, last = 0;
-};
 
 /// S3 semantics: one "bytes=" range; anything else (several ranges, bad
 /// syntax) is ignored and the whole object is returned.
@@ -291,91 +225,6 @@ Headers ParseRawHeaders(const std::string& head) {
 
 std::string EncodeIf(bool url, const std::string& s) { return url ? UriEncode(s, /*encode_slash=*/false) : s; }
 
-}  // namespace
-
-// ---------------------------------------------------------------------------
-
-struct MockS3Server::Impl {
-  explicit Impl(MockS3Options o)
-      : options(std::move(o)),
-        verifier(VerifierConfig{options.access_key, options.secret_key, options.region, options.verify_signatures,
-                                options.allow_anonymous}),
-        faults(options.seed),
-        owner_id(HexEncode(Sha256("s3ml-mock-owner:" + options.access_key))) {
-    std::string h = ToLower(options.host);
-    base_domains = {h, "localhost", h + ".nip.io", h + ".sslip.io"};
-    for (const auto& d : options.virtual_host_domains) base_domains.push_back(ToLower(d));
-  }
-
-  MockS3Options options;
-  Store store;
-  Verifier verifier;
-  FaultInjector faults;
-  const std::string owner_id;
-  std::vector<std::string> base_domains;
-
-  std::unique_ptr<ConnectionServer> http;
-  std::thread listener;
-  int port = 0;
-
-  std::mutex stop_mu;  // serialises Stop()
-  bool stopped = false;
-  std::mutex sleep_mu;  // with sleep_cv: interruptible injected latency
-  std::condition_variable sleep_cv;
-
-  std::atomic<std::uint64_t> request_counter{0};
-  mutable std::mutex stats_mu;  // guards stats
-  MockStats stats;
-
-  void Handle(const httplib::Request& req, httplib::Response& res);
-  Expected<Reply> Dispatch(Call& c);
-  void Render(const Reply& reply, httplib::Response& res, bool head, std::optional<std::uint64_t> truncate_after,
-              const std::string& request_id) const;
-  void RenderError(const S3Error& e, const std::string& resource, httplib::Response& res, bool head,
-                   const std::string& request_id) const;
-  void CountOperation(const std::string& op, bool auth_failure, bool fault) {
-    std::lock_guard<std::mutex> lock(stats_mu);
-    if (!op.empty()) ++stats.requests_by_operation[op];
-    if (auth_failure) ++stats.auth_failures;
-    if (fault) ++stats.faults_injected;
-  }
-  bool SleepFor(std::chrono::milliseconds d) {
-    std::unique_lock<std::mutex> lock(sleep_mu);
-    return !sleep_cv.wait_for(lock, d, [&] { return http->stopping(); });
-  }
-
-  // Operations.
-  Expected<Reply> ListBuckets(Call& c);
-  Expected<Reply> CreateBucket(Call& c);
-  Expected<Reply> DeleteBucket(Call& c);
-  Expected<Reply> HeadBucket(Call& c);
-  Expected<Reply> GetBucketLocation(Call& c);
-  Expected<Reply> PutObject(Call& c);
-  Expected<Reply> GetObject(Call& c);
-  Expected<Reply> DeleteObject(Call& c);
-  Expected<Reply> DeleteObjects(Call& c);
-  Expected<Reply> CopyObject(Call& c);
-  Expected<Reply> ListObjects(Call& c, bool v2);
-  Expected<Reply> GetBucketVersioning(Call& c);
-  Expected<Reply> PutBucketVersioning(Call& c);
-  Expected<Reply> ListObjectVersions(Call& c);
-  Expected<Reply> GetObjectTagging(Call& c);
-  Expected<Reply> PutObjectTagging(Call& c);
-  Expected<Reply> DeleteObjectTagging(Call& c);
-  Expected<Reply> CreateMultipartUpload(Call& c);
-  Expected<Reply> UploadPart(Call& c);
-  Expected<Reply> UploadPartCopy(Call& c);
-  Expected<Reply> CompleteMultipartUpload(Call& c);
-  Expected<Reply> AbortMultipartUpload(Call& c);
-  Expected<Reply> ListParts(Call& c);
-  Expected<Reply> ListMultipartUploads(Call& c);
-
-  void AddOwner(pugi::xml_node parent) const {
-    auto owner = parent.append_child("Owner");
-    AddText(owner, "ID", owner_id);
-    AddText(owner, "DisplayName", "s3ml-mock");
-  }
-};
 
 void MockS3Server::Impl::RenderError(const S3Error& e, const std::string& resource, httplib::Response& res, bool head,
                                      const std::string& request_id) const {
