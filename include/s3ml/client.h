@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "s3ml/express.h"
+#include "s3ml/lifecycle.h"
 #include "s3ml/multipart.h"
 #include "s3ml/objects.h"
 #include "s3ml/options.h"
@@ -105,6 +107,23 @@ class Client {
   Result<DeleteObjectTaggingResult> DeleteObjectTagging(const DeleteObjectTaggingRequest& req) const;
   // ---- end of versioning and tagging ---------------------------------------------------
 
+  // ---- Lifecycle and archive restores (s3ml/lifecycle.h; src/client/lifecycle.cc) ----
+  /// The bucket's lifecycle rules. Errors: NoSuchLifecycleConfiguration (404, kService)
+  /// when the bucket has none, NoSuchBucket.
+  Result<GetBucketLifecycleConfigurationResult> GetBucketLifecycleConfiguration(const std::string& bucket) const;
+  /// Replaces the bucket's lifecycle configuration (sent with Content-MD5). Errors:
+  /// kInvalidArgument from ValidateLifecycleRules before anything is sent; the server's
+  /// MalformedXML / InvalidArgument / InvalidRequest otherwise.
+  Result<PutBucketLifecycleConfigurationResult> PutBucketLifecycleConfiguration(
+      const PutBucketLifecycleConfigurationRequest& req) const;
+  /// Removes the bucket's lifecycle configuration (succeeds when there is none).
+  Status DeleteBucketLifecycleConfiguration(const std::string& bucket) const;
+  /// Starts (202) or extends (200) a restore of a GLACIER / DEEP_ARCHIVE object.
+  /// Errors: RestoreAlreadyInProgress (409), InvalidObjectState (403) for an object
+  /// that is not archived, NoSuchKey.
+  Result<RestoreObjectResult> RestoreObject(const RestoreObjectRequest& req) const;
+  // ---- end of lifecycle ------------------------------------------------------------------
+
   // ---- S3 Select (src/client/select.cc) -------------------------------------------------
   /// Runs `req.sql` over one object and hands the serialized output records to
   /// `on_records` as they arrive (whole records, possibly several per call); a non-OK
@@ -119,6 +138,16 @@ class Client {
   Status SelectObjectContent(const SelectObjectContentRequest& req,
                              const std::function<Status(std::string_view records)>& on_records,
                              SelectStats* stats = nullptr) const;
+
+  // ---- S3 Express One Zone (s3ml/express.h; src/client/express.cc) -------------------
+  /// Creates a session on a directory bucket (GET /?session, signed with the client's
+  /// own credentials, service "s3express"). The client calls this itself, caching one
+  /// ReadWrite session per bucket, for every zonal request to a directory bucket; call
+  /// it directly only to hand session credentials elsewhere (they last 5 minutes).
+  /// Errors: kInvalidArgument for a bucket that is not a directory bucket; the S3 error
+  /// (NoSuchBucket, AccessDenied, ...) otherwise.
+  Result<CreateSessionResult> CreateSession(const CreateSessionRequest& req) const;
+  // ---- end of S3 Express One Zone ------------------------------------------------------
 
   struct Impl;
 

@@ -50,6 +50,13 @@ Status ValidatePartSize(int part_number, std::uint64_t size, bool is_last);
 /// 16-byte digests of the parts in part-number order.
 std::string MultipartETag(const std::vector<std::string>& part_md5s);
 
+/// The COMPOSITE checksum S3 gives a completed multipart upload:
+/// "<base64 of the `algorithm` checksum over the concatenated raw part checksums>-<n>".
+/// `part_checksums_base64` are the parts' base64 values in part-number order.
+/// Errors: kInvalidArgument for kNone, no parts or a value that is not base64.
+Result<std::string> CompositeChecksum(ChecksumAlgorithm algorithm,
+                                      const std::vector<std::string>& part_checksums_base64);
+
 // ---- Operations ----------------------------------------------------------------
 
 struct CreateMultipartUploadRequest {
@@ -62,11 +69,21 @@ struct CreateMultipartUploadRequest {
   Metadata metadata;
   std::string storage_class;  ///< STANDARD, STANDARD_IA, ... (empty: server default)
   std::string tagging;        ///< URL-encoded "k1=v1&k2=v2" (x-amz-tagging)
+  /// x-amz-checksum-algorithm: every part must then carry this checksum, and
+  /// CompleteMultipartUpload must list each part's value (composite object checksum).
+  ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+  /// x-amz-checksum-type: "" (S3's default: COMPOSITE), "COMPOSITE", or "FULL_OBJECT"
+  /// (CRC algorithms only: the object checksum is then over the bytes, verifiable on GET).
+  std::string checksum_type{};
+  /// Encryption of the object (for SSE-C every UploadPart needs the same key).
+  ServerSideEncryption sse{};
 };
 struct CreateMultipartUploadResult {
   std::string bucket;
   std::string key;
   std::string upload_id;
+  std::string checksum_algorithm{};  ///< x-amz-checksum-algorithm echoed ("CRC32C", ...)
+  EncryptionInfo encryption{};
 };
 
 struct UploadPartRequest {
@@ -82,9 +99,18 @@ struct UploadPartRequest {
   ReadCallback reader;             ///< seekable stream of reader_size bytes (re-read from 0 on retry)
   std::uint64_t reader_size = 0;
   bool send_content_md5 = false;   ///< compute and send Content-MD5 (S3 then rejects a corrupted part)
+  std::string content_md5{};         ///< a precomputed base64 Content-MD5, sent as given
+  /// Additional checksum of the part (must match the upload's algorithm, if it has one).
+  ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+  ChecksumPlacement checksum_placement = ChecksumPlacement::kAuto;
+  /// SSE-C: the upload's customer key (other kinds are set on CreateMultipartUpload).
+  ServerSideEncryption sse{};
 };
 struct UploadPartResult {
   std::string etag;
+  /// The part checksum the client sent (base64); copy it into CompletedPart.
+  std::string checksum_crc32{}, checksum_crc32c{}, checksum_sha1{}, checksum_sha256{};
+  EncryptionInfo encryption{};
 };
 
 struct UploadPartCopyRequest {
@@ -99,23 +125,33 @@ struct UploadPartCopyRequest {
   /// absent: the whole source object.
   std::optional<ByteRange> source_range;
   std::string copy_source_if_match;
+  /// SSE-C keys: of the upload (sse) and of the source object (copy_source_sse).
+  ServerSideEncryption sse{};
+  ServerSideEncryption copy_source_sse{};
 };
 struct UploadPartCopyResult {
   std::string etag;
   Timestamp last_modified{};
   std::string copy_source_version_id;
+  /// The part checksum S3 computed (uploads created with a checksum algorithm).
+  std::string checksum_crc32{}, checksum_crc32c{}, checksum_sha1{}, checksum_sha256{};
 };
 
 /// One part of the completion list.
 struct CompletedPart {
   int part_number = 0;
   std::string etag;
+  /// Part checksums (base64) as UploadPart returned them; required for the upload's
+  /// algorithm when it was created with one. Sent as <ChecksumCRC32> etc.
+  std::string checksum_crc32{}, checksum_crc32c{}, checksum_sha1{}, checksum_sha256{};
 };
 struct CompleteMultipartUploadRequest {
   std::string bucket;
   std::string key;
   std::string upload_id;
   std::vector<CompletedPart> parts;  ///< 1..10000, strictly ascending part numbers
+  /// SSE-C: the upload's customer key.
+  ServerSideEncryption sse{};
 };
 struct CompleteMultipartUploadResult {
   std::string location;
@@ -123,6 +159,12 @@ struct CompleteMultipartUploadResult {
   std::string key;
   std::string etag;
   std::string version_id;
+  /// The object checksum S3 computed: "<base64 of the checksum of the concatenated binary
+  /// part checksums>-<parts>" for COMPOSITE. The client verifies it against the part
+  /// checksums it sent (kIntegrity "ChecksumMismatch" when they disagree).
+  std::string checksum_crc32{}, checksum_crc32c{}, checksum_sha1{}, checksum_sha256{};
+  std::string checksum_type{};  ///< "COMPOSITE" (or "FULL_OBJECT")
+  EncryptionInfo encryption{};
 };
 
 struct AbortMultipartUploadRequest {

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "s3ml/buffer.h"
+#include "s3ml/lifecycle.h"
 #include "s3ml/result.h"
+#include "s3ml/sse.h"
 
 namespace s3ml {
 
@@ -65,6 +67,13 @@ struct ByteRange {
 /// Additional object checksum (x-amz-checksum-*). kNone sends none.
 enum class ChecksumAlgorithm { kNone, kCrc32, kCrc32c, kSha1, kSha256 };
 
+/// Where a request's additional checksum travels (docs/integrity-and-encryption.md).
+enum class ChecksumPlacement {
+  kAuto,     ///< header for in-memory bodies; aws-chunked trailer for file/stream bodies (no pre-pass)
+  kHeader,   ///< x-amz-checksum-<alg> header, computed in a pass over the body before sending
+  kTrailer,  ///< Content-Encoding: aws-chunked with an x-amz-checksum-<alg> trailer computed while sending
+};
+
 struct PutObjectRequest {
   std::string bucket;
   std::string key;
@@ -86,10 +95,22 @@ struct PutObjectRequest {
   /// Compute this checksum over the body and send it as x-amz-checksum-<alg>
   /// (the server rejects the upload with BadDigest when it does not match).
   ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+  /// Header or aws-chunked trailer (trailers are never used with
+  /// ChecksumCalculation::kWhenRequired or PayloadSigning::kSigned).
+  ChecksumPlacement checksum_placement = ChecksumPlacement::kAuto;
+  /// A precomputed base64 Content-MD5, sent as given (wins over send_content_md5).
+  std::string content_md5{};
+  /// Server-side encryption (s3ml/sse.h).
+  ServerSideEncryption sse{};
 };
 struct PutObjectResult {
   std::string etag;
   std::string version_id;
+  std::string expiration;                          ///< x-amz-expiration (raw)
+  std::optional<ObjectExpiration> expiration_info;  ///< x-amz-expiration parsed
+  EncryptionInfo encryption{};  ///< the SSE headers the server reported
+  /// The checksum the client sent (base64), cross-checked against the server's echo.
+  std::string checksum_crc32{}, checksum_crc32c{}, checksum_sha1{}, checksum_sha256{};
 };
 
 struct GetObjectRequest {
@@ -105,6 +126,8 @@ struct GetObjectRequest {
   /// Send x-amz-checksum-mode: ENABLED; a full-object GET whose response carries
   /// a checksum is verified over the received body (mismatch: kIntegrity error).
   bool checksum_mode = false;
+  /// SSE-C: the object's customer key (other kinds are not sent on GET).
+  ServerSideEncryption sse{};
 };
 
 /// What HeadObject and GetObject report about an object.
@@ -125,11 +148,21 @@ struct ObjectMetadata {
   int parts_count = 0;
   std::string expiration;             ///< x-amz-expiration
   std::string restore;                ///< x-amz-restore
+  /// x-amz-expiration parsed (the lifecycle rule that will expire the object and when);
+  /// unset when absent or malformed (the raw value stays in `expiration`).
+  std::optional<ObjectExpiration> expiration_info;
+  /// x-amz-restore parsed (archived objects): ongoing, or restored until expiry_date.
+  std::optional<ObjectRestoreStatus> restore_status;
+  int tag_count = 0;                  ///< x-amz-tagging-count (0 when absent)
   // Base64 checksums the server returned (with checksum mode on); empty if absent.
   std::string checksum_crc32;         ///< x-amz-checksum-crc32
   std::string checksum_crc32c;        ///< x-amz-checksum-crc32c
   std::string checksum_sha1;          ///< x-amz-checksum-sha1
   std::string checksum_sha256;        ///< x-amz-checksum-sha256
+  /// x-amz-checksum-type: "COMPOSITE" for a multipart object's "<base64>-<parts>" value
+  /// (a checksum of the part checksums, not of the bytes), "FULL_OBJECT", or "".
+  std::string checksum_type{};
+  EncryptionInfo encryption{};          ///< SSE headers of the object
 };
 
 struct GetObjectResult {
@@ -146,6 +179,10 @@ struct HeadObjectRequest {
   std::string if_none_match;
   std::optional<Timestamp> if_modified_since;
   std::optional<Timestamp> if_unmodified_since;
+  /// Send x-amz-checksum-mode: ENABLED (the checksums are reported, nothing is verified).
+  bool checksum_mode = false;
+  /// SSE-C: the object's customer key.
+  ServerSideEncryption sse{};
 };
 
 struct DeleteObjectRequest {
@@ -199,12 +236,17 @@ struct CopyObjectRequest {
   std::string tagging;        ///< with a non-empty value the tagging directive is REPLACE
   std::string copy_source_if_match;
   std::string copy_source_if_none_match;
+  /// Encryption of the destination object.
+  ServerSideEncryption sse{};
+  /// SSE-C key of the source object (x-amz-copy-source-server-side-encryption-customer-*).
+  ServerSideEncryption copy_source_sse{};
 };
 struct CopyObjectResult {
   std::string etag;
   Timestamp last_modified{};
   std::string version_id;
   std::string copy_source_version_id;
+  EncryptionInfo encryption{};
 };
 
 // ---- Listing ---------------------------------------------------------------

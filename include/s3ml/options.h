@@ -8,6 +8,7 @@
 #include <string>
 
 #include "s3ml/credentials.h"
+#include "s3ml/objects.h"
 #include "s3ml/result.h"
 #include "s3ml/retry.h"
 
@@ -23,6 +24,18 @@ enum class PayloadSigning {
   kSigned,    ///< x-amz-content-sha256 = SHA-256 of the body (bodies are hashed before sending)
   kUnsigned,  ///< UNSIGNED-PAYLOAD (no pre-pass over the body; TLS protects it)
   kAuto,      ///< signed for in-memory bodies, unsigned for files/streams over https, signed over http
+};
+
+/// When the client sends additional checksums (x-amz-checksum-*), like the AWS SDKs'
+/// `request_checksum_calculation` setting (AWS_REQUEST_CHECKSUM_CALCULATION).
+enum class ChecksumCalculation {
+  /// Requests that name an algorithm send it (header or aws-chunked trailer), and
+  /// PutObject/UploadPart without one use ClientOptions::default_checksum_algorithm.
+  kWhenSupported,
+  /// Only checksums the caller names explicitly or the operation requires (DeleteObjects
+  /// and other ops S3 requires an integrity header for use Content-MD5); never aws-chunked
+  /// trailers. For S3-compatible stores that reject x-amz-checksum-* or aws-chunked.
+  kWhenRequired,
 };
 
 /// Configuration of a Client. Plain struct with defaults; validated once by Client::Create.
@@ -47,10 +60,24 @@ struct ClientOptions {
   std::string user_agent_suffix;
   std::string imds_endpoint;  ///< override for IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT)
   bool disable_imds = false;
+  /// S3 Express One Zone: when false (default), requests to directory buckets
+  /// (`<base>--<zone-id>--x-s3`) are signed with cached CreateSession credentials;
+  /// when true, with the client's own credentials like any bucket
+  /// (AWS_S3_DISABLE_EXPRESS_SESSION_AUTH=true). See s3ml/express.h.
+  bool disable_s3_express_session_auth = false;
+
+  /// When checksums are sent (see ChecksumCalculation).
+  ChecksumCalculation request_checksum_calculation = ChecksumCalculation::kWhenSupported;
+  /// Algorithm for PutObject/UploadPart requests that name none, under kWhenSupported
+  /// (the AWS SDKs use CRC32; kNone keeps requests free of checksums unless asked).
+  ChecksumAlgorithm default_checksum_algorithm = ChecksumAlgorithm::kNone;
+  /// Allow SSE-C (customer keys travel in headers) over plain http. Off: such requests
+  /// fail with kInvalidArgument before anything is sent.
+  bool allow_sse_c_over_http = false;
 
   /// Defaults overlaid with the standard AWS environment and shared config:
   /// AWS_REGION/AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL, AWS_PROFILE,
-  /// AWS_MAX_ATTEMPTS, AWS_CA_BUNDLE, profile region/endpoint_url. The only place
+  /// AWS_MAX_ATTEMPTS, AWS_CA_BUNDLE, AWS_S3_DISABLE_EXPRESS_SESSION_AUTH, profile region/endpoint_url. The only place
   /// options read the environment.
   static Result<ClientOptions> FromEnvironment(const std::string& profile = {});
   /// Defaults pointed at an endpoint (e.g. a MockS3Server), path-style addressing.

@@ -59,6 +59,10 @@ struct TransferOptions {
   /// Check each part's ETag against its MD5 and the completed upload's ETag against
   /// "<md5 of the part md5s>-<n>" (skipped for parts whose ETag is not an MD5, e.g. SSE-KMS).
   bool verify_etag = true;
+  /// Additional checksum for every part (and single PutObject): the upload is created
+  /// with this algorithm, each part carries its checksum, and CompleteMultipartUpload
+  /// lists them; the client verifies the composite checksum S3 answers with.
+  ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
 };
 
 /// What is set on an uploaded object.
@@ -70,6 +74,8 @@ struct UploadAttributes {
   Metadata metadata;
   std::string storage_class;
   std::string tagging;  ///< URL-encoded "k1=v1&k2=v2"
+  /// Server-side encryption; an SSE-C key is also sent with every part.
+  ServerSideEncryption sse{};
 };
 
 struct TransferUploadResult {

@@ -73,7 +73,7 @@ Result<std::string> HashBody(RequestBody& body) {
 bool IsPresignParam(const std::string& name) {
   static const char* const kNames[] = {"X-Amz-Algorithm",     "X-Amz-Credential",     "X-Amz-Date",
                                        "X-Amz-Expires",       "X-Amz-SignedHeaders",  "X-Amz-Security-Token",
-                                       "X-Amz-Signature"};
+                                       "X-Amz-Signature",     kS3SessionTokenQuery};
   return std::any_of(std::begin(kNames), std::end(kNames), [&](const char* n) { return EqualsIgnoreCase(name, n); });
 }
 
@@ -88,7 +88,8 @@ Status CheckInputs(const Credentials& creds, const std::string& region) {
 
 }  // namespace
 
-SigV4Signer::SigV4Signer(std::string service) : service_(std::move(service)) {}
+SigV4Signer::SigV4Signer(std::string service, SessionTokenKind token_kind)
+    : service_(std::move(service)), token_kind_(token_kind) {}
 
 std::string SigV4Signer::CanonicalQueryString(const std::vector<std::pair<std::string, std::string>>& raw_query) {
   std::vector<std::pair<std::string, std::string>> enc;
@@ -253,10 +254,13 @@ Status SigV4Signer::SignHeaders(HttpRequest& req, const Credentials& creds, cons
   req.headers.Set("host", req.HostHeader());
   req.headers.Set("x-amz-date", amz_date);
   req.headers.Set("x-amz-content-sha256", payload_hash);
+  const bool express = token_kind_ == SessionTokenKind::kS3ExpressSession;
+  const char* token_header = express ? kS3SessionTokenHeader : "x-amz-security-token";
+  req.headers.Remove(express ? "x-amz-security-token" : kS3SessionTokenHeader);
   if (!creds.session_token.empty()) {
-    req.headers.Set("x-amz-security-token", creds.session_token);
+    req.headers.Set(token_header, creds.session_token);
   } else {
-    req.headers.Remove("x-amz-security-token");
+    req.headers.Remove(token_header);
   }
 
   const std::vector<std::string> signed_headers = HeadersToSign(req.headers);
@@ -288,7 +292,10 @@ Status SigV4Signer::Presign(HttpRequest& req, const Credentials& creds, const st
   req.query.emplace_back("X-Amz-Date", amz_date);
   req.query.emplace_back("X-Amz-Expires", std::to_string(expires.count()));
   req.query.emplace_back("X-Amz-SignedHeaders", "host");
-  if (!creds.session_token.empty()) req.query.emplace_back("X-Amz-Security-Token", creds.session_token);
+  if (!creds.session_token.empty())
+    req.query.emplace_back(token_kind_ == SessionTokenKind::kS3ExpressSession ? kS3SessionTokenQuery
+                                                                              : "X-Amz-Security-Token",
+                           creds.session_token);
 
   Headers host_only;
   host_only.Set("host", req.HostHeader());

@@ -30,7 +30,19 @@ inline constexpr const char* kStreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAY
 /// The SigV4 algorithm name.
 inline constexpr const char* kSigV4Algorithm = "AWS4-HMAC-SHA256";
 
-/// SigV4 signer for one service (default "s3").
+/// Where a signer puts the session token of temporary credentials.
+enum class SessionTokenKind {
+  kSecurityToken,     ///< STS tokens: header x-amz-security-token, query X-Amz-Security-Token
+  kS3ExpressSession,  ///< S3 Express CreateSession tokens: header x-amz-s3session-token,
+                      ///< query X-Amz-S3session-Token (S3 Express does not accept X-Amz-Security-Token)
+};
+
+/// The header name that carries an S3 Express session token.
+inline constexpr const char* kS3SessionTokenHeader = "x-amz-s3session-token";
+/// The presigned-URL query parameter that carries an S3 Express session token.
+inline constexpr const char* kS3SessionTokenQuery = "X-Amz-S3session-Token";
+
+/// SigV4 signer for one service (default "s3"; "s3express" for S3 Express directory buckets).
 ///
 /// The canonical URI is `HttpRequest::path` exactly as given: the caller has
 /// already encoded it once (S3 does no normalisation and no double encoding),
@@ -39,15 +51,18 @@ inline constexpr const char* kSigV4Algorithm = "AWS4-HMAC-SHA256";
 /// Thread safety: safe to share (the signing-key cache is internally locked).
 class SigV4Signer {
  public:
-  explicit SigV4Signer(std::string service = "s3");
+  explicit SigV4Signer(std::string service = "s3", SessionTokenKind token_kind = SessionTokenKind::kSecurityToken);
   SigV4Signer(const SigV4Signer&) = delete;
   SigV4Signer& operator=(const SigV4Signer&) = delete;
 
   /// The service name used in the credential scope.
   const std::string& service() const { return service_; }
+  /// How the session token of temporary credentials is sent.
+  SessionTokenKind token_kind() const { return token_kind_; }
 
   /// Header signing. Adds/overwrites: host (HostHeader()), x-amz-date, x-amz-content-sha256,
-  /// x-amz-security-token (when creds have a session token), Authorization. Signs host, x-amz-*,
+  /// x-amz-security-token (when creds have a session token; x-amz-s3session-token instead for
+  /// SessionTokenKind::kS3ExpressSession, and the other token header is removed), Authorization. Signs host, x-amz-*,
   /// content-type, content-md5, range and other headers present (not user-agent/expect/etc).
   /// payload_hash: hex SHA-256, kUnsignedPayload, a streaming constant, or empty = compute from req.body
   /// (reads the body via RequestBody::Read / Contiguous(); no body = empty-string hash).
@@ -57,7 +72,8 @@ class SigV4Signer {
                      std::string payload_hash = {}) const;
 
   /// Presigned URL: adds X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires,
-  /// X-Amz-SignedHeaders(=host), X-Amz-Security-Token, X-Amz-Signature to req.query; payload UNSIGNED-PAYLOAD.
+  /// X-Amz-SignedHeaders(=host), X-Amz-Security-Token (X-Amz-S3session-Token for kS3ExpressSession),
+  /// X-Amz-Signature to req.query; payload UNSIGNED-PAYLOAD.
   /// expires must be 1..604800 s (else InvalidArgument). After the call req.Url() is the URL.
   /// Any X-Amz-* signing parameters already in req.query are replaced.
   Status Presign(HttpRequest& req, const Credentials& creds, const std::string& region, SystemTime now,
@@ -104,6 +120,7 @@ class SigV4Signer {
 
  private:
   std::string service_;
+  SessionTokenKind token_kind_ = SessionTokenKind::kSecurityToken;
 
   mutable std::mutex mu_;  // guards the fields below
   mutable std::list<std::pair<std::string, std::string>> lru_;  // (cache key, signing key), most recent first

@@ -12,7 +12,8 @@ namespace s3ml {
 
 /// Forwards everything to `inner`. When `enabled` and the response is a 200
 /// carrying a full-object checksum (x-amz-checksum-crc32c, -crc32, -sha256 or
-/// -sha1; composite "…-N" multipart values are skipped), it hashes the body and
+/// -sha1; composite multipart values — "…-N", x-amz-checksum-type COMPOSITE, or a
+/// multipart "…-N" ETag without a FULL_OBJECT type — are skipped), it hashes the body and
 /// fails Finish() with kIntegrity naming the algorithm, expected and actual
 /// values on a mismatch. A retry (second Begin) starts the hash over.
 /// Not thread-safe: one request at a time.

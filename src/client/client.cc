@@ -10,6 +10,8 @@
 #include "client/sinks.h"
 #include "common/crypto.h"
 #include "common/logging.h"
+#include "ops/integrity.h"
+#include "ops/express.h"
 #include "s3ml/version.h"
 #include "transport/curl_http_client.h"
 
@@ -66,6 +68,10 @@ Result<Client> Client::Impl::Create(ClientOptions options, ClientDependencies de
   std::string url = options.endpoint_url.empty() ? "https://s3." + impl->region + ".amazonaws.com" : options.endpoint_url;
   S3ML_ASSIGN_OR_RETURN(impl->target.endpoint, ParseEndpoint(url));
   impl->target.addressing = options.addressing;
+  impl->target.checksum_calculation = options.request_checksum_calculation;
+  impl->target.default_checksum_algorithm = options.default_checksum_algorithm;
+  impl->target.payload_signing = options.payload_signing;
+  impl->target.allow_sse_c_over_http = options.allow_sse_c_over_http;
   HttpClientOptions h = HttpClientOptionsFrom(options);
   impl->user_agent = h.user_agent;
 
@@ -90,6 +96,7 @@ Result<Client> Client::Impl::Create(ClientOptions options, ClientDependencies de
     S3ML_ASSIGN_OR_RETURN(impl->credentials, MakeClientCredentialsProvider(options, deps.environment, deps.clock));
   }
   impl->options = std::move(options);
+  impl->InitExpress();
   return Client(std::move(impl));
 }
 
@@ -106,10 +113,12 @@ Result<Credentials> Client::Impl::ResolveCredentials() const {
   return c;
 }
 
-namespace {
+namespace client_internal {
 
 // The x-amz-content-sha256 value for a request under the configured payload signing mode.
 Result<std::string> PayloadHash(const HttpRequest& req, PayloadSigning mode) {
+  // A builder that chose the payload framing (aws-chunked trailers) names it itself.
+  if (const std::string* preset = req.headers.Find("x-amz-content-sha256")) return *preset;
   if (!req.body || req.body->size() == 0) return std::string(kEmptySha256Hex);
   if (mode == PayloadSigning::kUnsigned) return std::string(kUnsignedPayload);
   if (auto whole = req.body->Contiguous()) return HexEncode(Sha256(*whole));
@@ -120,10 +129,14 @@ Result<std::string> PayloadHash(const HttpRequest& req, PayloadSigning mode) {
   return HexEncode(sha.Final());
 }
 
-}  // namespace
+}  // namespace client_internal
 
 Result<HttpResponse> Client::Impl::Execute(HttpRequest req, ResponseSink* sink, const ops::ResponseTraits& traits,
                                            const std::string& resource) const {
+  if (credentials) {  // directory buckets: S3 Express endpoints, service and sessions (express.cc)
+    if (std::string b = ops::BucketOfRequest(target, req); IsDirectoryBucket(b))
+      return ExecuteExpress(std::move(req), sink, traits, resource, b);
+  }
   RequestContext ctx;
   ctx.operation = traits.operation;
   ctx.resource = resource;
@@ -192,9 +205,15 @@ Result<PutObjectResult> Client::PutObject(const PutObjectRequest& req) const {
   std::string res = ops::ResourceName(req.bucket, req.key);
   auto http = ops::BuildPutObject(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "PutObject", res);
+  const ops::AppliedChecksum applied = ops::AppliedChecksumOf(*http);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits("PutObject", false, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
-  return ops::ParsePutObject(*resp);
+  PutObjectResult out = ops::ParsePutObject(*resp);
+  S3ML_RETURN_IF_ERROR(WithContextOnce(ops::RecordSentChecksum(applied, resp->headers, &out.checksum_crc32,
+                                                               &out.checksum_crc32c, &out.checksum_sha1,
+                                                               &out.checksum_sha256, "PutObject"),
+                                       "PutObject", res));
+  return out;
 }
 
 namespace {
@@ -329,6 +348,8 @@ Result<std::string> Client::Presign(const std::string& method, const std::string
   auto creds = impl_->ResolveCredentials();
   if (!creds.ok()) return creds.status().WithContext("Presign", res);
   SystemTime now = impl_->clock->Now() + impl_->executor->clock_offset();
+  if (IsDirectoryBucket(bucket))
+    return WithContextOnce(impl_->PresignExpress(std::move(req), bucket, now, expires), "Presign", res);
   S3ML_RETURN_IF_ERROR(WithContextOnce(impl_->signer.Presign(req, *creds, impl_->region, now, expires), "Presign", res));
   return req.Url();
 }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/express_session.h"
 #include "auth/signer.h"
 #include "common/http_types.h"
 #include "common/time.h"
@@ -45,6 +46,24 @@ struct Client::Impl {
   std::shared_ptr<CredentialsProvider> credentials;  // null for anonymous requests
   SigV4Signer signer;
 
+  // S3 Express One Zone (src/client/express.cc).
+  SigV4Signer express_iam_signer{"s3express"};  // CreateSession and bucket-level ops: own credentials
+  SigV4Signer express_session_signer{"s3express", SessionTokenKind::kS3ExpressSession};
+  std::unique_ptr<ExpressSessionCache> express_sessions;  // null: session auth disabled or anonymous
+  /// Sets up the session cache (called once by Create).
+  void InitExpress();
+  /// Execute for a request to a directory bucket: endpoint, service name and session.
+  Result<HttpResponse> ExecuteExpress(HttpRequest req, ResponseSink* sink, const ops::ResponseTraits& traits,
+                                      const std::string& resource, const std::string& bucket) const;
+  /// Presign for a directory bucket (session token in X-Amz-S3session-Token).
+  Result<std::string> PresignExpress(HttpRequest req, const std::string& bucket, SystemTime now,
+                                     std::chrono::seconds expires) const;
+  /// The CreateSession request itself (own credentials, service s3express).
+  Result<CreateSessionResult> RunCreateSession(const CreateSessionRequest& req) const;
+  /// Sends `req` signed by `with` (null: anonymous) with `creds`.
+  Result<HttpResponse> Send(HttpRequest req, ResponseSink* sink, const ops::ResponseTraits& traits,
+                            const std::string& resource, const SigV4Signer* with, const Credentials* creds) const;
+
   /// Signs (unless anonymous) and sends `req` through the retry loop, classifying
   /// responses per `traits`. Errors carry the operation and `resource`.
   Result<HttpResponse> Execute(HttpRequest req, ResponseSink* sink, const ops::ResponseTraits& traits,
@@ -69,6 +88,8 @@ std::string ObjectResource(const std::string& bucket, const std::string& key = {
 /// Client-side validation; errors name the operation and resource.
 Status CheckBucket(const std::string& op, const std::string& bucket);
 Status CheckObject(const std::string& op, const std::string& bucket, const std::string& key);
+/// The x-amz-content-sha256 value for `req` under the payload signing mode.
+Result<std::string> PayloadHash(const HttpRequest& req, PayloadSigning mode);
 
 }  // namespace client_internal
 }  // namespace s3ml

@@ -1,6 +1,7 @@
 // Client methods for multipart uploads: validate -> ops::Build* -> Impl::Execute -> ops::Parse*.
 
 #include "client/client_impl.h"
+#include "ops/integrity.h"
 #include "ops/multipart.h"
 #include "s3ml/client.h"
 
@@ -35,9 +36,16 @@ Result<UploadPartResult> Client::UploadPart(const UploadPartRequest& req) const 
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildUploadPart(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
+  const ops::AppliedChecksum applied = ops::AppliedChecksumOf(*http);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
   if (!resp.ok()) return resp.status();
-  return WithContextOnce(ops::ParseUploadPart(*resp), op, res);
+  auto out = WithContextOnce(ops::ParseUploadPart(*resp), op, res);
+  if (!out.ok()) return out;
+  S3ML_RETURN_IF_ERROR(WithContextOnce(ops::RecordSentChecksum(applied, resp->headers, &out->checksum_crc32,
+                                                               &out->checksum_crc32c, &out->checksum_sha1,
+                                                               &out->checksum_sha256, op),
+                                       op, res));
+  return out;
 }
 
 Result<UploadPartCopyResult> Client::UploadPartCopy(const UploadPartCopyRequest& req) const {
@@ -60,7 +68,12 @@ Result<CompleteMultipartUploadResult> Client::CompleteMultipartUpload(
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
   auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload", true), res);
   if (!resp.ok()) return resp.status();
-  return WithContextOnce(ops::ParseCompleteMultipartUpload(*resp), op, res);
+  auto out = WithContextOnce(ops::ParseCompleteMultipartUpload(*resp), op, res);
+  if (!out.ok()) return out;
+  // The object is complete either way; a composite that disagrees with the parts sent is
+  // reported (kIntegrity) so the caller can delete or re-upload it.
+  S3ML_RETURN_IF_ERROR(WithContextOnce(ops::VerifyCompositeChecksum(req, *out), op, res));
+  return out;
 }
 
 Status Client::AbortMultipartUpload(const AbortMultipartUploadRequest& req) const {

@@ -1,6 +1,7 @@
 #include "client/options_env.h"
 
 #include "auth/config_file.h"
+#include "common/http_types.h"
 
 namespace s3ml {
 
@@ -28,6 +29,15 @@ Result<ClientOptions> ClientOptionsFromEnvironment(const Environment& env, const
   o.ca_file = env.ExpandUser(env.GetOr("AWS_CA_BUNDLE", p.ca_bundle));
   o.imds_endpoint = env.GetOr("AWS_EC2_METADATA_SERVICE_ENDPOINT");
   o.disable_imds = env.IsTrue("AWS_EC2_METADATA_DISABLED");
+  o.disable_s3_express_session_auth = env.IsTrue("AWS_S3_DISABLE_EXPRESS_SESSION_AUTH");
+  // As the AWS SDKs: when_supported (default) or when_required.
+  if (std::optional<std::string> v = env.Get("AWS_REQUEST_CHECKSUM_CALCULATION"); v && !v->empty()) {
+    std::string lower = ToLower(*v);
+    if (lower == "when_required") o.request_checksum_calculation = ChecksumCalculation::kWhenRequired;
+    else if (lower != "when_supported")
+      return Status::InvalidArgument("AWS_REQUEST_CHECKSUM_CALCULATION='" + *v +
+                                     "' is neither when_supported nor when_required");
+  }
   return o;
 }
 

@@ -339,10 +339,11 @@ struct UploadState {
   std::vector<std::string> md5s;  // raw 16-byte digests
   bool md5_comparable = true;     // every part ETag was an MD5 (no SSE-KMS/SSE-C)
   std::mutex mu;                  // guards md5_comparable
+  ServerSideEncryption sse;       // SSE-C keys go on every part and on Complete
 };
 
 CreateMultipartUploadRequest CreateRequest(const std::string& bucket, const std::string& key,
-                                           const UploadAttributes& a) {
+                                           const UploadAttributes& a, ChecksumAlgorithm checksum) {
   CreateMultipartUploadRequest r;
   r.bucket = bucket;
   r.key = key;
@@ -353,10 +354,13 @@ CreateMultipartUploadRequest CreateRequest(const std::string& bucket, const std:
   r.metadata = a.metadata;
   r.storage_class = a.storage_class;
   r.tagging = a.tagging;
+  r.sse = a.sse;
+  r.checksum_algorithm = checksum;
   return r;
 }
 
-PutObjectRequest PutRequest(const std::string& bucket, const std::string& key, const UploadAttributes& a) {
+PutObjectRequest PutRequest(const std::string& bucket, const std::string& key, const UploadAttributes& a,
+                            ChecksumAlgorithm checksum) {
   PutObjectRequest r;
   r.bucket = bucket;
   r.key = key;
@@ -367,6 +371,8 @@ PutObjectRequest PutRequest(const std::string& bucket, const std::string& key, c
   r.metadata = a.metadata;
   r.storage_class = a.storage_class;
   r.tagging = a.tagging;
+  r.sse = a.sse;
+  r.checksum_algorithm = checksum;
   return r;
 }
 
@@ -385,8 +391,12 @@ Status UploadOnePart(const Client& client, const TransferOptions& o, UploadState
   req.upload_id = st.upload_id;
   req.part_number = part_number;
   req.data = data;
+  req.checksum_algorithm = o.checksum_algorithm;
+  if (st.sse.kind == ServerSideEncryption::Kind::kCustomerKey) req.sse = st.sse;
   auto r = client.UploadPart(req);
-  if (!r.ok()) return r.status();
+  if (!r.ok())  // name the part: the client's error names only the operation and object
+    return r.status().WithMessage("part " + std::to_string(part_number) + " of upload " + st.upload_id + ": " +
+                                  r.status().message());
   std::string etag = LowerHex(Unquote(r->etag));
   if (o.verify_etag) {
     if (IsMd5Hex(etag)) {
@@ -401,7 +411,14 @@ Status UploadOnePart(const Client& client, const TransferOptions& o, UploadState
       st.md5_comparable = false;
     }
   }
-  st.parts[static_cast<std::size_t>(index)] = CompletedPart{part_number, r->etag};
+  CompletedPart done;
+  done.part_number = part_number;
+  done.etag = r->etag;
+  done.checksum_crc32 = r->checksum_crc32;
+  done.checksum_crc32c = r->checksum_crc32c;
+  done.checksum_sha1 = r->checksum_sha1;
+  done.checksum_sha256 = r->checksum_sha256;
+  st.parts[static_cast<std::size_t>(index)] = std::move(done);
   st.md5s[static_cast<std::size_t>(index)] = std::move(md5);
   return Status::Ok();
 }
@@ -419,6 +436,7 @@ Status AbortAfter(const Client& client, const UploadState& st, Status cause) {
 Result<TransferUploadResult> Complete(const Client& client, const TransferOptions& o, UploadState& st,
                                       std::uint64_t size) {
   CompleteMultipartUploadRequest req{st.bucket, st.key, st.upload_id, st.parts};
+  if (st.sse.kind == ServerSideEncryption::Kind::kCustomerKey) req.sse = st.sse;
   auto done = client.CompleteMultipartUpload(req);
   if (!done.ok()) return AbortAfter(client, st, done.status());
   TransferUploadResult out{done->etag, done->version_id, size, static_cast<int>(st.parts.size())};
@@ -454,9 +472,10 @@ Result<TransferUploadResult> UploadKnownSize(
     return p;
   }());
   if (o.cancel.cancelled()) return Cancelled("CreateMultipartUpload", resource);
-  auto created = client.CreateMultipartUpload(CreateRequest(bucket, key, attrs));
+  auto created = client.CreateMultipartUpload(CreateRequest(bucket, key, attrs, o.checksum_algorithm));
   if (!created.ok()) return created.status();
   UploadState st;
+  st.sse = attrs.sse;
   st.bucket = bucket;
   st.key = key;
   st.upload_id = created->upload_id;
@@ -492,7 +511,7 @@ Result<TransferUploadResult> TransferManager::UploadBuffer(const std::string& bu
   S3ML_RETURN_IF_ERROR(ValidateOptions(options_, "UploadBuffer", resource));
   if (data.size() < options_.multipart_threshold) {
     if (options_.cancel.cancelled()) return Cancelled("PutObject", resource);
-    PutObjectRequest req = PutRequest(bucket, key, attrs);
+    PutObjectRequest req = PutRequest(bucket, key, attrs, options_.checksum_algorithm);
     req.data = data;
     auto r = client_.PutObject(req);
     if (!r.ok()) return r.status();
@@ -525,7 +544,7 @@ Result<TransferUploadResult> TransferManager::UploadFile(const std::string& buck
   const std::uint64_t size = static_cast<std::uint64_t>(sb.st_size);
   if (size < options_.multipart_threshold) {
     if (options_.cancel.cancelled()) return Cancelled("PutObject", resource);
-    PutObjectRequest req = PutRequest(bucket, key, attrs);
+    PutObjectRequest req = PutRequest(bucket, key, attrs, options_.checksum_algorithm);
     req.file_path = path;
     auto r = client_.PutObject(req);
     if (!r.ok()) return r.status();
@@ -576,7 +595,7 @@ Result<TransferUploadResult> TransferManager::UploadStream(const std::string& bu
   S3ML_RETURN_IF_ERROR(read_part(first));
   if (first.size() < part_size) {
     if (o.cancel.cancelled()) return Cancelled("PutObject", resource);
-    PutObjectRequest req = PutRequest(bucket, key, attrs);
+    PutObjectRequest req = PutRequest(bucket, key, attrs, options_.checksum_algorithm);
     req.data = first.view();
     auto r = client_.PutObject(req);
     if (!r.ok()) return r.status();
@@ -584,9 +603,10 @@ Result<TransferUploadResult> TransferManager::UploadStream(const std::string& bu
     return TransferUploadResult{r->etag, r->version_id, first.size(), 0};
   }
   if (o.cancel.cancelled()) return Cancelled("CreateMultipartUpload", resource);
-  auto created = client_.CreateMultipartUpload(CreateRequest(bucket, key, attrs));
+  auto created = client_.CreateMultipartUpload(CreateRequest(bucket, key, attrs, o.checksum_algorithm));
   if (!created.ok()) return created.status();
   UploadState st;
+  st.sse = attrs.sse;
   st.bucket = bucket;
   st.key = key;
   st.upload_id = created->upload_id;

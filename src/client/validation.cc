@@ -4,6 +4,7 @@
 
 #include "ops/requests.h"
 #include "s3ml/client.h"
+#include "s3ml/express.h"
 
 namespace s3ml {
 
@@ -64,7 +65,13 @@ Status ValidateBucketName(const std::string& b) {
   if (ops::IsIpAddress(b)) return Bad(b, "it must not be formatted as an IP address");
   for (std::string_view p : {"xn--", "sthree-", "amzn-s3-demo-"})
     if (StartsWith(b, p)) return Bad(b, "the prefix '" + std::string(p) + "' is reserved");
-  for (std::string_view s : {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"})
+  if (IsDirectoryBucket(b)) {  // S3 Express One Zone: <base>--<zone-id>--x-s3, no dots
+    if (DirectoryBucketZoneId(b).empty() || b.find('.') != std::string::npos)
+      return Bad(b, "directory bucket names have the form <base-name>--<zone-id>--x-s3 (e.g. data--usw2-az1--x-s3) "
+                    "with only lowercase letters, digits and '-'");
+    return Status::Ok();
+  }
+  for (std::string_view s : {"-s3alias", "--ol-s3", ".mrap", "--table-s3"})
     if (EndsWith(b, s)) return Bad(b, "the suffix '" + std::string(s) + "' is reserved");
   return Status::Ok();
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -51,20 +52,22 @@ struct Prefetcher::Job {
   FetchItem item;
   std::uint64_t size = 0;
   bool multi = false;
-  std::shared_ptr<Buffer> bytes;
+  std::shared_ptr<Buffer> bytes;  // set once, by the first part to run (bytes_once)
+  std::once_flag bytes_once;
   int parts_left = 0;
   Status status;  // first failure; guarded by Prefetcher::mu_
   std::string etag, version_id;
 };
 
 Prefetcher::Prefetcher(Client client, const ReaderOptions& opts, std::vector<FetchItem> schedule, ByteBudget* budget,
-                       Counters* counters, ShardCache* cache)
+                       Counters* counters, ShardCache* cache, std::shared_ptr<BufferPool> pool)
     : client_(std::move(client)),
       opts_(opts),
       schedule_(std::move(schedule)),
       budget_(budget),
       counters_(counters),
-      cache_(cache) {
+      cache_(cache),
+      pool_(pool ? std::move(pool) : BufferPool::Create(0)) {
   for (const auto& s : schedule_) scheduled_.insert(s.pos);
 }
 
@@ -222,10 +225,9 @@ void Prefetcher::Planner() {
       done_cv_.notify_all();
       continue;
     }
-    if (job->multi) {
-      job->bytes = std::make_shared<Buffer>();
-      job->bytes->resize_uninitialized(static_cast<std::size_t>(job->size));
-    }
+    // job->bytes is taken from the pool by the first part that runs (RunPart),
+    // so that memory is claimed when a GET starts, not when the budget is
+    // reserved far ahead of it (for many small objects, that is the whole budget).
     job->parts_left = static_cast<int>(nparts);
     for (std::uint64_t i = 0; i < nparts; ++i) {
       Part p;
@@ -286,6 +288,19 @@ void Prefetcher::RunPart(const Part& part) {
     skip = !job.status.ok();  // a sibling part already failed: don't spend a request
   }
   if (!skip) {
+    // Every GET (whole shard or ranged part) streams straight into this buffer:
+    // no per-part buffers, no copies, and a pooled buffer is already resident
+    // (see BufferPool). On allocation failure the flag stays unset and the
+    // shard fails with that error (no request is spent).
+    try {
+      std::call_once(job.bytes_once, [&] { job.bytes = pool_->Acquire(static_cast<std::size_t>(job.size)); });
+    } catch (const std::bad_alloc&) {
+      st = Status(ErrorCategory::kInternal, "out of memory allocating the " + std::to_string(job.size) +
+                                          "-byte buffer for s3://" + info.bucket + "/" + info.key);
+      skip = true;
+    }
+  }
+  if (!skip) {
     if (!AcquireSlot()) return;
     GetObjectRequest req;
     req.bucket = info.bucket;
@@ -294,45 +309,43 @@ void Prefetcher::RunPart(const Part& part) {
     std::optional<Result<GetObjectResult>> r;
     std::uint64_t got = 0;
     if (job.multi) {
-      // Ranged part: written straight into the preallocated shard buffer at its
-      // offset (no per-part buffer, no copy).
       req.range = ByteRange::Closed(part.offset, part.offset + part.length - 1);
       req.if_match = job.etag;  // all parts from one version of the object
-      char* const dst = job.bytes->data() + part.offset;
-      const DataCallback write = [&](const char* data, std::size_t n) -> Status {
-        if (got + n > part.length)
-          return Status(ErrorCategory::kIntegrity, "object size changed since it was listed: part at offset " +
-                                                       std::to_string(part.offset) + " is longer than " +
-                                                       std::to_string(part.length) + " bytes");
-        std::memcpy(dst + got, data, n);
-        got += n;
-        return Status::Ok();
-      };
-      // The callback path refuses to retry once bytes were delivered (they would
-      // be seen twice); here a restart simply overwrites the same range, so such
-      // a failure is retried from the start of the part.
-      constexpr int kPartRestarts = 3;
-      for (int restart = 0;; ++restart) {
-        got = 0;
-        r.emplace(client_.GetObject(req, write));
-        if (r->ok() || restart >= kPartRestarts || r->status().code() != "RetryAfterPartialDelivery" || stop_) break;
-        counters_->retries.fetch_add(1);
-      }
-    } else {
-      r.emplace(client_.GetObject(req));  // into memory preallocated from Content-Length
-      if (r->ok()) got = (*r)->body.size();
+    }
+    // The body is written straight into the preallocated shard buffer at the
+    // part's offset (the whole shard: offset 0, length = size).
+    char* const dst = job.bytes->data() + part.offset;
+    const DataCallback write = [&](const char* data, std::size_t n) -> Status {
+      if (got + n > part.length)
+        return Status(ErrorCategory::kIntegrity,
+                      "object size changed since it was listed: " +
+                          (job.multi ? "part at offset " + std::to_string(part.offset) : std::string("the object")) +
+                          " is longer than " + std::to_string(part.length) + " bytes");
+      std::memcpy(dst + got, data, n);
+      got += n;
+      return Status::Ok();
+    };
+    // The callback path refuses to retry once bytes were delivered (they would
+    // be seen twice); here a restart simply overwrites the same range, so such
+    // a failure is retried from the start of the part. A restarted whole-shard
+    // GET is pinned to the listed version (If-Match) so that it cannot mix two
+    // versions' bytes.
+    constexpr int kPartRestarts = 3;
+    for (int restart = 0;; ++restart) {
+      got = 0;
+      r.emplace(client_.GetObject(req, write));
+      if (r->ok() || restart >= kPartRestarts || r->status().code() != "RetryAfterPartialDelivery" || stop_) break;
+      if (!job.multi && req.if_match.empty()) req.if_match = job.etag;
+      counters_->retries.fetch_add(1);
     }
     ReleaseSlot();
     if (!r->ok()) {
       st = CountedFailure(r->status());
     } else {
       counters_->bytes_fetched.fetch_add(got);
-      const std::uint64_t expected = job.multi ? part.length : job.size;
-      if (got != expected) {
+      if (got != part.length) {
         st = Status(ErrorCategory::kIntegrity, "object size changed since it was listed: expected " +
-                                                   std::to_string(expected) + " bytes, got " + std::to_string(got));
-      } else if (!job.multi) {
-        job.bytes = std::make_shared<Buffer>(std::move((*r)->body));
+                                                   std::to_string(part.length) + " bytes, got " + std::to_string(got));
       }
       if (st.ok() && !job.multi) {
         job.etag = (*r)->info.etag;

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "dataset/buffer_pool.h"
 #include "dataset/cache.h"
 #include "s3ml/client.h"
 #include "s3ml/dataset/reader.h"
@@ -80,8 +81,10 @@ struct Fetched {
 /// Thread safety: Take() from one consumer thread; Stop() from any thread.
 class Prefetcher {
  public:
+  /// `pool` supplies the shard buffers (reused across shards and epochs); null:
+  /// a private pool that keeps no idle buffers.
   Prefetcher(Client client, const ReaderOptions& opts, std::vector<FetchItem> schedule, ByteBudget* budget,
-             Counters* counters, ShardCache* cache);
+             Counters* counters, ShardCache* cache, std::shared_ptr<BufferPool> pool = nullptr);
   ~Prefetcher();
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;
@@ -117,6 +120,7 @@ class Prefetcher {
   ByteBudget* const budget_;
   Counters* const counters_;
   ShardCache* const cache_;
+  const std::shared_ptr<BufferPool> pool_;
 
   std::atomic<bool> stop_{false};
   std::once_flag started_;

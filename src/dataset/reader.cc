@@ -1,5 +1,6 @@
 #include "s3ml/dataset/reader.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <deque>
@@ -67,6 +68,10 @@ class Shuffler {
         continue;
       }
       if (exhausted_) break;
+      // Let go of the finished shard before fetching the next: its buffer can
+      // then go back to the buffer pool and be reused for the shard that
+      // next_shard()'s hand-over lets the prefetcher reserve.
+      cur_.reset();
       S3ML_ASSIGN_OR_RETURN(std::shared_ptr<ShardSamples> s, next_shard());
       cur_ = std::move(s);
       cur_idx_ = 0;
@@ -113,13 +118,22 @@ std::uint64_t Fnv1a(const std::string& s) {
 
 struct DatasetReader::Impl {
   Impl(Client c, Source s, ReaderOptions o)
-      : client(std::move(c)), source(std::move(s)), opts(std::move(o)), budget(opts.memory_budget) {}
+      : client(std::move(c)),
+        source(std::move(s)),
+        opts(std::move(o)),
+        budget(opts.memory_budget),
+        pool(internal::BufferPool::Create(std::min<std::uint64_t>(opts.memory_budget / 4, kPoolIdleMax))) {}
+
+  // Idle shard buffers kept for reuse (see BufferPool): at most a quarter of the
+  // budget and at most this much, on top of the budget.
+  static constexpr std::uint64_t kPoolIdleMax = std::uint64_t{64} << 20;
 
   const Client client;
   const Source source;
   const ReaderOptions opts;
   internal::Counters counters;
   internal::ByteBudget budget;
+  const std::shared_ptr<internal::BufferPool> pool;
 
   // Consumer-thread state (one consumer; see the class comment).
   std::optional<std::vector<ShardInfo>> shards;
@@ -247,7 +261,8 @@ struct DatasetReader::Impl {
     {
       std::lock_guard<std::mutex> lock(pf_mu);
       if (closed) return Status(ErrorCategory::kCancelled, "dataset reader closed");
-      pf = std::make_shared<internal::Prefetcher>(client, opts, std::move(schedule), &budget, &counters, cache.get());
+      pf = std::make_shared<internal::Prefetcher>(client, opts, std::move(schedule), &budget, &counters, cache.get(),
+                                                pool);
     }
     running = true;
     if (discard == 0) pending_state.reset();  // else kept until the replay has caught up
@@ -515,6 +530,7 @@ Result<Sample> DatasetReader::Get(std::uint64_t i) { return impl_->Get(i); }
 void DatasetReader::Close() {
   impl_->closed = true;
   impl_->StopPrefetch();
+  impl_->pool->Close();  // idle buffers go now; those still held by samples are freed when dropped
 }
 
 ReaderMetrics DatasetReader::metrics() const {

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -198,6 +199,113 @@ int ToMs(time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 
 }  // namespace
 
 ConnectionServer::~ConnectionServer() = default;
+
+bool ConnectionServer::WidenBacklog() {
+  // On Linux, listen() on a listening socket only changes its backlog.
+  const socket_t fd = svr_sock_;
+  return fd != INVALID_SOCKET && ::listen(fd, SOMAXCONN) == 0;
+}
+
+bool ConnectionServer::bind_to_port(const std::string& host, int port, int socket_flags) {
+  if (!httplib::Server::bind_to_port(host, port, socket_flags)) return false;
+  (void)WidenBacklog();  // best effort: the server works with httplib's backlog too
+  return true;
+}
+
+int ConnectionServer::bind_to_any_port(const std::string& host, int socket_flags) {
+  const int port = httplib::Server::bind_to_any_port(host, socket_flags);
+  if (port >= 0) (void)WidenBacklog();
+  return port;
+}
+
+httplib::TaskQueue* ConnectionServer::NewConnectionPool(std::size_t min_threads) {
+  return new ConnectionPool(min_threads);
+}
+
+ConnectionPool::ConnectionPool(std::size_t min_threads)
+    : min_threads_(min_threads), max_threads_(std::max(min_threads, kMaxThreads)) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (std::size_t i = 0; i < min_threads_; ++i) StartThreadLocked(true);
+}
+
+ConnectionPool::~ConnectionPool() { shutdown(); }
+
+void ConnectionPool::StartThreadLocked(bool core) {
+  auto it = threads_.emplace(threads_.end());
+  ++alive_;
+  ++idle_;  // counted idle until it takes a job
+  *it = std::thread([this, it, core] { Run(it, core); });
+}
+
+void ConnectionPool::enqueue(std::function<void()> fn) {
+  std::vector<std::thread> reap;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back(std::move(fn));
+    if (shutdown_) return;  // shutdown() is draining: a thread still takes it
+    if (idle_ < jobs_.size() && alive_ < max_threads_) StartThreadLocked(false);
+    for (auto it : exited_) {  // not after shutdown: it joins every thread itself
+      reap.push_back(std::move(*it));
+      threads_.erase(it);
+    }
+    exited_.clear();
+  }
+  cv_.notify_one();
+  for (auto& t : reap) t.join();  // they have returned (or are returning) from Run
+}
+
+void ConnectionPool::shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutdown_) return;
+    shutdown_ = true;
+  }
+  cv_.notify_all();
+  // Threads only leave the list here or in enqueue (not called after shutdown):
+  // join them all, including the extra ones that exited on their own.
+  for (;;) {
+    std::thread t;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (threads_.empty()) break;
+      t = std::move(threads_.front());
+      threads_.pop_front();
+    }
+    t.join();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  exited_.clear();
+}
+
+std::size_t ConnectionPool::threads() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return alive_;
+}
+
+void ConnectionPool::Run(ThreadList::iterator self, bool core) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (jobs_.empty() && !shutdown_) {
+      if (core) {
+        cv_.wait(lock, [&] { return !jobs_.empty() || shutdown_; });
+      } else if (!cv_.wait_for(lock, kIdleExit, [&] { return !jobs_.empty() || shutdown_; })) {
+        break;  // an extra thread idle for kIdleExit
+      }
+    }
+    if (jobs_.empty()) break;  // shutdown with nothing left to run
+    std::function<void()> fn = std::move(jobs_.front());
+    jobs_.pop_front();
+    --idle_;
+    lock.unlock();
+    fn();
+    fn = nullptr;
+    lock.lock();
+    ++idle_;
+  }
+  --idle_;
+  --alive_;
+  if (!shutdown_) exited_.push_back(self);  // joined by the next enqueue (or shutdown)
+}
 
 bool ConnectionServer::ResetCurrentConnection() {
   if (!tls_connection) return false;

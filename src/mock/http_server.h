@@ -21,9 +21,17 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <list>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace s3ml::mock {
 
@@ -49,13 +57,64 @@ class ConnectionServer : public httplib::Server {
 
   bool stopping() const { return stopping_.load(); }
 
+  /// httplib's bind_to_port / bind_to_any_port, then the listen queue is
+  /// widened to SOMAXCONN (httplib's compiled-in backlog is 5, so a burst of
+  /// connections from a parallel client lost SYNs and waited a 1 s
+  /// retransmit). These hide the base class's non-virtual functions: call them
+  /// through a ConnectionServer. Same results as httplib's.
+  bool bind_to_port(const std::string& host, int port, int socket_flags = 0);
+  int bind_to_any_port(const std::string& host, int socket_flags = 0);
+
+  /// The connection task queue to install as `new_task_queue`: see ConnectionPool.
+  static httplib::TaskQueue* NewConnectionPool(std::size_t min_threads);
+
  private:
+  bool WidenBacklog();
   bool process_and_close_socket(socket_t sock) override;
   bool WaitForRequest(socket_t sock, const httplib::Stream& strm) const;
 
   std::atomic<bool> stopping_{false};
   std::mutex mu_;         // guards open_
   std::set<socket_t> open_;  // connections being served (closed only after removal)
+};
+
+/// The task queue connections run on (one thread per connection, as httplib's
+/// ThreadPool). Unlike httplib's fixed pool, a connection never waits in the
+/// queue behind idle keep-alive connections: `min_threads` threads are kept,
+/// and when a connection arrives while every thread is busy another thread is
+/// started (up to max(min_threads, kMaxThreads)); threads above min_threads
+/// exit after kIdleExit without work.
+/// Thread safety: enqueue() and shutdown() may be called from any thread;
+/// shutdown() runs the queued jobs, then joins every thread (call it once).
+class ConnectionPool final : public httplib::TaskQueue {
+ public:
+  static constexpr std::size_t kMaxThreads = 1024;
+  static constexpr std::chrono::milliseconds kIdleExit{5000};
+
+  explicit ConnectionPool(std::size_t min_threads);
+  ~ConnectionPool() override;
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  void enqueue(std::function<void()> fn) override;
+  void shutdown() override;
+
+  /// Threads currently alive (for tests and stats).
+  std::size_t threads() const;
+
+ private:
+  using ThreadList = std::list<std::thread>;
+  void StartThreadLocked(bool core);
+  void Run(ThreadList::iterator self, bool core);
+
+  const std::size_t min_threads_, max_threads_;
+  mutable std::mutex mu_;  // guards everything below
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  ThreadList threads_;                       // every thread not yet joined
+  std::vector<ThreadList::iterator> exited_;  // extra threads that returned, to join
+  std::size_t alive_ = 0, idle_ = 0;
+  bool shutdown_ = false;
 };
 
 }  // namespace s3ml::mock

@@ -36,6 +36,7 @@ struct SubResource {
 // Bucket-level sub-resources.
 constexpr SubResource kBucketSubresources[] = {
     {"versioning", "GetBucketVersioning", "PutBucketVersioning", nullptr, nullptr},
+    {"session", "CreateSession", nullptr, nullptr, nullptr},  // S3 Express One Zone
     {"versions", "ListObjectVersions", nullptr, nullptr, nullptr},
     {"uploads", "ListMultipartUploads", nullptr, nullptr, nullptr},
     {"acl", "GetBucketAcl", "PutBucketAcl", nullptr, nullptr},

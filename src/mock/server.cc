@@ -5,6 +5,7 @@
 // injection -> operation -> render (XML or a streamed slice of a shared body).
 
 #include "mock/server_impl.h"
+#include "s3ml/express.h"
 
 namespace s3ml::mock {
 
@@ -323,6 +324,10 @@ void MockS3Server::Impl::Handle(const httplib::Request& creq, httplib::Response&
     CountOperation(r.operation, true, false);
     return RenderError(auth.error(), r.Resource(), res, head, request_id);
   }
+  if (MaybeError denied = CheckExpress(r, *auth, headers, Now())) {  // S3 Express rules (server_express.cc)
+    CountOperation(r.operation, denied->http_status == 403 || denied->http_status == 400, false);
+    return RenderError(*denied, r.Resource(), res, head, request_id);
+  }
   std::vector<std::pair<std::string, std::string>> trailers;
   auto payload = verifier.DecodeBody(*auth, headers, std::move(req.body), &trailers);
   if (!payload.ok()) {
@@ -359,7 +364,7 @@ void MockS3Server::Impl::Handle(const httplib::Request& creq, httplib::Response&
     }
   }
 
-  Call call{r, headers, req.method, std::move(*payload), std::move(trailers), SystemClock().Now()};
+  Call call{r, headers, req.method, std::move(*payload), std::move(trailers), Now()};
   auto reply = Dispatch(call);
   if (!reply.ok()) return RenderError(reply.error(), r.Resource(), res, head, request_id);
   Render(*reply, res, head, truncate_after, request_id);
@@ -374,7 +379,8 @@ Expected<Reply> MockS3Server::Impl::Dispatch(Call& c) {
         .WithHeader("Allow", "GET, HEAD");
   }
   if (op == "ListBuckets") return ListBuckets(c);
-  if (op == "CreateBucket") return CreateBucket(c);
+  if (op == "CreateBucket") return IsDirectoryBucket(c.r.bucket) ? CreateDirectoryBucket(c) : CreateBucket(c);
+  if (op == "CreateSession") return CreateSession(c);  // server_express.cc
   if (op == "DeleteBucket") return DeleteBucket(c);
   if (op == "HeadBucket") return HeadBucket(c);
   if (op == "GetBucketLocation") return GetBucketLocation(c);
@@ -398,6 +404,10 @@ Expected<Reply> MockS3Server::Impl::Dispatch(Call& c) {
   if (op == "AbortMultipartUpload") return AbortMultipartUpload(c);
   if (op == "ListParts") return ListParts(c);
   if (op == "ListMultipartUploads") return ListMultipartUploads(c);
+  if (op == "GetBucketLifecycleConfiguration") return GetBucketLifecycleConfiguration(c);
+  if (op == "PutBucketLifecycleConfiguration") return PutBucketLifecycleConfiguration(c);
+  if (op == "DeleteBucketLifecycle") return DeleteBucketLifecycleConfiguration(c);
+  if (op == "RestoreObject") return RestoreObject(c);
   if (op == "SelectObjectContent") {  // the engine and framing live in mock/select_handler.cc
     auto obj = store.GetObject(c.r.bucket, c.r.key);
     if (!obj.ok()) return obj.error();
@@ -459,6 +469,7 @@ Expected<Reply> MockS3Server::Impl::CreateBucket(Call& c) {
 
 Expected<Reply> MockS3Server::Impl::DeleteBucket(Call& c) {
   if (auto err = store.DeleteBucket(c.r.bucket)) return *err;
+  ForgetLifecycle(c.r.bucket);
   Reply reply;
   reply.status = 204;
   return reply;
@@ -495,6 +506,11 @@ Expected<Reply> MockS3Server::Impl::PutObject(Call& c) {
 
   auto obj = std::make_shared<ObjectRecord>();
   if (auto err = FillAttributesFromHeaders(c.headers, *obj)) return *err;
+  {  // server-side encryption: mock/sse.cc
+    auto sse = ParseSseWrite(c.headers, options.region, MockAccountId(options.access_key));
+    if (!sse.ok()) return sse.error();
+    obj->sse = std::move(*sse);
+  }
   obj->storage_class = c.headers.Get("x-amz-storage-class", "STANDARD");
   if (!IsValidStorageClass(obj->storage_class))
     return S3Error(400, "InvalidStorageClass", "The storage class you specified is not valid")
@@ -524,10 +540,13 @@ Expected<Reply> MockS3Server::Impl::PutObject(Call& c) {
   obj->body = std::make_shared<const std::string>(std::move(c.payload));
   Reply reply;
   reply.Header("ETag", obj->etag);
+  AddSseResponseHeaders(reply.headers, obj->sse, /*include_context=*/true);
   for (const auto& [alg, value] : obj->checksums) reply.Header("x-amz-checksum-" + alg, value);
   std::string version_id;
+  const ObjectPtr stored = obj;  // for the x-amz-expiration header below
   if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), cond, &version_id)) return *err;
   if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
+  (void)ObjectLifecycleHeaders(c.r.bucket, c.r.key, *stored, true, false, c.now, reply);
   return reply;
 }
 
@@ -537,10 +556,12 @@ Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
   auto found = store.GetVersion(c.r.bucket, c.r.key, *version);
   if (!found.ok()) return WithMethod(found.error(), c.method);
   const ObjectPtr obj = found->version.object;
+  if (auto err = CheckSseCustomerKey(c.headers, obj->sse, kSseCustomerPrefix)) return *err;
 
   Reply reply;
   if (found->versioned_bucket || !version->empty()) reply.Header("x-amz-version-id", found->version.version_id);
   reply.Header("ETag", obj->etag);
+  AddSseResponseHeaders(reply.headers, obj->sse, /*include_context=*/false);
   reply.Header("Last-Modified", FormatHttpDate(obj->last_modified));
   auto [cond_status, condition] = EvaluateConditions(c.headers, *obj, "");
   if (cond_status == 304) {
@@ -548,6 +569,9 @@ Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
     return reply;
   }
   if (cond_status == 412) return PreconditionFailed(condition);
+  // x-amz-expiration / x-amz-restore; a GET of an unrestored GLACIER object is refused.
+  if (auto err = ObjectLifecycleHeaders(c.r.bucket, c.r.key, *obj, version->empty(), c.method == "GET", c.now, reply))
+    return *err;
 
   const std::uint64_t size = obj->size();
   RangeDecision range;
@@ -588,9 +612,9 @@ Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
   if (!obj->tags.empty()) reply.Header("x-amz-tagging-count", std::to_string(obj->tags.size()));
   // Full-object checksums only on whole-object reads that ask for them (a ranged
   // body would not match, and clients validate what they receive).
-  if (range.kind == RangeDecision::kWhole && ToLower(c.headers.Get("x-amz-checksum-mode")) == "enabled") {
-    for (const auto& [alg, value] : obj->checksums) reply.Header("x-amz-checksum-" + alg, value);
-  }
+  // (Multipart objects: the composite and its type, or one part's checksum: mock/part_checksums.cc.)
+  AddObjectChecksumHeaders(c.headers, c.r.HasParam("partNumber") ? c.r.Param("partNumber") : std::string(),
+                           range.kind == RangeDecision::kWhole, *obj, reply.headers);
   reply.content_type = obj->content_type;
   // response-* overrides (GetObject only; HEAD honours them too, as S3 does).
   static const std::pair<const char*, const char*> kOverrides[] = {
@@ -725,6 +749,9 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
     return found.error();
   }
   const ObjectPtr src = found->version.object;
+  if (auto err = CheckSseCustomerKey(c.headers, src->sse, kCopySourceSseCustomerPrefix)) return *err;
+  auto dest_sse = ParseSseWrite(c.headers, options.region, MockAccountId(options.access_key));
+  if (!dest_sse.ok()) return dest_sse.error();
   const std::string copied_version = found->version.version_id;
   const bool report_source_version = found->versioned_bucket || has_source_version;
   auto dest_bucket = store.GetBucket(c.r.bucket);
@@ -760,6 +787,7 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   obj->body = src->body;  // shared: a copy costs no bytes
   obj->etag = src->etag;
   obj->checksums = src->checksums;
+  obj->sse = *dest_sse;  // the copy is encrypted as the request says, not as the source was
   obj->storage_class = storage_class ? *storage_class : "STANDARD";
   if (tagging_directive == "REPLACE") {
     obj->tags.clear();
@@ -782,6 +810,7 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   AddText(w.root(), "LastModified", FormatIso8601(last_modified));
   Reply reply;
   if (report_source_version) reply.Header("x-amz-copy-source-version-id", copied_version);
+  AddSseResponseHeaders(reply.headers, *dest_sse, /*include_context=*/true);
   if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
   reply.Xml(w.str());
   return reply;
@@ -1056,13 +1085,19 @@ Expected<Reply> MockS3Server::Impl::CreateMultipartUpload(Call& c) {
     if (!tags.ok()) return tags.error();
     attrs->tags = std::move(*tags);
   }
+  // Encryption and the upload's checksum algorithm/type: mock/sse.cc, mock/part_checksums.cc.
+  Reply reply;
+  auto sse = ParseSseWrite(c.headers, options.region, MockAccountId(options.access_key));
+  if (!sse.ok()) return sse.error();
+  attrs->sse = std::move(*sse);
+  AddSseResponseHeaders(reply.headers, attrs->sse, /*include_context=*/true);
+  if (auto err = ApplyUploadChecksumHeaders(c.headers, *attrs, reply.headers)) return *err;
   auto id = store.CreateUpload(c.r.bucket, c.r.key, std::move(attrs), WholeSeconds(c.now));
   if (!id.ok()) return id.error();
   XmlWriter w("InitiateMultipartUploadResult");
   AddText(w.root(), "Bucket", c.r.bucket);
   AddText(w.root(), "Key", c.r.key);
   AddText(w.root(), "UploadId", *id);
-  Reply reply;
   reply.Xml(w.str());
   return reply;
 }
@@ -1073,8 +1108,15 @@ Expected<Reply> MockS3Server::Impl::UploadPart(Call& c) {
   const std::string upload_id = c.r.Param("uploadId");
   auto supplied = VerifyIntegrityHeaders(c.headers, c.payload);
   if (!supplied.ok()) return supplied.error();
+  // The upload's SSE-C key and checksum algorithm apply to every part.
+  auto upload = store.GetUpload(c.r.bucket, c.r.key, upload_id);
+  if (!upload.ok()) return upload.error();
+  if (auto err = CheckSseCustomerKey(c.headers, upload->attributes->sse, kSseCustomerPrefix)) return *err;
+  auto part_sums = PartChecksums(*upload->attributes, *supplied, c.trailers, c.payload);
+  if (!part_sums.ok()) return part_sums.error();
   PartRecord part;
   part.number = *number;
+  part.checksums = std::move(*part_sums);
   const Md5Digest md5 = Md5(c.payload);
   part.md5.assign(reinterpret_cast<const char*>(md5.data()), md5.size());
   part.etag = "\"" + HexEncode(md5) + "\"";
@@ -1085,6 +1127,7 @@ Expected<Reply> MockS3Server::Impl::UploadPart(Call& c) {
   for (const auto& [alg, value] : *supplied) reply.Header("x-amz-checksum-" + alg, value);
   for (const auto& [name, value] : c.trailers)
     if (name.rfind("x-amz-checksum-", 0) == 0) reply.Header(name, value);
+  AddSseResponseHeaders(reply.headers, upload->attributes->sse, /*include_context=*/false);
   if (auto err = store.PutPart(c.r.bucket, c.r.key, upload_id, std::move(part))) return *err;
   return reply;
 }
@@ -1118,7 +1161,8 @@ Expected<Reply> MockS3Server::Impl::UploadPartCopy(Call& c) {
   if (has_source_version && !IsWellFormedVersionId(source_version))
     return InvalidArgument("Invalid version id specified", "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
   // The upload must exist before the source is read (S3 answers NoSuchUpload first).
-  if (auto up = store.GetUpload(c.r.bucket, c.r.key, upload_id); !up.ok()) return up.error();
+  auto up = store.GetUpload(c.r.bucket, c.r.key, upload_id);
+  if (!up.ok()) return up.error();
   auto found = store.GetVersion(path.substr(0, slash), path.substr(slash + 1), source_version);
   if (!found.ok()) {
     if (found.error().code == "MethodNotAllowed")
@@ -1126,6 +1170,7 @@ Expected<Reply> MockS3Server::Impl::UploadPartCopy(Call& c) {
     return found.error();
   }
   const ObjectPtr src = found->version.object;
+  if (auto err = CheckSseCustomerKey(c.headers, src->sse, kCopySourceSseCustomerPrefix)) return *err;
   auto [cond_status, condition] = EvaluateConditions(c.headers, *src, "x-amz-copy-source-");
   if (cond_status != 0) return PreconditionFailed(condition);
 
@@ -1154,9 +1199,12 @@ Expected<Reply> MockS3Server::Impl::UploadPartCopy(Call& c) {
   part.md5.assign(reinterpret_cast<const char*>(md5.data()), md5.size());
   part.etag = "\"" + HexEncode(md5) + "\"";
   part.last_modified = WholeSeconds(c.now);
+  // S3 checksums a copied part with the upload's algorithm (mock/part_checksums.cc).
+  if (auto sums = PartChecksums(*up->attributes, {}, {}, *part.body); sums.ok()) part.checksums = std::move(*sums);
   XmlWriter w("CopyPartResult");
   AddText(w.root(), "LastModified", FormatIso8601(part.last_modified));
   AddText(w.root(), "ETag", part.etag);
+  for (const auto& [alg, value] : part.checksums) AddText(w.root(), ChecksumElementName(alg).c_str(), value);
   Reply reply;
   if (found->versioned_bucket || has_source_version)
     reply.Header("x-amz-copy-source-version-id", found->version.version_id);
@@ -1229,11 +1277,21 @@ Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
     md5s += p->md5;
     obj->part_sizes.push_back(p->size());
   }
+  // The composite (or full-object) checksum and per-part checksums: mock/part_checksums.cc.
+  auto object_sum = CompleteChecksum(*upload->attributes, c.payload, parts, *body, upload_id);
+  if (!object_sum.ok()) return object_sum.error();
+  obj->checksums.clear();
+  if (!object_sum->algorithm.empty()) {
+    obj->checksums[object_sum->algorithm] = object_sum->value;
+    obj->checksum_type = object_sum->type;
+  }
+  for (const PartRecord* p : parts) obj->part_checksums.push_back(p->checksums);
   obj->etag = "\"" + HexEncode(Md5(md5s)) + "-" + std::to_string(parts.size()) + "\"";
   obj->last_modified = WholeSeconds(c.now);
   obj->body = std::move(body);
   const std::string etag = obj->etag;
   std::string version_id;
+  const ObjectPtr stored = obj;  // for the x-amz-expiration header below
   if (auto err = store.CompleteUpload(c.r.bucket, c.r.key, upload_id, std::move(obj), &version_id)) return *err;
 
   XmlWriter w("CompleteMultipartUploadResult");
@@ -1241,8 +1299,14 @@ Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
   AddText(w.root(), "Bucket", c.r.bucket);
   AddText(w.root(), "Key", c.r.key);
   AddText(w.root(), "ETag", etag);
+  if (!object_sum->algorithm.empty()) {
+    AddText(w.root(), ChecksumElementName(object_sum->algorithm).c_str(), object_sum->value);
+    AddText(w.root(), "ChecksumType", object_sum->type);
+  }
   Reply reply;
+  AddSseResponseHeaders(reply.headers, upload->attributes->sse, /*include_context=*/false);
   if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
+  (void)ObjectLifecycleHeaders(c.r.bucket, c.r.key, *stored, true, false, c.now, reply);
   reply.Xml(w.str());
   return reply;
 }
@@ -1293,6 +1357,7 @@ Expected<Reply> MockS3Server::Impl::ListParts(Call& c) {
     AddText(node, "LastModified", FormatIso8601(p->last_modified));
     AddText(node, "ETag", p->etag);
     AddText(node, "Size", std::to_string(p->size()));
+    for (const auto& [alg, value] : p->checksums) AddText(node, ChecksumElementName(alg).c_str(), value);
   }
   Reply reply;
   reply.Xml(w.str());
@@ -1370,7 +1435,7 @@ Result<std::unique_ptr<MockS3Server>> MockS3Server::Start(MockS3Options options)
   impl->http = std::make_unique<ConnectionServer>();
   ConnectionServer& http = *impl->http;
   const int threads = impl->options.threads;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  http.new_task_queue = [threads] { return ConnectionServer::NewConnectionPool(static_cast<size_t>(threads)); };
   http.set_keep_alive_max_count(1000);
   http.set_keep_alive_timeout(30);
   http.set_read_timeout(30, 0);
@@ -1480,6 +1545,13 @@ Result<std::vector<std::string>> MockS3Server::ObjectKeys(const std::string& buc
     q.after = page->last;
   }
 }
+
+void MockS3Server::AdvanceTime(std::chrono::seconds by) {
+  if (by.count() > 0) impl_->clock_offset_s += by.count();
+  impl_->RunLifecycle(impl_->Now());
+}
+
+std::chrono::system_clock::time_point MockS3Server::Now() const { return impl_->Now(); }
 
 void MockS3Server::Stop() {
   std::lock_guard<std::mutex> lock(impl_->stop_mu);

@@ -22,11 +22,15 @@
 #include "common/time.h"
 #include "common/uri.h"
 #include "mock/checksums.h"
+#include "mock/express_sessions.h"
 #include "mock/faults.h"
 #include "mock/http_server.h"
+#include "mock/part_checksums.h"
+#include "mock/lifecycle.h"
 #include "mock/router.h"
 #include "mock/s3_error.h"
 #include "mock/select_handler.h"
+#include "mock/sse.h"
 #include "mock/store.h"
 #include "mock/verifier.h"
 #include "mock/xml.h"
@@ -99,6 +103,10 @@ struct MockS3Server::Impl {
     std::string h = ToLower(options.host);
     base_domains = {h, "localhost", h + ".nip.io", h + ".sslip.io"};
     for (const auto& d : options.virtual_host_domains) base_domains.push_back(ToLower(d));
+    verifier.SetSessionLookup([this](const std::string& access_key) -> std::optional<std::string> {
+      auto s = express.Find(access_key);  // S3 Express sessions (server_express.cc)
+      return s ? std::optional<std::string>(s->secret_key) : std::nullopt;
+    });
   }
 
   MockS3Options options;
@@ -116,6 +124,10 @@ struct MockS3Server::Impl {
   bool stopped = false;
   std::mutex sleep_mu;  // with sleep_cv: interruptible injected latency
   std::condition_variable sleep_cv;
+
+  // The mock clock: real time + clock_offset_s (see MockS3Server::AdvanceTime).
+  std::atomic<std::int64_t> clock_offset_s{0};
+  SystemTime Now() const { return SystemClock().Now() + std::chrono::seconds(clock_offset_s.load()); }
 
   std::atomic<std::uint64_t> request_counter{0};
   mutable std::mutex stats_mu;  // guards stats
@@ -163,6 +175,34 @@ struct MockS3Server::Impl {
   Expected<Reply> AbortMultipartUpload(Call& c);
   Expected<Reply> ListParts(Call& c);
   Expected<Reply> ListMultipartUploads(Call& c);
+
+  // Lifecycle, storage classes and restores (server_lifecycle.cc).
+  Expected<Reply> GetBucketLifecycleConfiguration(Call& c);
+  Expected<Reply> PutBucketLifecycleConfiguration(Call& c);
+  Expected<Reply> DeleteBucketLifecycleConfiguration(Call& c);
+  Expected<Reply> RestoreObject(Call& c);
+  /// Applies every bucket's lifecycle rules and completes/expires restores as of `now`.
+  void RunLifecycle(SystemTime now);
+  /// GET/HEAD/PUT hook: adds x-amz-expiration / x-amz-restore for `obj` of bucket/key
+  /// and, for a GET (not HEAD) of an unrestored archived object, returns the
+  /// InvalidObjectState error to answer instead.
+  /// x-amz-expiration only for the current version (`current`).
+  MaybeError ObjectLifecycleHeaders(const std::string& bucket, const std::string& key, const ObjectRecord& obj,
+                                    bool current, bool is_get, SystemTime now, Reply& reply);
+  /// Forgets a deleted bucket's lifecycle configuration.
+  void ForgetLifecycle(const std::string& bucket);
+  /// The bucket's configuration, or null.
+  std::shared_ptr<const LifecycleConfiguration> LifecycleOf(const std::string& bucket);
+  std::mutex lifecycle_mu;  // guards lifecycle_configs
+  std::map<std::string, std::shared_ptr<const LifecycleConfiguration>> lifecycle_configs;
+
+  // S3 Express One Zone (server_express.cc).
+  ExpressSessions express;
+  Expected<Reply> CreateSession(Call& c);
+  Expected<Reply> CreateDirectoryBucket(Call& c);
+  /// Directory-bucket rules applied after signature verification: session credentials,
+  /// token, expiry (mock clock `now`), bucket scope, mode; unsupported operations.
+  MaybeError CheckExpress(const RoutedRequest& r, const AuthInfo& auth, const Headers& headers, SystemTime now);
 
   void AddOwner(pugi::xml_node parent) const {
     auto owner = parent.append_child("Owner");

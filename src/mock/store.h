@@ -16,6 +16,7 @@
 
 #include "common/time.h"
 #include "mock/s3_error.h"
+#include "mock/sse.h"
 
 namespace s3ml::mock {
 
@@ -35,6 +36,18 @@ struct ObjectRecord {
   /// Part sizes of an object made by CompleteMultipartUpload, in order (empty for a
   /// single PUT): GetObject/HeadObject with partNumber serve these byte ranges.
   std::vector<std::uint64_t> part_sizes;
+  /// RestoreObject state of a GLACIER/DEEP_ARCHIVE version (mock clock): the restore
+  /// is ongoing until restore_ready, then readable until restore_expiry.
+  std::optional<SystemTime> restore_ready;
+  std::optional<SystemTime> restore_expiry;
+  /// Server-side encryption the object was written with (mock/sse.h).
+  SseRecord sse;
+  /// x-amz-checksum-algorithm of a multipart upload (lower-case, "" for none) and the
+  /// object's checksum type ("COMPOSITE", "FULL_OBJECT", "" for a single PUT).
+  std::string checksum_algorithm;
+  std::string checksum_type;
+  /// Per-part checksums of a multipart object (algorithm -> base64), in part order.
+  std::vector<std::map<std::string, std::string>> part_checksums;
 
   std::uint64_t size() const { return body ? body->size() : 0; }
 };
@@ -133,6 +146,8 @@ struct PartRecord {
   std::shared_ptr<const std::string> body;
   std::string etag;  ///< quoted hex MD5 of the part
   std::string md5;   ///< the binary MD5 (16 bytes), for the multipart ETag
+  /// Checksums of the part (algorithm -> base64): supplied, or computed for the upload's algorithm.
+  std::map<std::string, std::string> checksums;
   SystemTime last_modified;
   std::uint64_t size() const { return body ? body->size() : 0; }
 };
@@ -234,6 +249,29 @@ class Store {
                             ObjectPtr object, std::string* version_id);
   /// In-progress uploads. Errors: NoSuchBucket.
   Expected<UploadPage> ListUploads(const std::string& bucket, const UploadQuery& q) const;
+
+  // ---- lifecycle support (store_lifecycle.cc). The *If methods act only when the
+  // version still holds `expected` (its record, or nullptr for a delete marker), so a
+  // concurrent write is never undone by a decision taken on an older snapshot.
+
+  /// Every key's versions (newest first; records shared, not copied) and every
+  /// in-progress upload, with whether the bucket is versioned. Errors: NoSuchBucket.
+  struct LifecycleSnapshot {
+    bool versioned = false;
+    std::vector<std::pair<std::string, std::vector<ObjectVersion>>> keys;
+    std::vector<UploadSummary> uploads;
+  };
+  Expected<LifecycleSnapshot> SnapshotForLifecycle(const std::string& bucket) const;
+  /// Expires the current version of key: unversioned buckets remove it, versioned
+  /// ones put a delete marker (dated `now`) on top. Returns whether it acted.
+  bool ExpireCurrentIf(const std::string& bucket, const std::string& key, const ObjectRecord* expected,
+                       SystemTime now);
+  /// Permanently removes one version. Returns whether it acted.
+  bool RemoveVersionIf(const std::string& bucket, const std::string& key, const std::string& version_id,
+                       const ObjectRecord* expected);
+  /// Swaps one version's record for `replacement`. Returns whether it acted.
+  bool ReplaceRecordIf(const std::string& bucket, const std::string& key, const std::string& version_id,
+                       const ObjectRecord* expected, ObjectPtr replacement);
 
  private:
   struct Bucket {

@@ -86,6 +86,18 @@ S3Error SkewError(const std::string& request_time, SystemTime now, std::chrono::
 
 Verifier::Verifier(VerifierConfig config) : config_(std::move(config)), signer_("s3") {}
 
+Expected<std::string> Verifier::SecretFor(const std::string& access_key, const VerifyInput& in) const {
+  if (access_key == config_.access_key) return config_.secret_key;
+  if (session_lookup_) {
+    if (auto secret = session_lookup_(access_key)) return *secret;
+  }
+  // A session key we never issued (or forgot): S3 Express calls the token invalid.
+  if (in.headers.Find(kS3SessionTokenHeader) || FindParam(in.query, kS3SessionTokenQuery))
+    return S3Error(400, "InvalidToken", "The provided token is malformed or otherwise invalid.");
+  return S3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+      .With("AWSAccessKeyId", access_key);
+}
+
 S3Error Verifier::Mismatch(const std::string& canonical_request, const std::string& string_to_sign,
                            const std::string& provided) const {
   return S3Error(403, "SignatureDoesNotMatch",
@@ -141,13 +153,12 @@ Expected<AuthInfo> Verifier::VerifyHeader(const VerifyInput& in, const std::stri
   Credential cred;
   if (!ParseCredential(credential_text, cred))
     return malformed("the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
-  if (cred.access_key != config_.access_key)
-    return S3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
-        .With("AWSAccessKeyId", cred.access_key);
+  auto secret = SecretFor(cred.access_key, in);
+  if (!secret.ok()) return secret.error();
   if (cred.region != config_.region)
     return malformed("the region '" + cred.region + "' is wrong; expecting '" + config_.region + "'")
         .With("Region", config_.region);
-  if (cred.service != "s3")
+  if (cred.service != "s3" && cred.service != "s3express")
     return malformed("incorrect service \"" + cred.service + "\". This endpoint belongs to \"s3\".");
   if (cred.terminator != "aws4_request")
     return malformed("incorrect terminal \"" + cred.terminator + "\". This endpoint uses \"aws4_request\".");
@@ -187,12 +198,15 @@ Expected<AuthInfo> Verifier::VerifyHeader(const VerifyInput& in, const std::stri
   const std::string canonical = SigV4Signer::CanonicalRequest(
       in.method, in.raw_path, SigV4Signer::CanonicalQueryString(in.query), in.headers, signed_headers, payload_hash);
   const std::string sts = SigV4Signer::StringToSign(amz_date, scope, canonical);
-  const std::string expected = signer_.Signature(config_.secret_key, cred.date, cred.region, cred.service, sts);
+  const std::string expected = signer_.Signature(*secret, cred.date, cred.region, cred.service, sts);
   if (!SameSignature(expected, signature)) return Mismatch(canonical, sts, signature);
 
   AuthInfo info;
   info.mode = AuthInfo::Mode::kHeader;
   info.verified = true;
+  info.access_key = cred.access_key;
+  info.service = cred.service;
+  info.secret_key = *secret;
   info.amz_date = amz_date;
   info.scope = scope;
   info.signature = signature;
@@ -219,14 +233,13 @@ Expected<AuthInfo> Verifier::VerifyPresigned(const VerifyInput& in, SystemTime n
   if (!ParseCredential(*credential_text, cred))
     return query_error("Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "
                        "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
-  if (cred.access_key != config_.access_key)
-    return S3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
-        .With("AWSAccessKeyId", cred.access_key);
+  auto secret = SecretFor(cred.access_key, in);
+  if (!secret.ok()) return secret.error();
   if (cred.region != config_.region)
     return query_error("Error parsing the X-Amz-Credential parameter; the region '" + cred.region +
                        "' is wrong; expecting '" + config_.region + "'")
         .With("Region", config_.region);
-  if (cred.service != "s3" || cred.terminator != "aws4_request")
+  if ((cred.service != "s3" && cred.service != "s3express") || cred.terminator != "aws4_request")
     return query_error("Error parsing the X-Amz-Credential parameter; incorrect service or terminal");
   auto t = ParseAmzDate(*date);
   if (!t.ok()) return query_error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
@@ -258,12 +271,15 @@ Expected<AuthInfo> Verifier::VerifyPresigned(const VerifyInput& in, SystemTime n
       SigV4Signer::CanonicalRequest(in.method, in.raw_path, SigV4Signer::CanonicalQueryString(canonical_query),
                                     in.headers, signed_headers, payload_hash);
   const std::string sts = SigV4Signer::StringToSign(*date, scope, canonical);
-  const std::string expected = signer_.Signature(config_.secret_key, cred.date, cred.region, cred.service, sts);
+  const std::string expected = signer_.Signature(*secret, cred.date, cred.region, cred.service, sts);
   if (!SameSignature(expected, *signature)) return Mismatch(canonical, sts, *signature);
 
   AuthInfo info;
   info.mode = AuthInfo::Mode::kPresigned;
   info.verified = true;
+  info.access_key = cred.access_key;
+  info.service = cred.service;
+  info.secret_key = *secret;
   info.amz_date = *date;
   info.scope = scope;
   info.signature = *signature;
@@ -412,14 +428,17 @@ Expected<std::string> Verifier::DecodeBody(const AuthInfo& auth, const Headers& 
     opts.verify_chunk_signatures = true;
     opts.seed_signature = auth.signature;
     opts.chunk_signer = [this, &auth](const std::string& prev, std::string_view chunk) {
-      return signer_.ChunkSignature(config_.secret_key, auth.amz_date, auth.scope, config_.region, prev, chunk);
+      return signer_.ChunkSignature(auth.secret_key.empty() ? config_.secret_key : auth.secret_key, auth.amz_date,
+                                    auth.scope, config_.region, prev, chunk);
     };
     opts.verify_trailer_signature = signed_trailer;
     opts.trailer_signer = [this, &auth](const std::string& prev, const std::string& canonical_trailers) {
       const std::string date_stamp = auth.scope.substr(0, 8);
       const std::string sts = "AWS4-HMAC-SHA256-TRAILER\n" + auth.amz_date + "\n" + auth.scope + "\n" + prev + "\n" +
                               HexEncode(Sha256(canonical_trailers));
-      return signer_.Signature(config_.secret_key, date_stamp, config_.region, "s3", sts);
+      const std::string service = auth.service.empty() ? std::string("s3") : auth.service;
+      return signer_.Signature(auth.secret_key.empty() ? config_.secret_key : auth.secret_key, date_stamp,
+                               config_.region, service, sts);
     };
   }
   auto decoded = DecodeAwsChunked(body, opts);

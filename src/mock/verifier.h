@@ -4,6 +4,8 @@
 // Signatures are recomputed with the auth layer's SigV4Signer primitives, so
 // the verifier and the client's signer share one canonicalisation.
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,7 +35,14 @@ struct AuthInfo {
   std::string amz_date;   ///< 20130524T000000Z
   std::string scope;      ///< date/region/s3/aws4_request
   std::string signature;  ///< the request's seed signature (chunk chains start from it)
+  std::string access_key;  ///< the access key the request was signed with (SigV4)
+  std::string service;     ///< the credential scope's service ("s3" or "s3express")
+  std::string secret_key;  ///< the secret that verified it (an S3 Express session's secret, or the configured one)
 };
+
+/// Finds the secret of an access key other than the configured one (S3 Express
+/// session credentials). Returns nullopt for an unknown key.
+using SecretLookup = std::function<std::optional<std::string>(const std::string& access_key)>;
 
 /// The parts of a request the verifier needs.
 struct VerifyInput {
@@ -65,6 +74,10 @@ class Verifier {
 
   const VerifierConfig& config() const { return config_; }
 
+  /// Also accept SigV4 signatures made with the keys `lookup` knows (S3 Express sessions;
+  /// whether a session may be used for a request is the caller's check). Set before serving.
+  void SetSessionLookup(SecretLookup lookup) { session_lookup_ = std::move(lookup); }
+
  private:
   Expected<AuthInfo> VerifyHeader(const VerifyInput& in, const std::string& authorization, SystemTime now) const;
   Expected<AuthInfo> VerifyPresigned(const VerifyInput& in, SystemTime now) const;
@@ -72,8 +85,13 @@ class Verifier {
   S3Error Mismatch(const std::string& canonical_request, const std::string& string_to_sign,
                    const std::string& provided) const;
 
+  /// The secret for `access_key`: the configured one, a session's, or InvalidAccessKeyId
+  /// (400 InvalidToken when the request carries an S3 Express session token).
+  Expected<std::string> SecretFor(const std::string& access_key, const VerifyInput& in) const;
+
   VerifierConfig config_;
   SigV4Signer signer_;
+  SecretLookup session_lookup_;
 };
 
 /// Verifies x-amz-checksum-<alg> headers (and Content-MD5) against `payload`.

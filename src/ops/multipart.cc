@@ -6,6 +6,8 @@
 #include <pugixml.hpp>
 
 #include "common/crypto.h"
+#include "ops/integrity.h"
+#include "ops/sse.h"
 #include "ops/xml.h"
 
 namespace s3ml {
@@ -155,6 +157,15 @@ Result<HttpRequest> BuildCreateMultipartUpload(const Target& t, const CreateMult
     S3ML_RETURN_IF_ERROR(CheckHeaderValue(value, std::string(op) + " metadata '" + name + "'"));
     r.headers.Set("x-amz-meta-" + ToLower(name), value);
   }
+  AddChecksumAlgorithmHeader(r, t, req.checksum_algorithm);
+  if (!req.checksum_type.empty()) {
+    if (req.checksum_type != "COMPOSITE" && req.checksum_type != "FULL_OBJECT")
+      return InvalidArgument(op, "checksum_type must be COMPOSITE or FULL_OBJECT, got '" + req.checksum_type + "'");
+    if (req.checksum_algorithm == ChecksumAlgorithm::kNone)
+      return InvalidArgument(op, "checksum_type needs a checksum_algorithm");
+    r.headers.Set("x-amz-checksum-type", req.checksum_type);
+  }
+  S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kWrite, op));
   return r;
 }
 
@@ -177,11 +188,11 @@ Result<HttpRequest> BuildUploadPart(const Target& t, const UploadPartRequest& re
   }
   if (r.body->size() > kMaxPartSize)
     return InvalidArgument(op, ValidatePartSize(req.part_number, r.body->size(), true).message());
-  if (req.send_content_md5) {
-    Hasher md5(Hasher::Kind::kMd5);
-    S3ML_RETURN_IF_ERROR(HashBody(*r.body, nullptr, &md5));
-    r.headers.Set("Content-MD5", Base64Encode(md5.Final()));
-  }
+  S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kCustomerOnly, op));
+  // Content-MD5 and x-amz-checksum-* (header or aws-chunked trailer): ops/integrity.cc.
+  auto applied = ApplyIntegrity(r, t, req.checksum_algorithm, req.checksum_placement, req.send_content_md5,
+                                req.content_md5, op);
+  if (!applied.ok()) return applied.status();
   return r;
 }
 
@@ -206,6 +217,8 @@ Result<HttpRequest> BuildUploadPartCopy(const Target& t, const UploadPartCopyReq
     r.headers.Set("x-amz-copy-source-range", br.ToHeader());
   }
   S3ML_RETURN_IF_ERROR(SetHeader(r, op, "x-amz-copy-source-if-match", req.copy_source_if_match));
+  S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kCustomerOnly, op));
+  S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.copy_source_sse, SseUse::kCopySource, op));
   return r;
 }
 
@@ -217,6 +230,13 @@ std::string CompleteMultipartUploadXml(const std::vector<CompletedPart>& parts) 
     pugi::xml_node part = root.append_child("Part");
     part.append_child("PartNumber").text() = p.part_number;
     part.append_child("ETag").text() = p.etag.c_str();
+    // Part checksums, as S3 orders them after the ETag.
+    const std::pair<const char*, const std::string*> sums[] = {{"ChecksumCRC32", &p.checksum_crc32},
+                                                               {"ChecksumCRC32C", &p.checksum_crc32c},
+                                                               {"ChecksumSHA1", &p.checksum_sha1},
+                                                               {"ChecksumSHA256", &p.checksum_sha256}};
+    for (const auto& [name, value] : sums)
+      if (!value->empty()) part.append_child(name).text() = value->c_str();
   }
   return SerializeXml(doc);
 }
@@ -239,6 +259,11 @@ Result<HttpRequest> BuildCompleteMultipartUpload(const Target& t, const Complete
   HttpRequest r = NewRequest(t, "POST", req.bucket, req.key);
   r.query.emplace_back("uploadId", req.upload_id);
   r.headers.Set("Content-Type", "application/xml");
+  for (const CompletedPart& p : req.parts)
+    for (const std::string* v : {&p.checksum_crc32, &p.checksum_crc32c, &p.checksum_sha1, &p.checksum_sha256})
+      S3ML_RETURN_IF_ERROR(CheckHeaderValue(*v, std::string(op) + " part " + std::to_string(p.part_number) +
+                                                    " checksum"));
+  S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kCustomerOnly, op));
   r.body = MemoryBody(CompleteMultipartUploadXml(req.parts));
   return r;
 }
@@ -285,7 +310,12 @@ Result<CreateMultipartUploadResult> ParseCreateMultipartUpload(const HttpRespons
   pugi::xml_document doc;
   S3ML_RETURN_IF_ERROR(ParseDocument(resp, op, "InitiateMultipartUploadResult", "InitiateMultipartUploadResponse", doc));
   pugi::xml_node root = doc.document_element();
-  CreateMultipartUploadResult out{ChildText(root, "Bucket"), ChildText(root, "Key"), ChildText(root, "UploadId")};
+  CreateMultipartUploadResult out;
+  out.bucket = ChildText(root, "Bucket");
+  out.key = ChildText(root, "Key");
+  out.upload_id = ChildText(root, "UploadId");
+  out.checksum_algorithm = resp.headers.Get("x-amz-checksum-algorithm");
+  out.encryption = ParseEncryption(resp.headers);
   if (out.upload_id.empty()) return Protocol(op, resp, "the response carries no <UploadId>");
   return out;
 }
@@ -293,7 +323,10 @@ Result<CreateMultipartUploadResult> ParseCreateMultipartUpload(const HttpRespons
 Result<UploadPartResult> ParseUploadPart(const HttpResponse& resp) {
   std::string etag = resp.headers.Get("ETag");
   if (etag.empty()) return Protocol("UploadPart", resp, "the response carries no ETag header");
-  return UploadPartResult{std::move(etag)};
+  UploadPartResult out;
+  out.etag = std::move(etag);
+  out.encryption = ParseEncryption(resp.headers);
+  return out;
 }
 
 Result<UploadPartCopyResult> ParseUploadPartCopy(const HttpResponse& resp) {
@@ -306,6 +339,10 @@ Result<UploadPartCopyResult> ParseUploadPartCopy(const HttpResponse& resp) {
   if (out.etag.empty()) return Protocol(op, resp, "the response carries no <ETag>");
   S3ML_ASSIGN_OR_RETURN(out.last_modified, ChildTime(root, "LastModified", op));
   out.copy_source_version_id = resp.headers.Get("x-amz-copy-source-version-id");
+  out.checksum_crc32 = ChildText(root, "ChecksumCRC32");
+  out.checksum_crc32c = ChildText(root, "ChecksumCRC32C");
+  out.checksum_sha1 = ChildText(root, "ChecksumSHA1");
+  out.checksum_sha256 = ChildText(root, "ChecksumSHA256");
   return out;
 }
 
@@ -320,6 +357,13 @@ Result<CompleteMultipartUploadResult> ParseCompleteMultipartUpload(const HttpRes
   out.key = ChildText(root, "Key");
   out.etag = ChildText(root, "ETag");
   out.version_id = resp.headers.Get("x-amz-version-id");
+  out.checksum_crc32 = ChildText(root, "ChecksumCRC32");
+  out.checksum_crc32c = ChildText(root, "ChecksumCRC32C");
+  out.checksum_sha1 = ChildText(root, "ChecksumSHA1");
+  out.checksum_sha256 = ChildText(root, "ChecksumSHA256");
+  out.checksum_type = ChildText(root, "ChecksumType");
+  if (out.checksum_type.empty()) out.checksum_type = resp.headers.Get("x-amz-checksum-type");
+  out.encryption = ParseEncryption(resp.headers);
   if (out.etag.empty()) return Protocol(op, resp, "the response carries no <ETag>");
   return out;
 }

@@ -1,6 +1,7 @@
 #include "ops/requests.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <vector>
 
 #include <pugixml.hpp>
@@ -9,6 +10,8 @@
 #include "common/crypto.h"
 #include "common/time.h"
 #include "ops/errors.h"
+#include "ops/integrity.h"
+#include "ops/sse.h"
 #include "ops/xml.h"
 
 namespace s3ml {
@@ -191,29 +194,6 @@ Status HashBody(RequestBody& body, Hasher* sha256, Hasher* md5) {
   return Status::Ok();
 }
 
-namespace {
-
-/// Feeds the whole body to a checksum (the body is re-readable, so sending it later is unaffected).
-Status FeedBody(RequestBody& body, Checksummer& sum) {
-  if (auto whole = body.Contiguous()) {
-    sum.Update(*whole);
-    return Status::Ok();
-  }
-  std::vector<char> buf(1 << 16);
-  std::uint64_t off = 0, total = body.size();
-  while (off < total) {
-    auto n = body.Read(off, buf.data(), buf.size());
-    if (!n.ok()) return n.status();
-    if (*n == 0)
-      return Status(ErrorCategory::kIo, "request body ended at byte " + std::to_string(off) + " of " +
-                                            std::to_string(total) + " while computing its checksum");
-    sum.Update(std::string_view(buf.data(), *n));
-    off += *n;
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 // ---- builders ---------------------------------------------------------------------
 
@@ -268,17 +248,11 @@ Result<HttpRequest> BuildPutObject(const Target& t, const PutObjectRequest& req)
     r.headers.Set(f.header, f.value);
   }
   S3ML_RETURN_IF_ERROR(AddMetadata(r, req.metadata, op));
-  if (req.send_content_md5) {
-    Hasher md5(Hasher::Kind::kMd5);
-    S3ML_RETURN_IF_ERROR(HashBody(*r.body, nullptr, &md5));
-    r.headers.Set("Content-MD5", Base64Encode(md5.Final()));
-  }
-  if (req.checksum_algorithm != ChecksumAlgorithm::kNone) {
-    auto sum = MakeChecksummer(req.checksum_algorithm);
-    S3ML_RETURN_IF_ERROR(FeedBody(*r.body, *sum));
-    r.headers.Set("x-amz-sdk-checksum-algorithm", std::string(ChecksumAlgorithmName(req.checksum_algorithm)));
-    r.headers.Set("x-amz-checksum-" + std::string(ChecksumHeaderSuffix(req.checksum_algorithm)), sum->FinalBase64());
-  }
+  // Content-MD5 and x-amz-checksum-* (header or aws-chunked trailer): ops/integrity.cc.
+  S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kWrite, op));
+  auto applied = ApplyIntegrity(r, t, req.checksum_algorithm, req.checksum_placement, req.send_content_md5,
+                                req.content_md5, op);
+  if (!applied.ok()) return applied.status();
   return r;
 }
 
@@ -297,6 +271,7 @@ Result<HttpRequest> BuildGetObject(const Target& t, const GetObjectRequest& req)
   if (req.part_number > 0) r.query.emplace_back("partNumber", std::to_string(req.part_number));
   if (!req.version_id.empty()) r.query.emplace_back("versionId", req.version_id);
   if (req.checksum_mode) r.headers.Set("x-amz-checksum-mode", "ENABLED");
+  S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kCustomerOnly, op));
   return r;
 }
 
@@ -309,6 +284,8 @@ Result<HttpRequest> BuildHeadObject(const Target& t, const HeadObjectRequest& re
   AddConditionals(r, req.if_match, req.if_none_match, req.if_modified_since, req.if_unmodified_since);
   if (req.part_number > 0) r.query.emplace_back("partNumber", std::to_string(req.part_number));
   if (!req.version_id.empty()) r.query.emplace_back("versionId", req.version_id);
+  if (req.checksum_mode) r.headers.Set("x-amz-checksum-mode", "ENABLED");
+  S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kCustomerOnly, op));
   return r;
 }
 
@@ -380,6 +357,8 @@ Result<HttpRequest> BuildCopyObject(const Target& t, const CopyObjectRequest& re
   if (!req.copy_source_if_match.empty()) r.headers.Set("x-amz-copy-source-if-match", req.copy_source_if_match);
   if (!req.copy_source_if_none_match.empty())
     r.headers.Set("x-amz-copy-source-if-none-match", req.copy_source_if_none_match);
+  S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kWrite, op));
+  S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.copy_source_sse, SseUse::kCopySource, op));
   return r;
 }
 
@@ -435,7 +414,14 @@ Result<std::string> ParseGetBucketLocation(const HttpResponse& resp) {
 }
 
 PutObjectResult ParsePutObject(const HttpResponse& resp) {
-  return PutObjectResult{resp.headers.Get("ETag"), resp.headers.Get("x-amz-version-id")};
+  PutObjectResult out;
+  out.etag = resp.headers.Get("ETag");
+  out.version_id = resp.headers.Get("x-amz-version-id");
+  out.encryption = ParseEncryption(resp.headers);
+  out.expiration = resp.headers.Get("x-amz-expiration");
+  if (!out.expiration.empty())
+    if (auto e = ParseExpirationHeader(out.expiration); e.ok()) out.expiration_info = std::move(*e);
+  return out;
 }
 
 Result<ObjectMetadata> ParseObjectMetadata(int http_status, const Headers& h) {
@@ -455,10 +441,18 @@ Result<ObjectMetadata> ParseObjectMetadata(int http_status, const Headers& h) {
   m.storage_class = h.Get("x-amz-storage-class");
   m.expiration = h.Get("x-amz-expiration");
   m.restore = h.Get("x-amz-restore");
+  // Informational headers: a malformed value leaves the parsed field unset rather than failing the read.
+  if (!m.expiration.empty())
+    if (auto e = ParseExpirationHeader(m.expiration); e.ok()) m.expiration_info = std::move(*e);
+  if (!m.restore.empty())
+    if (auto r = ParseRestoreHeader(m.restore); r.ok()) m.restore_status = std::move(*r);
+  if (const std::string* tc = h.Find("x-amz-tagging-count")) m.tag_count = std::atoi(tc->c_str());
   m.checksum_crc32 = h.Get("x-amz-checksum-crc32");
   m.checksum_crc32c = h.Get("x-amz-checksum-crc32c");
   m.checksum_sha1 = h.Get("x-amz-checksum-sha1");
   m.checksum_sha256 = h.Get("x-amz-checksum-sha256");
+  m.checksum_type = h.Get("x-amz-checksum-type");
+  m.encryption = ParseEncryption(h);
   m.delete_marker = h.Get("x-amz-delete-marker") == "true";
   if (const std::string* lm = h.Find("Last-Modified")) {
     auto t = ParseHttpDate(*lm);
@@ -533,6 +527,7 @@ Result<CopyObjectResult> ParseCopyObject(const HttpResponse& resp) {
   S3ML_ASSIGN_OR_RETURN(out.last_modified, ChildTime(root, "LastModified", op));
   out.version_id = resp.headers.Get("x-amz-version-id");
   out.copy_source_version_id = resp.headers.Get("x-amz-copy-source-version-id");
+  out.encryption = ParseEncryption(resp.headers);
   return out;
 }
 

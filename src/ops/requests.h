@@ -20,6 +20,11 @@ namespace s3ml::ops {
 struct Target {
   Endpoint endpoint;
   AddressingStyle addressing = AddressingStyle::kAuto;
+  // Request policy the builders apply (from ClientOptions; see ops/integrity.h, ops/sse.h).
+  ChecksumCalculation checksum_calculation = ChecksumCalculation::kWhenSupported;
+  ChecksumAlgorithm default_checksum_algorithm = ChecksumAlgorithm::kNone;
+  PayloadSigning payload_signing = PayloadSigning::kAuto;
+  bool allow_sse_c_over_http = false;
 };
 
 /// True when a bucket name can be a DNS label prefix (virtual-hosted addressing):

@@ -41,6 +41,8 @@ struct Session {
   Client* client = nullptr;
   bool progress = false;  // draw progress bars (stderr is a terminal, not --quiet)
   std::uint64_t multipart_threshold = kDefaultMultipartThreshold;  // cp: TransferManager at or above this size
+  ServerSideEncryption sse{};                            // cp --sse / --sse-kms-key-id
+  ChecksumAlgorithm checksum = ChecksumAlgorithm::kNone;  // cp --checksum-algorithm
   int failures = 0;
 
   // An aws-style result line on stdout ("upload: a to s3://b/a"), unless --quiet.
@@ -122,8 +124,10 @@ Status TransferUpload(Session& s, const std::string& path, std::uint64_t size, c
   TransferOptions o;
   o.multipart_threshold = s.multipart_threshold;
   o.progress = BarCallback(bar, mu);
+  o.checksum_algorithm = s.checksum;
   UploadAttributes attrs;
   attrs.content_type = content_type;
+  attrs.sse = s.sse;
   auto r = TransferManager(*s.client, o).UploadFile(dst.bucket, dst.key, path, attrs);
   bar.Finish();
   if (!r.ok()) return r.status();
@@ -152,6 +156,8 @@ Status UploadFile(Session& s, const std::string& path, const S3Uri& dst, const s
   req.bucket = dst.bucket;
   req.key = dst.key;
   req.content_type = content_type.empty() ? GuessContentType(path) : content_type;
+  req.sse = s.sse;
+  req.checksum_algorithm = s.checksum;
   const int fd = in.fd.get();
   if (in.size > 0) {
     // A seekable reader rather than file_path so that the bar follows the bytes
@@ -185,6 +191,8 @@ Status UploadStdin(Session& s, const S3Uri& dst, const std::string& content_type
   req.key = dst.key;
   req.data = data;
   req.content_type = content_type;
+  req.sse = s.sse;
+  req.checksum_algorithm = s.checksum;
   auto r = s.client->PutObject(req);
   if (!r.ok()) return r.status();
   s.Say("upload: - to " + dst.ToString());
@@ -252,6 +260,7 @@ Status CopyS3(Session& s, const S3Uri& src, const S3Uri& dst) {
   req.source_key = src.key;
   req.bucket = dst.bucket;
   req.key = dst.key;
+  req.sse = s.sse;
   auto r = s.client->CopyObject(req);
   if (!r.ok()) return r.status();
   s.Say("copy: " + src.ToString() + " to " + dst.ToString());
@@ -436,7 +445,35 @@ struct CpArgs {
   bool no_progress = false;
   std::string content_type;
   std::string multipart_threshold;  // empty: kDefaultMultipartThreshold
+  std::string sse;                  // --sse AES256|aws:kms|aws:kms:dsse
+  std::string sse_kms_key_id;       // --sse-kms-key-id
+  std::string checksum_algorithm;   // --checksum-algorithm CRC32|CRC32C|SHA1|SHA256
 };
+
+// --sse / --sse-kms-key-id / --checksum-algorithm into the session (docs/integrity-and-encryption.md).
+Status ApplyIntegrityFlags(const CpArgs& a, Session& s) {
+  if (a.sse == "AES256") {
+    s.sse = ServerSideEncryption::S3();
+  } else if (a.sse == "aws:kms" || a.sse == "aws:kms:dsse") {
+    s.sse = ServerSideEncryption::Kms(a.sse_kms_key_id);
+    if (a.sse == "aws:kms:dsse") s.sse.kind = ServerSideEncryption::Kind::kKmsDsse;
+  } else if (!a.sse.empty()) {
+    return Status::InvalidArgument("--sse must be AES256, aws:kms or aws:kms:dsse, got '" + a.sse + "'");
+  }
+  if (!a.sse_kms_key_id.empty() && s.sse.kind != ServerSideEncryption::Kind::kKms &&
+      s.sse.kind != ServerSideEncryption::Kind::kKmsDsse)
+    return Status::InvalidArgument("--sse-kms-key-id needs --sse aws:kms");
+  std::string alg = a.checksum_algorithm;
+  for (char& c : alg) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (alg == "CRC32") s.checksum = ChecksumAlgorithm::kCrc32;
+  else if (alg == "CRC32C") s.checksum = ChecksumAlgorithm::kCrc32c;
+  else if (alg == "SHA1") s.checksum = ChecksumAlgorithm::kSha1;
+  else if (alg == "SHA256") s.checksum = ChecksumAlgorithm::kSha256;
+  else if (!alg.empty())
+    return Status::InvalidArgument("--checksum-algorithm must be CRC32, CRC32C, SHA1 or SHA256, got '" +
+                                   a.checksum_algorithm + "'");
+  return Status::Ok();
+}
 
 int RunCp(const GlobalOptions& g, const CpArgs& a) {
   Session s{"cp", &g};
@@ -476,6 +513,7 @@ int RunCp(const GlobalOptions& g, const CpArgs& a) {
     if (*t < kMinPartSize) return usage("--multipart-threshold must be at least 5MiB (S3's minimum part size)");
     s.multipart_threshold = *t;
   }
+  if (Status st = ApplyIntegrityFlags(a, s); !st.ok()) return Fail(s.command, st);
 
   if (!a.recursive) {
     Status st;
@@ -647,6 +685,10 @@ void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<
     sub->add_option("--content-type", a->content_type, "Content-Type of uploads (default: guessed from the name)");
     sub->add_option("--multipart-threshold", a->multipart_threshold,
                     "Files at or above this size (default 64MiB) move as parallel parts, e.g. 8MiB");
+    sub->add_option("--sse", a->sse, "Server-side encryption of uploads and copies: AES256 or aws:kms");
+    sub->add_option("--sse-kms-key-id", a->sse_kms_key_id, "KMS key id/ARN/alias for --sse aws:kms");
+    sub->add_option("--checksum-algorithm", a->checksum_algorithm,
+                    "Additional checksum of uploads (per part above the threshold): CRC32, CRC32C, SHA1 or SHA256");
     sub->callback([=] { on_selected([=] { return RunCp(*g, *a); }); });
   }
   {

@@ -34,6 +34,12 @@ void RegisterBench(CLI::App& app, GlobalOptions& global, std::function<void(Acti
 void RegisterVersioning(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
 /// Registers `select` (cmd_select.cc).
 void RegisterSelect(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
+/// Registers `lifecycle` and `restore` (cmd_lifecycle.cc).
+void RegisterLifecycle(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
+/// Registers `checkpoint` (cmd_checkpoint.cc).
+void RegisterCheckpoint(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
+/// Registers `create-session` (cmd_express.cc).
+void RegisterExpress(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
 /// `ls --versions`: versions and delete markers under s3://bucket[/prefix] (cmd_versioning.cc).
 int RunLsVersions(const GlobalOptions& g, const std::string& path, bool recursive,
                   const std::function<std::string(std::uint64_t)>& size_str);

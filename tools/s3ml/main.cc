@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   s3ml::cli::RegisterVersioning(app, global, select);
   s3ml::cli::RegisterSelect(app, global, select);
   s3ml::cli::RegisterBench(app, global, select);
+  s3ml::cli::RegisterCheckpoint(app, global, select);
+  s3ml::cli::RegisterLifecycle(app, global, select);
+  s3ml::cli::RegisterExpress(app, global, select);
 
   try {
     app.parse(argc, argv);

@@ -101,6 +101,18 @@ class MockS3Server {
   /// Every key in `bucket`, in listing (UTF-8 byte) order. Errors: NoSuchBucket.
   Result<std::vector<std::string>> ObjectKeys(const std::string& bucket) const;
 
+  /// Moves the mock's clock forward (lifecycle rules, restores, Last-Modified and
+  /// session expiry all use it). Rules are evaluated on every advance: objects
+  /// expire, storage classes transition, noncurrent versions are removed, stale
+  /// multipart uploads are aborted and restores complete, as of the new time.
+  /// Negative durations are ignored (the clock never goes back). Signature
+  /// verification and the HTTP Date header keep using the real clock, so clients
+  /// signing with real time are not refused as skewed after an advance.
+  /// Thread safety: safe to call while serving.
+  void AdvanceTime(std::chrono::seconds by);
+  /// The mock's current time (system clock + all advances).
+  std::chrono::system_clock::time_point Now() const;
+
   /// Stops serving and joins threads (idempotent; the destructor calls it).
   void Stop();
 

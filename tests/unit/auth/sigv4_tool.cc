@@ -17,8 +17,11 @@
 //   access_key, secret_key (required), token, region (required)
 //   amz_date        signing time, e.g. 20130524T000000Z (required)
 //   expires         presign expiry in seconds (default 3600)
+//   service         signing service (default "s3"); "s3express" for directory buckets
+//   s3express_token true: the token goes in x-amz-s3session-token / X-Amz-S3session-Token
 // Output: {"id", "ok", "error"?, "path", "url", "authorization"?, "headers"?, "canonical_request"?}
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -30,7 +33,7 @@ namespace {
 
 using nlohmann::json;
 
-json SignOne(const s3ml::SigV4Signer& signer, const json& in) {
+json SignOne(const s3ml::SigV4Signer& default_signer, const json& in) {
   json out;
   if (in.contains("id")) out["id"] = in["id"];
   s3ml::HttpRequest req;
@@ -65,6 +68,15 @@ json SignOne(const s3ml::SigV4Signer& signer, const json& in) {
 
   s3ml::Status st;
   const std::string mode = in.value("mode", "header");
+  // S3 Express: a signer for another service / token placement, made for this request.
+  std::unique_ptr<s3ml::SigV4Signer> custom;
+  if (in.value("service", "s3") != "s3" || in.value("s3express_token", false)) {
+    custom = std::make_unique<s3ml::SigV4Signer>(in.value("service", "s3"),
+                                                 in.value("s3express_token", false)
+                                                     ? s3ml::SessionTokenKind::kS3ExpressSession
+                                                     : s3ml::SessionTokenKind::kSecurityToken);
+  }
+  const s3ml::SigV4Signer& signer = custom ? *custom : default_signer;
   if (mode == "presign") {
     st = signer.Presign(req, creds, region, *when, std::chrono::seconds(in.value("expires", 3600)));
   } else if (mode == "header") {
