@@ -12,9 +12,10 @@ endif
 
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libcurl4-openssl-dev libssl-dev libpugixml-dev libfmt-dev catch2 libcpp-httplib-dev \
-  libcli11-dev libarchive-dev nlohmann-json3-dev libbenchmark-dev zlib1g-dev curl time
+  libcli11-dev libarchive-dev nlohmann-json3-dev libbenchmark-dev zlib1g-dev curl time \
+  python3-venv python3-dev python3-numpy python3-torch
 
-.PHONY: all deps pydeps configure build test demo install clean
+.PHONY: all deps pydeps configure build test demo install clean pyvenv pyinstall pytest-python
 
 all: build
 
@@ -43,9 +44,30 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build pydeps
+test: build pydeps pyinstall
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
 	@S3ML_BIN=$(CURDIR)/$(BUILD_DIR)/tools/s3ml/s3ml $(PYTHON) -m pytest -q tests/interop
+	@$(VENV_PY) -m pytest -q tests/python
+
+# ---- Python package (pyproject.toml: scikit-build-core + pybind11) -------------------------
+# The Python tests run in a venv over Debian's python3 so that python3-torch (CPU) and
+# python3-numpy are visible (--system-site-packages); the build backend and pytest are
+# pip-installed into it once. `pip install .` builds incrementally in build/py/<wheel tag>.
+VENV ?= build/venv
+VENV_PY := $(VENV)/bin/python
+SYSTEM_PYTHON ?= /usr/bin/python3
+
+pyvenv: deps
+	@test -x $(VENV_PY) || $(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
+	@$(VENV_PY) -c "import scikit_build_core, pybind11, pytest, build" 2>/dev/null || \
+	  $(VENV_PY) -m pip install -q "scikit-build-core>=0.8" "pybind11>=2.10" "pytest>=7" build
+
+pyinstall: pyvenv
+	@CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(VENV_PY) -m pip install -q --no-deps --no-build-isolation . \
+	  >/tmp/s3ml-pip.log 2>&1 || { tail -40 /tmp/s3ml-pip.log; exit 1; }
+
+pytest-python: pyinstall
+	@$(VENV_PY) -m pytest -q tests/python
 
 demo: build
 	@$(BUILD_DIR)/tools/s3ml/s3ml demo

@@ -1,0 +1,53 @@
+"""s3ml: a fast S3 client for machine learning (C++ core, Python and PyTorch bindings).
+
+Quick start::
+
+    import s3ml
+    with s3ml.MockServer() as server:           # or s3ml.Client() for AWS / any S3
+        s3 = server.client()
+        s3.create_bucket("data")
+        s3.put_object("data", "hello.txt", b"hello")
+        body = s3.get_object("data", "hello.txt").body   # s3ml.Buffer, zero-copy
+        print(bytes(body))
+        for obj in s3.list_objects("data"):     # lazy, page by page
+            print(obj.key, obj.size)
+
+``import s3ml`` starts no threads and imports neither torch nor numpy; the PyTorch
+adapters live in ``s3ml.torch`` (imported on first access).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import _core
+from ._core import (
+    Buffer, BucketInfo, ObjectInfo, GetObjectResult, PutObjectResult, DeleteObjectResult,
+    DeleteObjectsResult, DeletedObject, DeleteError, CopyObjectResult, ObjectSummary, ObjectVersion,
+    UploadPartResult, CompleteMultipartUploadResult, PartInfo, MultipartUploadInfo,
+    TransferUploadResult, TransferDownloadResult,
+)
+from .errors import *  # noqa: F401,F403  (the exception hierarchy)
+from .errors import Error, S3Error, CredentialsError, TransportError, InvalidArgumentError
+from .client import Client
+from .mock import MockServer
+from .dataset import Dataset, Reader, Sample, Manifest
+
+__version__: str = _core.__version__
+
+_LAZY = {"torch", "checkpoint"}
+_LAZY_NAMES: dict = {}
+
+
+def __getattr__(name: str) -> Any:
+    # Submodules that pull in heavy dependencies (torch) are imported on first access.
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+    raise AttributeError(f"module 's3ml' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY | set(_LAZY_NAMES))

@@ -1,0 +1,157 @@
+"""Exceptions raised by s3ml.
+
+Every error carries the fields of the C++ ``s3ml::Status`` it came from:
+
+* ``code`` – the S3 error code (``"NoSuchKey"``, ``"SlowDown"``) or a transport code
+  (``"ConnectionReset"``, ``"Timeout"``); empty when there is none,
+* ``status`` – the HTTP status (0 when no response was received),
+* ``request_id`` – the ``x-amz-request-id`` of the failed request (may be empty),
+* ``message`` – the server's or s3ml's message,
+* ``operation`` – the S3 operation (``"GetObject"``), ``resource`` – ``s3://bucket/key``,
+* ``category`` – the broad class (``"Service"``, ``"Network"``, ``"Credentials"`` ...),
+* ``attempts`` – how many attempts the retry loop made.
+
+Hierarchy::
+
+    Exception
+     └─ s3ml.Error
+         ├─ s3ml.S3Error                 the server answered with an S3 error
+         │   ├─ NoSuchKey, NoSuchBucket, AccessDenied, SlowDown, ... (keyed by .code)
+         ├─ s3ml.CredentialsError        no usable credentials
+         ├─ s3ml.TransportError          connection failures, resets, timeouts
+         │   └─ s3ml.ConnectionTimeout   connect or stall timeout
+         ├─ s3ml.ProtocolError           an unparseable answer
+         ├─ s3ml.IntegrityError          checksum/length mismatch, object changed mid-read
+         ├─ s3ml.LocalIOError (OSError)  local file I/O
+         ├─ s3ml.CancelledError          the operation was cancelled
+         ├─ s3ml.InvalidArgumentError (ValueError)   a bad argument, named in the message
+         └─ s3ml.LibraryBug              a bug in s3ml
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Type
+
+__all__ = [
+    "Error", "S3Error", "CredentialsError", "TransportError", "ConnectionTimeout", "ProtocolError",
+    "IntegrityError", "LocalIOError", "CancelledError", "InvalidArgumentError", "LibraryBug",
+    "error_class_for_code",
+]
+
+
+class Error(Exception):
+    """Base class of every s3ml error (see the module docstring for the attributes)."""
+
+    def __init__(self, message: str = "", *, code: str = "", status: int = 0, request_id: str = "",
+                 operation: str = "", resource: str = "", category: str = "", attempts: int = 0,
+                 description: str = "") -> None:
+        super().__init__(description or message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+        self.operation = operation
+        self.resource = resource
+        self.category = category
+        self.attempts = attempts
+
+    def __reduce__(self):  # keep the attributes across pickling (multiprocessing)
+        return (_rebuild, (type(self), str(self), dict(self.__dict__)))
+
+
+def _rebuild(cls, description, attrs):
+    err = cls.__new__(cls)
+    Exception.__init__(err, description)
+    err.__dict__.update(attrs)
+    return err
+
+
+class S3Error(Error):
+    """The server answered with an S3 error; ``.code`` says which."""
+
+
+class CredentialsError(Error):
+    """No credentials could be found or loaded (the message names every source tried)."""
+
+
+class TransportError(Error):
+    """The request did not get an answer: connect failure, reset, partial body, timeout."""
+
+
+class ConnectionTimeout(TransportError):
+    """A connect or stall timeout (a TransportError)."""
+
+
+class ProtocolError(Error):
+    """The server answered something s3ml cannot parse."""
+
+
+class IntegrityError(Error):
+    """A checksum or length mismatch, or an object that changed during a read."""
+
+
+class LocalIOError(Error, OSError):
+    """Local file I/O failed (also an OSError)."""
+
+
+class CancelledError(Error):
+    """The operation was cancelled (e.g. by a progress callback that raised)."""
+
+
+class InvalidArgumentError(Error, ValueError):
+    """An argument s3ml refuses before any I/O (also a ValueError); the message names it."""
+
+
+class LibraryBug(Error):
+    """A bug in s3ml (category Internal). S3's own "InternalError" code is s3ml.InternalError."""
+
+
+#: S3 error codes with their own subclass of S3Error (s3ml.NoSuchKey, ...).
+_CODES = [
+    "NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NoSuchVersion", "NoSuchTagSet",
+    "NoSuchLifecycleConfiguration", "AccessDenied", "SlowDown", "InvalidObjectState",
+    "PreconditionFailed", "NotModified", "BucketAlreadyOwnedByYou", "BucketAlreadyExists",
+    "BucketNotEmpty", "InvalidBucketName", "InvalidRange", "InvalidPart", "InvalidPartOrder",
+    "EntityTooSmall", "EntityTooLarge", "BadDigest", "InvalidDigest", "InvalidRequest",
+    "InvalidArgument", "MalformedXML", "SignatureDoesNotMatch", "InvalidAccessKeyId",
+    "ExpiredToken", "RequestTimeTooSkewed", "InternalError", "RequestTimeout", "ServiceUnavailable",
+    "MethodNotAllowed", "NotFound", "RestoreAlreadyInProgress", "ObjectAlreadyInActiveTierError",
+]
+
+_BY_CODE: Dict[str, Type[S3Error]] = {}
+for _code in _CODES:
+    _cls = type(_code, (S3Error,), {"__doc__": f"S3 error code {_code}.", "__module__": __name__})
+    globals()[_code] = _cls
+    _BY_CODE[_code] = _cls
+    __all__.append(_code)
+del _code, _cls
+
+_BY_CATEGORY: Dict[str, Type[Error]] = {
+    "Credentials": CredentialsError,
+    "Network": TransportError,
+    "Timeout": ConnectionTimeout,
+    "Service": S3Error,
+    "Protocol": ProtocolError,
+    "Integrity": IntegrityError,
+    "Io": LocalIOError,
+    "IO": LocalIOError,
+    "Cancelled": CancelledError,
+    "InvalidArgument": InvalidArgumentError,
+    "Internal": LibraryBug,
+}
+
+
+def error_class_for_code(code: str) -> Type[S3Error]:
+    """The S3Error subclass for an S3 error code (S3Error itself for other codes)."""
+    return _BY_CODE.get(code, S3Error)
+
+
+def _from_status(category: str, code: str, status: int, message: str, request_id: str,
+                 operation: str, resource: str, attempts: int, description: str) -> Error:
+    """Builds the exception for a failed s3ml::Status (called by the C++ extension)."""
+    if category == "Service" or (category not in _BY_CATEGORY and status >= 300):
+        cls: Type[Error] = error_class_for_code(code)
+    else:
+        cls = _BY_CATEGORY.get(category, Error)
+    return cls(message, code=code, status=status, request_id=request_id, operation=operation,
+               resource=resource, category=category, attempts=attempts, description=description)

@@ -1,0 +1,220 @@
+// Lazy listing iterators, versioning and tagging.
+#include "py_common.h"
+#include "s3ml/tagging.h"
+#include "s3ml/versioning.h"
+
+namespace s3ml::python {
+
+namespace {
+
+/// Iterates the items of a paginator's pages, fetching a page only when the previous
+/// one is used up (one request per page, GIL released while it is in flight).
+template <class Paginator, class Item, class Extract>
+class PageIterator {
+ public:
+  PageIterator(Paginator pager, Extract extract) : pager_(std::move(pager)), extract_(std::move(extract)) {}
+
+  Item Next() {
+    while (index_ >= items_.size()) {
+      if (!pager_.HasMorePages()) throw py::stop_iteration();
+      auto page = [&] {
+        py::gil_scoped_release nogil;
+        return pager_.NextPage();
+      }();
+      if (!page.ok()) Throw(page.status());
+      items_ = extract_(*page);
+      index_ = 0;
+      ++pages_;
+    }
+    return std::move(items_[index_++]);
+  }
+  int pages() const { return pages_; }
+
+ private:
+  Paginator pager_;
+  Extract extract_;
+  std::vector<Item> items_;
+  std::size_t index_ = 0;
+  int pages_ = 0;
+};
+
+using ObjectsFn = std::vector<ObjectSummary> (*)(ListObjectsV2Result&);
+using PrefixesFn = std::vector<std::string> (*)(ListObjectsV2Result&);
+using VersionsFn = std::vector<ObjectVersionSummary> (*)(ListObjectVersionsResult&);
+using ObjectIter = PageIterator<ListObjectsV2Paginator, ObjectSummary, ObjectsFn>;
+using PrefixIter = PageIterator<ListObjectsV2Paginator, std::string, PrefixesFn>;
+using VersionIter = PageIterator<ListObjectVersionsPaginator, ObjectVersionSummary, VersionsFn>;
+
+std::vector<ObjectSummary> TakeContents(ListObjectsV2Result& r) { return std::move(r.contents); }
+std::vector<std::string> TakePrefixes(ListObjectsV2Result& r) { return std::move(r.common_prefixes); }
+std::vector<ObjectVersionSummary> TakeVersions(ListObjectVersionsResult& r) { return std::move(r.versions); }
+
+int PageSize(std::optional<int> page_size) {
+  if (page_size && (*page_size < 1 || *page_size > 1000))
+    ThrowInvalid("page_size", "must be 1..1000, got " + std::to_string(*page_size));
+  return page_size.value_or(0);
+}
+
+template <class It>
+void BindIterator(py::module_& m, const char* name, const char* doc) {
+  py::class_<It>(m, name, doc)
+      .def("__iter__", [](It& it) -> It& { return it; }, py::return_value_policy::reference_internal)
+      .def("__next__", &It::Next)
+      .def_property_readonly("pages_fetched", &It::pages, "List requests made so far.");
+}
+
+py::dict TagDict(const std::vector<Tag>& tags) {
+  py::dict d;
+  for (const auto& t : tags) d[py::str(t.key)] = t.value;
+  return d;
+}
+
+}  // namespace
+
+void RegisterListing(ClientClass& cls, py::module_& m) {
+  py::class_<ObjectSummary>(m, "ObjectSummary", "An object of list_objects().")
+      .def_readonly("key", &ObjectSummary::key)
+      .def_readonly("size", &ObjectSummary::size)
+      .def_readonly("etag", &ObjectSummary::etag)
+      .def_property_readonly("last_modified", [](const ObjectSummary& o) { return ToDatetime(o.last_modified); })
+      .def_property_readonly("storage_class",
+                             [](const ObjectSummary& o) { return o.storage_class.empty() ? "STANDARD" : o.storage_class; })
+      .def_readonly("owner_id", &ObjectSummary::owner_id)
+      .def("__repr__", [](const ObjectSummary& o) {
+        return "s3ml.ObjectSummary(key='" + o.key + "', size=" + std::to_string(o.size) + ")";
+      });
+  py::class_<ObjectVersionSummary>(m, "ObjectVersion", "A version or delete marker of list_object_versions().")
+      .def_readonly("key", &ObjectVersionSummary::key)
+      .def_readonly("version_id", &ObjectVersionSummary::version_id)
+      .def_readonly("is_latest", &ObjectVersionSummary::is_latest)
+      .def_readonly("is_delete_marker", &ObjectVersionSummary::is_delete_marker)
+      .def_readonly("size", &ObjectVersionSummary::size)
+      .def_readonly("etag", &ObjectVersionSummary::etag)
+      .def_property_readonly("last_modified",
+                             [](const ObjectVersionSummary& o) { return ToDatetime(o.last_modified); })
+      .def_readonly("storage_class", &ObjectVersionSummary::storage_class)
+      .def_readonly("owner_id", &ObjectVersionSummary::owner_id)
+      .def("__repr__", [](const ObjectVersionSummary& o) {
+        return "s3ml.ObjectVersion(key='" + o.key + "', version_id='" + o.version_id + "'" +
+               (o.is_delete_marker ? ", delete marker" : "") + (o.is_latest ? ", latest" : "") + ")";
+      });
+
+  BindIterator<ObjectIter>(m, "ObjectIterator", "Lazy iterator over list_objects(): one request per page.");
+  BindIterator<PrefixIter>(m, "PrefixIterator", "Lazy iterator over list_prefixes(): one request per page.");
+  BindIterator<VersionIter>(m, "VersionIterator", "Lazy iterator over list_object_versions(): one request per page.");
+
+  cls.def(
+         "list_objects",
+         [](const PyClient& self, const std::string& bucket, const std::string& prefix,
+            std::optional<std::string> delimiter, std::optional<std::string> start_after,
+            std::optional<int> page_size) {
+           ListObjectsV2Request req;
+           req.bucket = bucket;
+           req.prefix = prefix;
+           req.delimiter = Str(delimiter);
+           req.start_after = Str(start_after);
+           req.max_keys = PageSize(page_size);
+           return ObjectIter(self.Get().ListObjectsV2Pages(std::move(req)), &TakeContents);
+         },
+         py::arg("bucket"), py::arg("prefix") = "", py::arg("delimiter") = py::none(), py::kw_only(),
+         py::arg("start_after") = py::none(), py::arg("page_size") = py::none(),
+         "Every object under `prefix`, lazily: a page (page_size keys, default 1000) is requested\n"
+         "only when iteration reaches it. With a delimiter, the common prefixes are left out (see\n"
+         "list_prefixes).")
+      .def(
+          "list_prefixes",
+          [](const PyClient& self, const std::string& bucket, const std::string& prefix, const std::string& delimiter,
+             std::optional<int> page_size) {
+            if (delimiter.empty()) ThrowInvalid("delimiter", "must not be empty");
+            ListObjectsV2Request req;
+            req.bucket = bucket;
+            req.prefix = prefix;
+            req.delimiter = delimiter;
+            req.max_keys = PageSize(page_size);
+            return PrefixIter(self.Get().ListObjectsV2Pages(std::move(req)), &TakePrefixes);
+          },
+          py::arg("bucket"), py::arg("prefix") = "", py::arg("delimiter") = "/", py::kw_only(),
+          py::arg("page_size") = py::none(), "The common prefixes (\"directories\") under `prefix`, lazily.")
+      .def(
+          "list_object_versions",
+          [](const PyClient& self, const std::string& bucket, const std::string& prefix,
+             std::optional<int> page_size) {
+            ListObjectVersionsRequest req;
+            req.bucket = bucket;
+            req.prefix = prefix;
+            req.max_keys = PageSize(page_size);
+            return VersionIter(self.Get().ListObjectVersionsPages(std::move(req)), &TakeVersions);
+          },
+          py::arg("bucket"), py::arg("prefix") = "", py::kw_only(), py::arg("page_size") = py::none(),
+          "Every version and delete marker under `prefix` (keys ascending, newest first), lazily.")
+      .def(
+          "put_bucket_versioning",
+          [](const PyClient& self, const std::string& bucket, bool enabled) {
+            Client c = self.Get();
+            PutBucketVersioningRequest req{bucket, enabled ? VersioningStatus::kEnabled : VersioningStatus::kSuspended};
+            Status s;
+            {
+              py::gil_scoped_release nogil;
+              s = c.PutBucketVersioning(req);
+            }
+            Check(s);
+          },
+          py::arg("bucket"), py::arg("enabled"), "Enables (True) or suspends (False) versioning.")
+      .def(
+          "get_bucket_versioning",
+          [](const PyClient& self, const std::string& bucket) {
+            Client c = self.Get();
+            Result<GetBucketVersioningResult> r = [&] {
+              py::gil_scoped_release nogil;
+              return c.GetBucketVersioning(bucket);
+            }();
+            return std::string(VersioningStatusName(Unwrap(std::move(r)).status));
+          },
+          py::arg("bucket"), "\"Enabled\", \"Suspended\" or \"Unversioned\".")
+      .def(
+          "get_object_tagging",
+          [](const PyClient& self, const std::string& bucket, const std::string& key,
+             std::optional<std::string> version_id) {
+            Client c = self.Get();
+            GetObjectTaggingRequest req{bucket, key, Str(version_id)};
+            Result<GetObjectTaggingResult> r = [&] {
+              py::gil_scoped_release nogil;
+              return c.GetObjectTagging(req);
+            }();
+            return TagDict(Unwrap(std::move(r)).tags);
+          },
+          py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none(), "The tags as a dict.")
+      .def(
+          "put_object_tagging",
+          [](const PyClient& self, const std::string& bucket, const std::string& key,
+             const std::map<std::string, std::string>& tags, std::optional<std::string> version_id) {
+            Client c = self.Get();
+            PutObjectTaggingRequest req;
+            req.bucket = bucket;
+            req.key = key;
+            req.version_id = Str(version_id);
+            for (const auto& [k, v] : tags) req.tags.push_back(Tag{k, v});
+            Result<PutObjectTaggingResult> r = [&] {
+              py::gil_scoped_release nogil;
+              return c.PutObjectTagging(req);
+            }();
+            return Unwrap(std::move(r)).version_id;
+          },
+          py::arg("bucket"), py::arg("key"), py::arg("tags"), py::arg("version_id") = py::none(),
+          "Replaces the tag set; returns the version id tagged.")
+      .def(
+          "delete_object_tagging",
+          [](const PyClient& self, const std::string& bucket, const std::string& key,
+             std::optional<std::string> version_id) {
+            Client c = self.Get();
+            DeleteObjectTaggingRequest req{bucket, key, Str(version_id)};
+            Result<DeleteObjectTaggingResult> r = [&] {
+              py::gil_scoped_release nogil;
+              return c.DeleteObjectTagging(req);
+            }();
+            return Unwrap(std::move(r)).version_id;
+          },
+          py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none());
+}
+
+}  // namespace s3ml::python

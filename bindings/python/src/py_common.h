@@ -1,0 +1,161 @@
+#pragma once
+/// \file Shared helpers of the s3ml._core extension: Status → exception, the Buffer
+/// type, datetime conversion, the lazily built client, and the per-area registration
+/// functions called from module.cc.
+
+#include <pybind11/functional.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "s3ml/buffer.h"
+#include "s3ml/client.h"
+#include "s3ml/objects.h"
+#include "s3ml/result.h"
+#include "s3ml/status.h"
+
+namespace s3ml::python {
+
+namespace py = pybind11;
+
+/// A non-OK Status travelling through C++ frames; the registered translator turns it
+/// into the matching Python exception of s3ml.errors (with .code .status .request_id
+/// .message .operation).
+class StatusError : public std::exception {
+ public:
+  explicit StatusError(Status status) : status_(std::move(status)), what_(status_.ToString()) {}
+  const Status& status() const noexcept { return status_; }
+  const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  Status status_;
+  std::string what_;
+};
+
+[[noreturn]] inline void Throw(const Status& status) { throw StatusError(status); }
+inline void Check(const Status& status) {
+  if (!status.ok()) Throw(status);
+}
+template <class T>
+T Unwrap(Result<T>&& result) {
+  if (!result.ok()) Throw(result.status());
+  return std::move(*result);
+}
+/// Raises ValueError (through the s3ml.errors.InvalidArgumentError class) naming `arg`.
+[[noreturn]] void ThrowInvalid(const std::string& arg, const std::string& why);
+
+/// Converts a Status into the Python exception object (GIL held).
+py::object MakeException(const Status& status);
+
+/// An aware UTC datetime, or None for an unset (epoch) timestamp. GIL held.
+py::object ToDatetime(Timestamp t);
+/// Accepts a datetime (naive = UTC) or a POSIX timestamp number.
+Timestamp FromDatetime(const py::handle& obj);
+
+/// Read-only bytes that keep their owner alive: an object body, a sample field, a
+/// slice of a shard. Implements the buffer protocol (memoryview, numpy.frombuffer and
+/// torch.frombuffer do not copy). Thread safety: immutable.
+class PyBuffer {
+ public:
+  PyBuffer() = default;
+  PyBuffer(std::shared_ptr<const void> owner, const char* data, std::size_t size)
+      : owner_(std::move(owner)), data_(data), size_(size) {}
+  /// Takes ownership of `buffer` without copying its bytes.
+  static PyBuffer Adopt(Buffer&& buffer) {
+    auto owned = std::make_shared<Buffer>(std::move(buffer));
+    const char* data = owned->data();
+    std::size_t size = owned->size();
+    return PyBuffer(std::move(owned), data, size);
+  }
+  const char* data() const noexcept { return data_ != nullptr ? data_ : ""; }
+  std::size_t size() const noexcept { return size_; }
+  std::string_view view() const noexcept { return {data(), size_}; }
+  const std::shared_ptr<const void>& owner() const noexcept { return owner_; }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+/// Constructor arguments of s3ml.Client, kept so the client can be pickled and rebuilt.
+struct ClientConfig {
+  std::optional<std::string> endpoint_url, region, profile, access_key, secret_key, session_token,
+      addressing_style, ca_bundle;
+  std::optional<int> max_attempts, max_connections;
+  std::optional<bool> verify;
+
+  /// The keyword arguments that rebuild an equal configuration (None omitted).
+  py::dict ToDict() const;
+};
+
+/// The Python-visible Client: configuration now, the C++ Client on first use.
+/// A client built in another process (before fork()) is never reused: the child
+/// builds its own (credentials are resolved again there).
+/// Thread safety: Get() is safe from any thread.
+class PyClient {
+ public:
+  explicit PyClient(ClientConfig config);
+  /// The C++ client, built on first use (options from the environment/profile
+  /// overlaid with the explicit arguments). Errors raise (CredentialsError, ValueError).
+  Client Get() const;
+  const ClientConfig& config() const { return config_; }
+  /// True once the C++ client exists in this process.
+  bool started() const;
+
+ private:
+  ClientConfig config_;
+  mutable std::mutex mu_;
+  mutable std::optional<Client> client_;
+  mutable pid_t pid_ = 0;
+};
+
+/// Bytes of a request body borrowed from a Python object (bytes, bytearray,
+/// memoryview, numpy array, s3ml.Buffer, anything with the buffer protocol), or
+/// encoded from str, or read from a file-like object's read(). Construct and destroy
+/// with the GIL held; view() may be used while it is released.
+class BodyArg {
+ public:
+  BodyArg(const py::object& body, const char* arg_name);
+  ~BodyArg();
+  BodyArg(const BodyArg&) = delete;
+  BodyArg& operator=(const BodyArg&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  py::object keep_;
+  std::optional<py::buffer_info> info_;
+  std::string owned_;
+  std::string_view view_;
+};
+
+/// "CRC32", "crc32c", "SHA1", "SHA256" (None/"" → none). Raises ValueError naming `arg`.
+ChecksumAlgorithm ParseChecksumAlgorithm(const std::optional<std::string>& name, const char* arg);
+/// Optional string → "" when None.
+inline std::string Str(const std::optional<std::string>& s) { return s.value_or(std::string()); }
+
+using ClientClass = py::class_<PyClient, std::shared_ptr<PyClient>>;
+
+// Registration of each area (one compile unit each).
+void RegisterErrors(py::module_& m);
+void RegisterBuffer(py::module_& m);
+void RegisterClient(py::module_& m);
+void RegisterListing(ClientClass& cls, py::module_& m);
+void RegisterMultipart(ClientClass& cls, py::module_& m);
+void RegisterSelect(ClientClass& cls, py::module_& m);
+void RegisterTransfer(ClientClass& cls, py::module_& m);
+void RegisterMock(py::module_& m);
+void RegisterDataset(py::module_& m);
+void RegisterCheckpoint(py::module_& m);
+
+}  // namespace s3ml::python
