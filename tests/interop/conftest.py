@@ -137,3 +137,13 @@ def mock_bucket(mock_s3):
     mock_s3.create_bucket(Bucket=name)
     yield name
     _empty_and_delete(mock_s3, name)
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    """moto's ThreadedMotoServer on a free loopback port (one per test module)."""
+    pytest.importorskip("moto.server")
+    from interop_support import moto_server
+
+    with moto_server() as endpoint:
+        yield endpoint

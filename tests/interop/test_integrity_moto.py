@@ -13,42 +13,14 @@ the SSE-C key on GET (S3: 400 InvalidRequest), so SSE-C cases are mock-only.
 """
 
 import os
-import socket
 import subprocess
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from interop_support import build_dir  # noqa: E402
 
 
-def _build_dir() -> Path:
-    if os.environ.get("S3ML_BUILD_DIR"):
-        return Path(os.environ["S3ML_BUILD_DIR"])
-    if os.environ.get("S3ML_BIN"):
-        return Path(os.environ["S3ML_BIN"]).resolve().parents[2]
-    return REPO / "build"
-
-
-BINARY = _build_dir() / "tests" / "integration" / "integration_integrity"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    server_mod = pytest.importorskip("moto.server")
-    port = _free_port()
-    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+BINARY = build_dir() / "tests" / "integration" / "integration_integrity"
 
 
 def test_integrity_and_encryption_portable_cases_pass_against_moto(moto_endpoint):

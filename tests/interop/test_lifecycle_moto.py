@@ -11,7 +11,6 @@ is asserted explicitly below, so a moto upgrade that changes it is noticed.
 
 import json
 import os
-import socket
 import subprocess
 from pathlib import Path
 
@@ -20,38 +19,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-REPO = Path(__file__).resolve().parents[2]
+from interop_support import build_dir  # noqa: E402
 
 
-def _build_dir() -> Path:
-    if os.environ.get("S3ML_BUILD_DIR"):
-        return Path(os.environ["S3ML_BUILD_DIR"])
-    if os.environ.get("S3ML_BIN"):
-        return Path(os.environ["S3ML_BIN"]).resolve().parents[2]
-    return REPO / "build"
-
-
-BINARY = _build_dir() / "tests" / "integration" / "integration_lifecycle"
-CLI = Path(os.environ.get("S3ML_BIN", str(_build_dir() / "tools" / "s3ml" / "s3ml")))
+BINARY = build_dir() / "tests" / "integration" / "integration_lifecycle"
+CLI = Path(os.environ.get("S3ML_BIN", str(build_dir() / "tools" / "s3ml" / "s3ml")))
 KEY, SECRET = "AKIAMOTOLIFECYCLE001", "moto-secret"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    server_mod = pytest.importorskip("moto.server")
-    port = _free_port()
-    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -15,45 +15,19 @@ Where moto differs from S3 (and the tests trust S3's documentation):
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from interop_support import build_dir  # noqa: E402
+
 MIB = 1024 * 1024
 
 
-def _build_dir() -> Path:
-    if os.environ.get("S3ML_BUILD_DIR"):
-        return Path(os.environ["S3ML_BUILD_DIR"])
-    if os.environ.get("S3ML_BIN"):  # <build>/tools/s3ml/s3ml, as the Makefile passes it
-        return Path(os.environ["S3ML_BIN"]).resolve().parents[2]
-    return REPO / "build"
-
-
-INTEGRATION = _build_dir() / "tests" / "integration" / "integration_client"
-CLI = Path(os.environ["S3ML_BIN"]) if os.environ.get("S3ML_BIN") else _build_dir() / "tools" / "s3ml" / "s3ml"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    server_mod = pytest.importorskip("moto.server")
-    port = _free_port()
-    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+INTEGRATION = build_dir() / "tests" / "integration" / "integration_client"
+CLI = Path(os.environ["S3ML_BIN"]) if os.environ.get("S3ML_BIN") else build_dir() / "tools" / "s3ml" / "s3ml"
 
 
 @pytest.fixture()

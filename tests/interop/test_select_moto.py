@@ -14,25 +14,14 @@ to the documented behaviour instead (see the list there).
 
 import gzip
 import json
-import os
-import socket
 import subprocess
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from interop_support import build_dir, free_port  # noqa: E402
 
 
-def _build_dir() -> Path:
-    if os.environ.get("S3ML_BUILD_DIR"):
-        return Path(os.environ["S3ML_BUILD_DIR"])
-    if os.environ.get("S3ML_BIN"):  # <build>/tools/s3ml/s3ml, as the Makefile passes it
-        return Path(os.environ["S3ML_BIN"]).resolve().parents[2]
-    return REPO / "build"
-
-
-TOOL = _build_dir() / "tests" / "unit" / "select" / "select_tool"
+TOOL = build_dir() / "tests" / "unit" / "select" / "select_tool"
 BUCKET = "s3ml-select-interop"
 
 # No trailing newline: moto turns a final "\n" into an extra empty record (see below).
@@ -94,19 +83,13 @@ AGREED = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def moto_s3():
     server_mod = pytest.importorskip("moto.server")
     boto3 = pytest.importorskip("boto3")
     from botocore.config import Config
 
-    port = _free_port()
+    port = free_port()
     server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
