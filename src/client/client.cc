@@ -25,19 +25,23 @@ std::string ToUpper(std::string s) {
   return s;
 }
 
-ops::ResponseTraits Traits(std::string op, bool head = false, std::string not_found = "NotFound",
-                           bool error_in_200 = false) {
+}  // namespace
+
+namespace client_internal {
+
+ops::ResponseTraits Traits(std::string op, std::string not_found, bool error_in_200) {
   ops::ResponseTraits t;
   t.operation = std::move(op);
-  t.is_head = head;
   t.not_found_code = std::move(not_found);
   t.error_in_200 = error_in_200;
   return t;
 }
 
-}  // namespace
-
-namespace client_internal {
+ops::ResponseTraits HeadTraits(std::string op, std::string not_found) {
+  ops::ResponseTraits t = Traits(std::move(op), std::move(not_found));
+  t.is_head = true;
+  return t;
+}
 
 Status WithContextOnce(const Status& st, const std::string& op, const std::string& resource) {
   if (st.ok() || !st.operation().empty()) return st;
@@ -179,14 +183,14 @@ Result<CreateBucketResult> Client::CreateBucket(const CreateBucketRequest& req) 
 Status Client::DeleteBucket(const std::string& bucket) const {
   S3ML_RETURN_IF_ERROR(CheckBucket("DeleteBucket", bucket));
   auto resp = impl_->Execute(ops::BuildDeleteBucket(impl_->target, bucket), nullptr,
-                             Traits("DeleteBucket", false, "NoSuchBucket"), ops::ResourceName(bucket));
+                             Traits("DeleteBucket", "NoSuchBucket"), ops::ResourceName(bucket));
   return resp.ok() ? Status::Ok() : resp.status();
 }
 
 Result<HeadBucketResult> Client::HeadBucket(const std::string& bucket) const {
   S3ML_RETURN_IF_ERROR(CheckBucket("HeadBucket", bucket));
   auto resp = impl_->Execute(ops::BuildHeadBucket(impl_->target, bucket), nullptr,
-                             Traits("HeadBucket", true, "NoSuchBucket"), ops::ResourceName(bucket));
+                             HeadTraits("HeadBucket", "NoSuchBucket"), ops::ResourceName(bucket));
   if (!resp.ok()) return resp.status();
   return ops::ParseHeadBucket(*resp);
 }
@@ -195,7 +199,7 @@ Result<std::string> Client::GetBucketLocation(const std::string& bucket) const {
   S3ML_RETURN_IF_ERROR(CheckBucket("GetBucketLocation", bucket));
   std::string res = ops::ResourceName(bucket);
   auto resp = impl_->Execute(ops::BuildGetBucketLocation(impl_->target, bucket), nullptr,
-                             Traits("GetBucketLocation", false, "NoSuchBucket"), res);
+                             Traits("GetBucketLocation", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseGetBucketLocation(*resp), "GetBucketLocation", res);
 }
@@ -206,7 +210,7 @@ Result<PutObjectResult> Client::PutObject(const PutObjectRequest& req) const {
   auto http = ops::BuildPutObject(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "PutObject", res);
   const ops::AppliedChecksum applied = ops::AppliedChecksumOf(*http);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("PutObject", false, "NoSuchBucket"), res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("PutObject", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   PutObjectResult out = ops::ParsePutObject(*resp);
   S3ML_RETURN_IF_ERROR(WithContextOnce(ops::RecordSentChecksum(applied, resp->headers, &out.checksum_crc32,
@@ -237,7 +241,7 @@ Result<GetObjectResult> Client::GetObject(const GetObjectRequest& req) const {
   Buffer body;
   BufferSink inner(body, req.range.has_value());
   ChecksumVerifyingSink sink(inner, req.checksum_mode);
-  auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", false, "NoSuchKey"), res);
+  auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", "NoSuchKey"), res);
   auto out = FinishGet(resp, res);
   if (!out.ok()) return out;
   out->body = std::move(body);
@@ -253,7 +257,7 @@ Result<GetObjectResult> Client::GetObjectToFile(const GetObjectRequest& req, con
   FileSink sink(path, req.range.has_value());
   S3ML_RETURN_IF_ERROR(WithContextOnce(sink.Open(), "GetObject", res));
   ChecksumVerifyingSink verifier(sink, req.checksum_mode);
-  auto resp = impl_->Execute(std::move(*http), &verifier, Traits("GetObject", false, "NoSuchKey"), res);
+  auto resp = impl_->Execute(std::move(*http), &verifier, Traits("GetObject", "NoSuchKey"), res);
   auto out = FinishGet(resp, res);
   if (!out.ok()) return out;  // ~FileSink removes the temporary
   S3ML_RETURN_IF_ERROR(WithContextOnce(sink.Commit(), "GetObject", res));
@@ -268,7 +272,7 @@ Result<GetObjectResult> Client::GetObject(const GetObjectRequest& req, const Dat
   if (!http.ok()) return WithContextOnce(http.status(), "GetObject", res);
   CallbackSink inner(on_data, req.range.has_value());
   ChecksumVerifyingSink sink(inner, req.checksum_mode);
-  auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", false, "NoSuchKey"), res);
+  auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", "NoSuchKey"), res);
   return FinishGet(resp, res);
 }
 
@@ -277,7 +281,7 @@ Result<ObjectMetadata> Client::HeadObject(const HeadObjectRequest& req) const {
   std::string res = ops::ResourceName(req.bucket, req.key);
   auto http = ops::BuildHeadObject(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "HeadObject", res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("HeadObject", true, "NoSuchKey"), res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, HeadTraits("HeadObject", "NoSuchKey"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseObjectMetadata(resp->status, resp->headers), "HeadObject", res);
 }
@@ -286,7 +290,7 @@ Result<DeleteObjectResult> Client::DeleteObject(const DeleteObjectRequest& req) 
   S3ML_RETURN_IF_ERROR(CheckObject("DeleteObject", req.bucket, req.key));
   std::string res = ops::ResourceName(req.bucket, req.key);
   auto resp = impl_->Execute(ops::BuildDeleteObject(impl_->target, req), nullptr,
-                             Traits("DeleteObject", false, "NoSuchBucket"), res);
+                             Traits("DeleteObject", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return ops::ParseDeleteObject(*resp);
 }
@@ -300,7 +304,7 @@ Result<DeleteObjectsResult> Client::DeleteObjects(const DeleteObjectsRequest& re
   }
   auto http = ops::BuildDeleteObjects(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "DeleteObjects", res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("DeleteObjects", false, "NoSuchBucket"), res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("DeleteObjects", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseDeleteObjects(*resp), "DeleteObjects", res);
 }
@@ -311,7 +315,7 @@ Result<CopyObjectResult> Client::CopyObject(const CopyObjectRequest& req) const 
   S3ML_RETURN_IF_ERROR(CheckObject("CopyObject", req.bucket, req.key));
   auto http = ops::BuildCopyObject(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "CopyObject", res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("CopyObject", false, "NoSuchKey", true), res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("CopyObject", "NoSuchKey", true), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseCopyObject(*resp), "CopyObject", res);
 }
@@ -322,7 +326,7 @@ Result<ListObjectsV2Result> Client::ListObjectsV2(const ListObjectsV2Request& re
   if (!req.prefix.empty()) res += "/" + req.prefix;
   auto http = ops::BuildListObjectsV2(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "ListObjectsV2", res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("ListObjectsV2", false, "NoSuchBucket"), res);
+  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("ListObjectsV2", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseListObjectsV2(*resp), "ListObjectsV2", res);
 }

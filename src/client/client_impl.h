@@ -76,6 +76,12 @@ struct Client::Impl {
 /// Helpers every operation file uses (client.cc, multipart.cc, versioning.cc, ...).
 namespace client_internal {
 
+/// How operation `op`'s response is classified: the code for a body-less 404, and
+/// whether a 200 may carry an <Error> body (CopyObject, CompleteMultipartUpload).
+ops::ResponseTraits Traits(std::string op, std::string not_found = "NotFound", bool error_in_200 = false);
+/// The same for a HEAD request (error responses carry no body).
+ops::ResponseTraits HeadTraits(std::string op, std::string not_found);
+
 /// Adds operation and resource unless an inner layer already did.
 Status WithContextOnce(const Status& st, const std::string& op, const std::string& resource);
 template <class T>

@@ -12,13 +12,6 @@ using namespace client_internal;  // NOLINT: the client's shared helpers
 
 namespace {
 
-ops::ResponseTraits CreateSessionTraits() {
-  ops::ResponseTraits t;
-  t.operation = "CreateSession";
-  t.not_found_code = "NoSuchBucket";
-  return t;
-}
-
 // Answers that mean "this session is no good": drop it and try once with a new one.
 bool IsRejectedSession(const Status& st) {
   return st.category() == ErrorCategory::kService && (st.code() == "ExpiredToken" || st.code() == "InvalidToken");
@@ -66,7 +59,7 @@ Result<CreateSessionResult> Client::Impl::RunCreateSession(const CreateSessionRe
   if (ops::IsDefaultAwsEndpoint(target, region)) ops::ApplyExpressAwsEndpoint(http, target, req.bucket, region, false);
   auto creds = ResolveCredentials();
   if (!creds.ok()) return creds.status().WithContext("CreateSession", res);
-  auto resp = Send(std::move(http), nullptr, CreateSessionTraits(), res, &express_iam_signer, &*creds);
+  auto resp = Send(std::move(http), nullptr, Traits("CreateSession", "NoSuchBucket"), res, &express_iam_signer, &*creds);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseCreateSession(*resp), "CreateSession", res);
 }

@@ -9,17 +9,6 @@ namespace s3ml {
 
 using namespace client_internal;  // NOLINT: shared operation helpers
 
-namespace {
-
-ops::ResponseTraits Traits(std::string op, std::string not_found) {
-  ops::ResponseTraits t;
-  t.operation = std::move(op);
-  t.not_found_code = std::move(not_found);
-  return t;
-}
-
-}  // namespace
-
 Result<GetBucketLifecycleConfigurationResult> Client::GetBucketLifecycleConfiguration(const std::string& bucket) const {
   const std::string op = "GetBucketLifecycleConfiguration", res = ObjectResource(bucket);
   S3ML_RETURN_IF_ERROR(CheckBucket(op, bucket));

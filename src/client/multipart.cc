@@ -9,18 +9,6 @@ namespace s3ml {
 
 using namespace client_internal;  // NOLINT: shared operation helpers
 
-namespace {
-
-ops::ResponseTraits Traits(std::string op, std::string not_found, bool error_in_200 = false) {
-  ops::ResponseTraits t;
-  t.operation = std::move(op);
-  t.not_found_code = std::move(not_found);
-  t.error_in_200 = error_in_200;
-  return t;
-}
-
-}  // namespace
-
 Result<CreateMultipartUploadResult> Client::CreateMultipartUpload(const CreateMultipartUploadRequest& req) const {
   const std::string op = "CreateMultipartUpload", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));

@@ -18,25 +18,11 @@ bool ParseUint(const std::string& s, std::uint64_t& out) {
   return true;
 }
 
-std::string StripEtag(std::string s) {
-  auto b = s.find_first_not_of(" \t");
-  auto e = s.find_last_not_of(" \t");
-  s = b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-  if (s.rfind("W/", 0) == 0) s = s.substr(2);
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-  return s;
-}
-
-bool EtagListMatches(const std::string& list, const std::string& etag) {
-  const std::string stored = StripEtag(etag);
-  std::size_t start = 0;
-  while (true) {
-    auto comma = list.find(',', start);
-    std::string item = StripEtag(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (item == "*" || item == stored) return true;
-    if (comma == std::string::npos) return false;
-    start = comma + 1;
-  }
+MaybeError CheckKeyLength(const std::string& key) {
+  if (key.size() <= kMaxKeyBytes) return std::nullopt;
+  return S3Error(400, "KeyTooLongError", "Your key is too long")
+      .With("Size", std::to_string(key.size()))
+      .With("MaxSizeAllowed", std::to_string(kMaxKeyBytes));
 }
 
 /// RFC 7232 evaluation order (If-Match, If-Unmodified-Since, If-None-Match,
@@ -497,10 +483,7 @@ Expected<Reply> MockS3Server::Impl::GetBucketLocation(Call& c) {
 // ---- objects ---------------------------------------------------------------
 
 Expected<Reply> MockS3Server::Impl::PutObject(Call& c) {
-  if (c.r.key.size() > kMaxKeyBytes)
-    return S3Error(400, "KeyTooLongError", "Your key is too long")
-        .With("Size", std::to_string(c.r.key.size()))
-        .With("MaxSizeAllowed", std::to_string(kMaxKeyBytes));
+  if (auto err = CheckKeyLength(c.r.key)) return *err;
   auto supplied = VerifyIntegrityHeaders(c.headers, c.payload);
   if (!supplied.ok()) return supplied.error();
 
@@ -710,22 +693,18 @@ Expected<Reply> MockS3Server::Impl::DeleteObjects(Call& c) {
   return reply;
 }
 
-Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
-  if (c.r.key.size() > kMaxKeyBytes)
-    return S3Error(400, "KeyTooLongError", "Your key is too long")
-        .With("Size", std::to_string(c.r.key.size()))
-        .With("MaxSizeAllowed", std::to_string(kMaxKeyBytes));
+Expected<CopySource> MockS3Server::Impl::ResolveCopySource(Call& c, const std::function<MaybeError()>& before_lookup) {
   // x-amz-copy-source: [/]bucket/key[?versionId=...], URL-encoded.
-  std::string source = c.headers.Get("x-amz-copy-source");
-  std::string source_version;
-  bool has_source_version = false;
+  const std::string& header = c.headers.Get("x-amz-copy-source");
+  std::string source = header;
+  CopySource out;
   if (auto q = source.find('?'); q != std::string::npos) {
     auto params = ParseQuery(source.substr(q + 1));
     if (params.ok())
       for (const auto& [k, v] : *params)
         if (k == "versionId") {
-          source_version = v;
-          has_source_version = true;
+          out.version_id = v;
+          out.has_version = true;
         }
     source.resize(q);
   }
@@ -736,29 +715,45 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   auto slash = path.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == path.size())
     return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
-                           "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
-  const std::string src_bucket = path.substr(0, slash), src_key = path.substr(slash + 1);
-  if (has_source_version && !IsWellFormedVersionId(source_version))
-    return InvalidArgument("Invalid version id specified", "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
+                           "x-amz-copy-source", header);
+  out.bucket = path.substr(0, slash);
+  out.key = path.substr(slash + 1);
+  if (out.has_version && !IsWellFormedVersionId(out.version_id))
+    return InvalidArgument("Invalid version id specified", "x-amz-copy-source", header);
+  if (before_lookup)
+    if (auto err = before_lookup()) return *err;
 
-  auto found = store.GetVersion(src_bucket, src_key, source_version);
+  auto found = store.GetVersion(out.bucket, out.key, out.version_id);
   if (!found.ok()) {
     // A delete marker as the copy source is 400 InvalidRequest in S3, not 405.
     if (found.error().code == "MethodNotAllowed")
       return InvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.");
     return found.error();
   }
-  const ObjectPtr src = found->version.object;
-  if (auto err = CheckSseCustomerKey(c.headers, src->sse, kCopySourceSseCustomerPrefix)) return *err;
+  out.found = std::move(*found);
+  const ObjectRecord& src = *out.found.version.object;
+  if (auto err = CheckSseCustomerKey(c.headers, src.sse, kCopySourceSseCustomerPrefix)) return *err;
+  auto [cond_status, condition] = EvaluateConditions(c.headers, src, "x-amz-copy-source-");
+  if (cond_status != 0) return PreconditionFailed(condition);
+  // S3 copies an archived (GLACIER/DEEP_ARCHIVE) source only while a restored copy exists.
+  if (auto err = ArchiveStateError(src, c.now)) return *err;
+  return out;
+}
+
+Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
+  if (auto err = CheckKeyLength(c.r.key)) return *err;
+  auto resolved = ResolveCopySource(c);
+  if (!resolved.ok()) return resolved.error();
+  const std::string& src_bucket = resolved->bucket;
+  const std::string& src_key = resolved->key;
+  const bool has_source_version = resolved->has_version;
+  const ObjectPtr src = resolved->found.version.object;
   auto dest_sse = ParseSseWrite(c.headers, options.region, MockAccountId(options.access_key));
   if (!dest_sse.ok()) return dest_sse.error();
-  const std::string copied_version = found->version.version_id;
-  const bool report_source_version = found->versioned_bucket || has_source_version;
+  const std::string copied_version = resolved->found.version.version_id;
+  const bool report_source_version = resolved->found.versioned_bucket || has_source_version;
   auto dest_bucket = store.GetBucket(c.r.bucket);
   if (!dest_bucket.ok()) return dest_bucket.error();
-
-  auto [cond_status, condition] = EvaluateConditions(c.headers, *src, "x-amz-copy-source-");
-  if (cond_status != 0) return PreconditionFailed(condition);
 
   const std::string directive = c.headers.Get("x-amz-metadata-directive", "COPY");
   if (directive != "COPY" && directive != "REPLACE")
@@ -1070,10 +1065,7 @@ Expected<int> IntParam(const RoutedRequest& r, const std::string& name, int def,
 }  // namespace
 
 Expected<Reply> MockS3Server::Impl::CreateMultipartUpload(Call& c) {
-  if (c.r.key.size() > kMaxKeyBytes)
-    return S3Error(400, "KeyTooLongError", "Your key is too long")
-        .With("Size", std::to_string(c.r.key.size()))
-        .With("MaxSizeAllowed", std::to_string(kMaxKeyBytes));
+  if (auto err = CheckKeyLength(c.r.key)) return *err;
   auto attrs = std::make_shared<ObjectRecord>();
   if (auto err = FillAttributesFromHeaders(c.headers, *attrs)) return *err;
   attrs->storage_class = c.headers.Get("x-amz-storage-class", "STANDARD");
@@ -1136,43 +1128,15 @@ Expected<Reply> MockS3Server::Impl::UploadPartCopy(Call& c) {
   auto number = PartNumberParam(c.r);
   if (!number.ok()) return number.error();
   const std::string upload_id = c.r.Param("uploadId");
-  // x-amz-copy-source: [/]bucket/key[?versionId=...], URL-encoded (as CopyObject).
-  std::string source = c.headers.Get("x-amz-copy-source");
-  std::string source_version;
-  bool has_source_version = false;
-  if (auto q = source.find('?'); q != std::string::npos) {
-    auto params = ParseQuery(source.substr(q + 1));
-    if (params.ok())
-      for (const auto& [k, v] : *params)
-        if (k == "versionId") {
-          source_version = v;
-          has_source_version = true;
-        }
-    source.resize(q);
-  }
-  auto decoded = UriDecode(source);
-  if (!decoded.ok()) return InvalidArgument("Invalid copy source encoding", "x-amz-copy-source", source);
-  std::string path = *decoded;
-  if (!path.empty() && path.front() == '/') path.erase(0, 1);
-  auto slash = path.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == path.size())
-    return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
-                           "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
-  if (has_source_version && !IsWellFormedVersionId(source_version))
-    return InvalidArgument("Invalid version id specified", "x-amz-copy-source", c.headers.Get("x-amz-copy-source"));
   // The upload must exist before the source is read (S3 answers NoSuchUpload first).
-  auto up = store.GetUpload(c.r.bucket, c.r.key, upload_id);
-  if (!up.ok()) return up.error();
-  auto found = store.GetVersion(path.substr(0, slash), path.substr(slash + 1), source_version);
-  if (!found.ok()) {
-    if (found.error().code == "MethodNotAllowed")
-      return InvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.");
-    return found.error();
-  }
-  const ObjectPtr src = found->version.object;
-  if (auto err = CheckSseCustomerKey(c.headers, src->sse, kCopySourceSseCustomerPrefix)) return *err;
-  auto [cond_status, condition] = EvaluateConditions(c.headers, *src, "x-amz-copy-source-");
-  if (cond_status != 0) return PreconditionFailed(condition);
+  Expected<UploadRecord> up = S3Error(500, "InternalError", "upload not looked up");
+  auto resolved = ResolveCopySource(c, [&]() -> MaybeError {
+    up = store.GetUpload(c.r.bucket, c.r.key, upload_id);
+    if (!up.ok()) return up.error();
+    return std::nullopt;
+  });
+  if (!resolved.ok()) return resolved.error();
+  const ObjectPtr src = resolved->found.version.object;
 
   std::uint64_t first = 0, length = src->size();
   if (const std::string* range = c.headers.Find("x-amz-copy-source-range")) {
@@ -1206,8 +1170,8 @@ Expected<Reply> MockS3Server::Impl::UploadPartCopy(Call& c) {
   AddText(w.root(), "ETag", part.etag);
   for (const auto& [alg, value] : part.checksums) AddText(w.root(), ChecksumElementName(alg).c_str(), value);
   Reply reply;
-  if (found->versioned_bucket || has_source_version)
-    reply.Header("x-amz-copy-source-version-id", found->version.version_id);
+  if (resolved->found.versioned_bucket || resolved->has_version)
+    reply.Header("x-amz-copy-source-version-id", resolved->found.version.version_id);
   if (auto err = store.PutPart(c.r.bucket, c.r.key, upload_id, std::move(part))) return *err;
   reply.Xml(w.str());
   return reply;

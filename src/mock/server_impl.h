@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -71,6 +72,21 @@ struct Call {
   SystemTime now;
 };
 
+/// The source named by x-amz-copy-source, looked up (CopyObject, UploadPartCopy).
+struct CopySource {
+  std::string bucket, key;
+  std::string version_id;    ///< "" for the latest version
+  bool has_version = false;  ///< the header named a versionId
+  VersionRef found;          ///< the source version
+};
+
+/// 403 InvalidObjectState (with StorageClass) for a GLACIER/DEEP_ARCHIVE object
+/// without a completed, unexpired restore as of `now` (what GET and copies of it
+/// answer); nullopt when the object is readable.
+MaybeError ArchiveStateError(const ObjectRecord& obj, SystemTime now);
+/// 400 KeyTooLongError when `key` exceeds kMaxKeyBytes; nullopt otherwise.
+MaybeError CheckKeyLength(const std::string& key);
+
 struct RangeDecision {
   enum Kind { kWhole, kPartial, kUnsatisfiable } kind = kWhole;
   std::uint64_t first = 0, last = 0;
@@ -78,8 +94,6 @@ struct RangeDecision {
 
 SystemTime WholeSeconds(SystemTime t);
 bool ParseUint(const std::string& s, std::uint64_t& out);
-std::string StripEtag(std::string s);
-bool EtagListMatches(const std::string& list, const std::string& etag);
 std::pair<int, std::string> EvaluateConditions(const Headers& h, const ObjectRecord& obj, const std::string& prefix);
 RangeDecision ResolveRange(const std::string& header, std::uint64_t size);
 bool IsValidStorageClass(const std::string& s);
@@ -161,6 +175,10 @@ struct MockS3Server::Impl {
   Expected<Reply> DeleteObject(Call& c);
   Expected<Reply> DeleteObjects(Call& c);
   Expected<Reply> CopyObject(Call& c);
+  /// Parses and validates x-amz-copy-source, runs `before_lookup` (if set; its error is
+  /// answered), looks the source up and checks its SSE-C key, the
+  /// x-amz-copy-source-if-* conditions and that an archived source is restored.
+  Expected<CopySource> ResolveCopySource(Call& c, const std::function<MaybeError()>& before_lookup = {});
   Expected<Reply> ListObjects(Call& c, bool v2);
   Expected<Reply> GetBucketVersioning(Call& c);
   Expected<Reply> PutBucketVersioning(Call& c);

@@ -122,6 +122,14 @@ Expected<Reply> MockS3Server::Impl::RestoreObject(Call& c) {
   return S3Error(503, "SlowDown", "The object changed repeatedly during RestoreObject; please retry.");
 }
 
+MaybeError ArchiveStateError(const ObjectRecord& obj, SystemTime now) {
+  if (!IsArchiveStorageClass(obj.storage_class)) return std::nullopt;
+  if (obj.restore_ready && now >= *obj.restore_ready && obj.restore_expiry && now < *obj.restore_expiry)
+    return std::nullopt;
+  return S3Error(403, "InvalidObjectState", "The operation is not valid for the object's storage class")
+      .With("StorageClass", obj.storage_class);
+}
+
 MaybeError MockS3Server::Impl::ObjectLifecycleHeaders(const std::string& bucket, const std::string& key,
                                                       const ObjectRecord& obj, bool current, bool is_get,
                                                       SystemTime now, Reply& reply) {
@@ -133,19 +141,15 @@ MaybeError MockS3Server::Impl::ObjectLifecycleHeaders(const std::string& bucket,
                      "expiry-date=" + Quoted(FormatHttpDate(exp->expiry_date)) + ", rule-id=" + Quoted(exp->rule_id));
     }
   }
-  bool readable = !IsArchiveStorageClass(obj.storage_class);
   if (obj.restore_ready && IsArchiveStorageClass(obj.storage_class)) {
     if (now < *obj.restore_ready) {
       reply.Header("x-amz-restore", "ongoing-request=\"true\"");
     } else if (obj.restore_expiry && now < *obj.restore_expiry) {
       reply.Header("x-amz-restore",
                    "ongoing-request=\"false\", expiry-date=" + Quoted(FormatHttpDate(*obj.restore_expiry)));
-      readable = true;
     }
   }
-  if (is_get && !readable)
-    return S3Error(403, "InvalidObjectState", "The operation is not valid for the object's storage class")
-        .With("StorageClass", obj.storage_class);
+  if (is_get) return ArchiveStateError(obj, now);
   return std::nullopt;
 }
 

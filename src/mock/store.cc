@@ -6,29 +6,28 @@
 
 namespace s3ml::mock {
 
-namespace {
+std::string StripEtag(std::string s) {
+  auto b = s.find_first_not_of(" \t");
+  auto e = s.find_last_not_of(" \t");
+  s = b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+  if (s.rfind("W/", 0) == 0) s = s.substr(2);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  return s;
+}
 
-bool EtagMatches(const std::string& stored_quoted, const std::string& condition) {
-  // A condition may be a comma-separated list of (quoted or bare, maybe weak) tags, or "*".
-  auto strip = [](std::string s) {
-    auto b = s.find_first_not_of(" \t");
-    auto e = s.find_last_not_of(" \t");
-    s = b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-    if (s.rfind("W/", 0) == 0) s = s.substr(2);
-    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-    return s;
-  };
-  const std::string stored = strip(stored_quoted);
+bool EtagListMatches(const std::string& list, const std::string& etag) {
+  const std::string stored = StripEtag(etag);
   std::size_t start = 0;
-  while (start <= condition.size()) {
-    auto comma = condition.find(',', start);
-    std::string item = strip(condition.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+  while (true) {
+    auto comma = list.find(',', start);
+    std::string item = StripEtag(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (item == "*" || item == stored) return true;
-    if (comma == std::string::npos) break;
+    if (comma == std::string::npos) return false;
     start = comma + 1;
   }
-  return false;
 }
+
+namespace {
 
 S3Error NoSuchVersion(const std::string& key, const std::string& version_id) {
   return S3Error(404, "NoSuchVersion", "The specified version does not exist.")
@@ -200,7 +199,7 @@ MaybeError Store::PutObjectLocked(Bucket& bucket, const std::string& key, Object
   if (cond.if_none_match_star && exists) return PreconditionFailed("If-None-Match");
   if (cond.if_match) {
     if (!exists) return NoSuchKey(key);
-    if (!EtagMatches(it->second.front().object->etag, *cond.if_match)) return PreconditionFailed("If-Match");
+    if (!EtagListMatches(*cond.if_match, it->second.front().object->etag)) return PreconditionFailed("If-Match");
   }
   if (it == objects.end()) it = objects.emplace(key, std::vector<ObjectVersion>{}).first;
   auto& versions = it->second;

@@ -301,4 +301,11 @@ std::string BucketNameProblem(const std::string& name);
 /// Smallest string greater than every string starting with `prefix` ("" if none).
 std::string PrefixSuccessor(std::string prefix);
 
+/// An ETag with surrounding blanks, a weak "W/" prefix and its quotes removed
+/// ("W/\"abc\"" -> "abc"). Pure function; thread-safe.
+std::string StripEtag(std::string s);
+/// True if the comma-separated If-Match/If-None-Match `list` names `etag` (quoted
+/// or bare, maybe weak) or is "*". Pure function; thread-safe.
+bool EtagListMatches(const std::string& list, const std::string& etag);
+
 }  // namespace s3ml::mock

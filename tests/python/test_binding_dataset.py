@@ -54,6 +54,8 @@ def test_dataset_tar_samples_have_zero_copy_fields(mock, shards):
     assert isinstance(fields["bin"], s3ml.Buffer) and len(fields["bin"]) == 128
     arr = np.frombuffer(fields["bin"], dtype=np.uint8)
     assert arr.ctypes.data == s["bin"].address  # a view into the shard: no copy
+    assert s.fields is fields  # built once per sample, then cached
+    assert [x.fields is x.fields for x in samples[:3]] == [True] * 3
 
 
 def test_dataset_rank_worker_grid_covers_each_sample_once_per_epoch(mock, shards):

@@ -60,6 +60,38 @@ def test_fork_child_reads_with_its_own_client(mock, bucket):
     assert bytes(parent.get_object(bucket, "fork/a").body) == b"alpha"  # parent unaffected
 
 
+def test_fork_child_refuses_a_reader_created_in_the_parent(mock, bucket):
+    parent = mock.client()
+    parent.put_object(bucket, "forkr/a", b"alpha")
+    parent.put_object(bucket, "forkr/b", b"beta")
+    reader = s3ml.Dataset(f"s3://{bucket}/forkr/", client=parent).reader()
+    assert next(reader).key == "forkr/a"  # prefetching in the parent
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: the inherited reader must refuse (its threads are the parent's)
+        status = 1
+        try:
+            os.close(read_fd)
+            try:
+                next(reader)
+                msg = "no error"
+            except Exception as e:  # noqa: BLE001
+                msg = f"{type(e).__name__}: {e}"
+            reader.close()  # abandons, never joins the parent's threads
+            os.write(write_fd, msg.encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as f:
+        msg = f.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    assert "created in another process" in msg, msg
+    assert next(reader).key == "forkr/b"  # the parent's reader is unaffected
+    reader.close()
+
+
 def test_pickle_client_rebuilds_from_configuration(mock, s3, bucket):
     s3.put_object(bucket, "p", b"pickled")
     s3.get_object(bucket, "p")  # started in this process

@@ -84,7 +84,8 @@ void RegisterServe(CLI::App& app, std::function<void(Action)> on_selected) {
   cmd->add_option("--region", opts->server.region, "Region requests must be signed for")->capture_default_str();
   cmd->add_flag("--no-verify-signatures", opts->no_verify, "Accept requests whatever their signature");
   cmd->add_flag("--allow-anonymous", opts->server.allow_anonymous, "Accept unsigned requests");
-  cmd->add_option("--threads", opts->server.threads, "Worker threads (concurrent connections served)")
+  cmd->add_option("--threads", opts->server.threads, "Connection threads kept ready; more are started when all are busy (up to "
+                  "max(threads, 1024)), so this is not a connection limit")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
   cmd->add_option("--seed", opts->server.seed, "Fault-injection random seed")->capture_default_str();

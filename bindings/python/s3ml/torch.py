@@ -102,6 +102,10 @@ class _ProcessLocalClient:
         self._pid = None
 
 
+# Samples a DataLoader worker takes from its reader per call (see _iter_worker).
+_WORKER_BATCH = 64
+
+
 def _skips(state: Dict[str, Any], n: int) -> List[int]:
     """The per-worker skip counts of a loaded state for a run with n workers. A
     state at the very start of its epoch fits any number of workers."""
@@ -430,6 +434,8 @@ class S3IterableDataset(_tud.IterableDataset):
                 reader.load_state_dict(reader_state)
             else:
                 _skip(reader, skip)
+            # One next() per sample (not next_batch): state_dict() records this
+            # reader's own position, which must be right after the last sample yielded.
             for sample in reader:
                 self._direct_count += 1
                 yield transform(sample)
@@ -455,9 +461,18 @@ class S3IterableDataset(_tud.IterableDataset):
         produced = 0
         try:
             _skip(reader, skip)
-            for sample in reader:
-                produced += 1
-                yield transform(sample)
+            # Samples are taken _WORKER_BATCH at a time (one GIL release and one call
+            # per batch instead of per sample). Exact: a worker's position is counted
+            # by the main process from the batches it received, never read from this
+            # reader, and `produced` counts the samples yielded.
+            next_batch = reader.next_batch
+            while True:
+                batch = next_batch(_WORKER_BATCH)
+                if not batch:
+                    break
+                for sample in batch:
+                    produced += 1
+                    yield transform(sample)
             # Exhausted: record the total before the DataLoader learns of the end
             # (it only drops this worker from its rotation after that).
             if shared is not None:

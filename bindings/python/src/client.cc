@@ -77,6 +77,8 @@ py::dict ClientConfig::ToDict() const {
   } else {
     put("verify", verify);
   }
+  if (allow_sse_c_over_http) d["allow_sse_c_over_http"] = true;
+  put("request_checksum_calculation", request_checksum_calculation);
   return d;
 }
 
@@ -96,6 +98,15 @@ PyClient::PyClient(ClientConfig config) : config_(std::move(config)) {
     const std::string& a = *config_.addressing_style;
     if (a != "auto" && a != "path" && a != "virtual")
       ThrowInvalid("addressing_style", "expected 'auto', 'path' or 'virtual', got '" + a + "'");
+  }
+  if (config_.request_checksum_calculation) {
+    std::string v;
+    for (char ch : *config_.request_checksum_calculation)
+      v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (v != "when_supported" && v != "when_required")
+      ThrowInvalid("request_checksum_calculation", "expected 'when_supported' or 'when_required', got '" +
+                                                       *config_.request_checksum_calculation + "'");
+    config_.request_checksum_calculation = v;
   }
 }
 
@@ -137,6 +148,11 @@ Client PyClient::Get() const {
   }
   if (c.verify) o.verify_tls = *c.verify;
   if (c.ca_bundle) o.ca_file = *c.ca_bundle;
+  if (c.allow_sse_c_over_http) o.allow_sse_c_over_http = true;
+  if (c.request_checksum_calculation)
+    o.request_checksum_calculation = *c.request_checksum_calculation == "when_required"
+                                         ? ChecksumCalculation::kWhenRequired
+                                         : ChecksumCalculation::kWhenSupported;
   client_ = Unwrap(Client::Create(std::move(o)));
   pid_ = now;
   return *client_;
@@ -208,7 +224,9 @@ std::shared_ptr<PyClient> MakeClient(std::optional<std::string> endpoint_url, st
                                      std::optional<std::string> profile, std::optional<std::string> access_key,
                                      std::optional<std::string> secret_key, std::optional<std::string> session_token,
                                      std::optional<int> max_attempts, std::optional<std::string> addressing_style,
-                                     std::optional<int> max_connections, const py::object& verify) {
+                                     std::optional<int> max_connections, const py::object& verify,
+                                     bool allow_sse_c_over_http,
+                                     std::optional<std::string> request_checksum_calculation) {
   ClientConfig c;
   c.endpoint_url = std::move(endpoint_url);
   c.region = std::move(region);
@@ -219,6 +237,8 @@ std::shared_ptr<PyClient> MakeClient(std::optional<std::string> endpoint_url, st
   c.max_attempts = max_attempts;
   c.addressing_style = std::move(addressing_style);
   c.max_connections = max_connections;
+  c.allow_sse_c_over_http = allow_sse_c_over_http;
+  c.request_checksum_calculation = std::move(request_checksum_calculation);
   if (py::isinstance<py::bool_>(verify)) {
     c.verify = verify.cast<bool>();
   } else if (py::isinstance<py::str>(verify)) {
@@ -243,7 +263,9 @@ void RegisterClient(py::module_& m) {
       .def_property_readonly("creation_date", [](const BucketInfo& b) { return ToDatetime(b.creation_date); })
       .def("__repr__", [](const BucketInfo& b) { return ReprOf("BucketInfo", "name='" + b.name + "'"); });
 
-  py::class_<ObjectInfo>(m, "ObjectInfo", "What head_object() (and get_object()) report about an object.")
+  py::class_<ObjectInfo> object_info(m, "ObjectInfo", "What head_object() (and get_object()) report about an object.");
+  DefEncryptionProperties(object_info, [](const ObjectInfo& o) -> const EncryptionInfo& { return o.info.encryption; });
+  object_info
       .def_property_readonly("content_length", [](const ObjectInfo& o) { return o.info.content_length; },
                              "Bytes in this response (the range length for ranged GETs).")
       .def_property_readonly("object_size", [](const ObjectInfo& o) { return o.info.object_size; },
@@ -264,7 +286,32 @@ void RegisterClient(py::module_& m) {
       .def_property_readonly("delete_marker", [](const ObjectInfo& o) { return o.info.delete_marker; })
       .def_property_readonly("parts_count", [](const ObjectInfo& o) { return o.info.parts_count; })
       .def_property_readonly("expiration", [](const ObjectInfo& o) { return o.info.expiration; })
-      .def_property_readonly("restore", [](const ObjectInfo& o) { return o.info.restore; })
+      .def_property_readonly("restore", [](const ObjectInfo& o) { return o.info.restore; },
+                             "x-amz-restore as sent ('' when absent); see restore_status.")
+      .def_property_readonly(
+          "expiration_info",
+          [](const ObjectInfo& o) -> py::object {
+            if (!o.info.expiration_info) return py::none();
+            py::dict d;
+            d["expiry_date"] = ToDatetime(o.info.expiration_info->expiry_date);
+            d["rule_id"] = o.info.expiration_info->rule_id;
+            return d;
+          },
+          "x-amz-expiration parsed: {'expiry_date': datetime, 'rule_id': str}, or None.")
+      .def_property_readonly(
+          "restore_status",
+          [](const ObjectInfo& o) -> py::object {
+            if (!o.info.restore_status) return py::none();
+            py::dict d;
+            d["ongoing"] = o.info.restore_status->ongoing;
+            d["expiry_date"] = o.info.restore_status->expiry_date ? ToDatetime(*o.info.restore_status->expiry_date)
+                                                                  : py::object(py::none());
+            return d;
+          },
+          "x-amz-restore parsed (archived objects): {'ongoing': bool, 'expiry_date': datetime or None},\n"
+          "or None when no restore was requested.")
+      .def_property_readonly("tag_count", [](const ObjectInfo& o) { return o.info.tag_count; },
+                             "x-amz-tagging-count (0 when absent).")
       .def_property_readonly("checksums",
                              [](const ObjectInfo& o) {
                                py::dict d;
@@ -285,8 +332,10 @@ void RegisterClient(py::module_& m) {
         return ReprOf("GetObjectResult", "etag=" + o.info.etag + ", body=" + std::to_string(o.body.size()) + " bytes");
       });
 
-  py::class_<PutObjectResult>(m, "PutObjectResult")
-      .def_readonly("etag", &PutObjectResult::etag)
+  py::class_<PutObjectResult> put_result(m, "PutObjectResult");
+  DefEncryptionProperties(put_result, [](const PutObjectResult& r) -> const EncryptionInfo& { return r.encryption; });
+  put_result.def_readonly("etag", &PutObjectResult::etag)
+      .def_readonly("expiration", &PutObjectResult::expiration, "x-amz-expiration as sent ('' when absent).")
       .def_readonly("version_id", &PutObjectResult::version_id)
       .def("__repr__", [](const PutObjectResult& r) { return ReprOf("PutObjectResult", "etag=" + r.etag); });
   py::class_<DeleteObjectResult>(m, "DeleteObjectResult")
@@ -307,8 +356,9 @@ void RegisterClient(py::module_& m) {
   py::class_<DeleteObjectsResult>(m, "DeleteObjectsResult")
       .def_readonly("deleted", &DeleteObjectsResult::deleted)
       .def_readonly("errors", &DeleteObjectsResult::errors);
-  py::class_<CopyObjectResult>(m, "CopyObjectResult")
-      .def_readonly("etag", &CopyObjectResult::etag)
+  py::class_<CopyObjectResult> copy_result(m, "CopyObjectResult");
+  DefEncryptionProperties(copy_result, [](const CopyObjectResult& r) -> const EncryptionInfo& { return r.encryption; });
+  copy_result.def_readonly("etag", &CopyObjectResult::etag)
       .def_property_readonly("last_modified", [](const CopyObjectResult& r) { return ToDatetime(r.last_modified); })
       .def_readonly("version_id", &CopyObjectResult::version_id)
       .def_readonly("copy_source_version_id", &CopyObjectResult::copy_source_version_id);
@@ -329,7 +379,8 @@ GIL while it waits for the network.)doc");
           py::arg("profile") = py::none(), py::arg("access_key") = py::none(), py::arg("secret_key") = py::none(),
           py::arg("session_token") = py::none(), py::arg("max_attempts") = py::none(),
           py::arg("addressing_style") = py::none(), py::arg("max_connections") = py::none(),
-          py::arg("verify") = py::none())
+          py::arg("verify") = py::none(), py::arg("allow_sse_c_over_http") = false,
+          py::arg("request_checksum_calculation") = py::none())
       .def("_config", [](const PyClient& c) { return c.config().ToDict(); },
            "The constructor arguments (None omitted) that rebuild this client.")
       .def_property_readonly("started", &PyClient::started,
@@ -409,10 +460,12 @@ GIL while it waits for the network.)doc");
             std::optional<std::string> storage_class, const py::object& tagging,
             std::optional<std::string> checksum_algorithm, std::optional<std::string> if_none_match,
             std::optional<std::string> cache_control, std::optional<std::string> content_disposition,
-            std::optional<std::string> content_encoding, bool content_md5) {
+            std::optional<std::string> content_encoding, bool content_md5, const py::object& sse,
+            std::optional<std::string> sse_kms_key_id, const py::object& sse_kms_context) {
            Client c = self.Get();
            BodyArg data(body, "body");
            PutObjectRequest req;
+           req.sse = ParseSse(sse, sse_kms_key_id, sse_kms_context);
            req.bucket = bucket;
            req.key = key;
            req.data = data.view();
@@ -437,17 +490,21 @@ GIL while it waits for the network.)doc");
          py::arg("storage_class") = py::none(), py::arg("tagging") = py::none(),
          py::arg("checksum_algorithm") = py::none(), py::arg("if_none_match") = py::none(),
          py::arg("cache_control") = py::none(), py::arg("content_disposition") = py::none(),
-         py::arg("content_encoding") = py::none(), py::arg("content_md5") = false,
+         py::arg("content_encoding") = py::none(), py::arg("content_md5") = false, py::arg("sse") = py::none(),
+         py::arg("sse_kms_key_id") = py::none(), py::arg("sse_kms_context") = py::none(),
          "Stores `body` (bytes-like, str or a readable file object) in one request. The bytes\n"
-         "are not copied (the GIL is released while they are sent; do not mutate them meanwhile).")
+         "are not copied (the GIL is released while they are sent; do not mutate them meanwhile).\n"
+         "sse: 'AES256', 'aws:kms' / 'aws:kms:dsse' (with sse_kms_key_id, sse_kms_context dict) or an\n"
+         "s3ml.SSECustomerKey.")
       .def(
           "get_object",
           [](const PyClient& self, const std::string& bucket, const std::string& key, const py::object& range,
              std::optional<std::string> version_id, std::optional<std::string> if_match, bool checksum_mode,
              std::optional<std::string> if_none_match, std::optional<int> part_number, const py::object& if_modified_since,
-             const py::object& if_unmodified_since) {
+             const py::object& if_unmodified_since, const py::object& sse) {
             Client c = self.Get();
             GetObjectRequest req;
+            req.sse = ParseSseCustomerKeyArg(sse, "sse");
             req.bucket = bucket;
             req.key = key;
             req.range = ParseRange(range);
@@ -472,15 +529,18 @@ GIL while it waits for the network.)doc");
           py::arg("if_match") = py::none(), py::arg("checksum_mode") = false, py::kw_only(),
           py::arg("if_none_match") = py::none(), py::arg("part_number") = py::none(),
           py::arg("if_modified_since") = py::none(), py::arg("if_unmodified_since") = py::none(),
+          py::arg("sse") = py::none(),
           "Reads an object (or `range`: 'bytes=0-99', 'bytes=100-', 'bytes=-500' or an inclusive\n"
-          "(first, last) tuple) into memory; .body is an s3ml.Buffer (no copies).")
+          "(first, last) tuple) into memory; .body is an s3ml.Buffer (no copies). sse: the object's\n"
+          "s3ml.SSECustomerKey when it was written with one.")
       .def(
           "head_object",
           [](const PyClient& self, const std::string& bucket, const std::string& key,
              std::optional<std::string> version_id, std::optional<std::string> if_match,
-             std::optional<int> part_number) {
+             std::optional<int> part_number, const py::object& sse) {
             Client c = self.Get();
             HeadObjectRequest req;
+            req.sse = ParseSseCustomerKeyArg(sse, "sse");
             req.bucket = bucket;
             req.key = key;
             req.version_id = Str(version_id);
@@ -493,7 +553,8 @@ GIL while it waits for the network.)doc");
             return ObjectInfo{Unwrap(std::move(r))};
           },
           py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none(), py::kw_only(),
-          py::arg("if_match") = py::none(), py::arg("part_number") = py::none())
+          py::arg("if_match") = py::none(), py::arg("part_number") = py::none(), py::arg("sse") = py::none(),
+          "The object's metadata (no body). sse: its s3ml.SSECustomerKey when written with one.")
       .def(
           "delete_object",
           [](const PyClient& self, const std::string& bucket, const std::string& key,
@@ -548,9 +609,13 @@ GIL while it waits for the network.)doc");
           [](const PyClient& self, const std::string& src_bucket, const std::string& src_key,
              const std::string& dst_bucket, const std::string& dst_key, std::optional<std::string> source_version_id,
              std::optional<Metadata> metadata, std::optional<std::string> content_type,
-             std::optional<std::string> storage_class, const py::object& tagging, std::optional<std::string> if_match) {
+             std::optional<std::string> storage_class, const py::object& tagging, std::optional<std::string> if_match,
+             const py::object& sse, std::optional<std::string> sse_kms_key_id, const py::object& sse_kms_context,
+             const py::object& copy_source_sse) {
             Client c = self.Get();
             CopyObjectRequest req;
+            req.sse = ParseSse(sse, sse_kms_key_id, sse_kms_context);
+            req.copy_source_sse = ParseSseCustomerKeyArg(copy_source_sse, "copy_source_sse");
             req.source_bucket = src_bucket;
             req.source_key = src_key;
             req.source_version_id = Str(source_version_id);
@@ -573,8 +638,11 @@ GIL while it waits for the network.)doc");
           py::arg("src_bucket"), py::arg("src_key"), py::arg("dst_bucket"), py::arg("dst_key"), py::kw_only(),
           py::arg("source_version_id") = py::none(), py::arg("metadata") = py::none(),
           py::arg("content_type") = py::none(), py::arg("storage_class") = py::none(),
-          py::arg("tagging") = py::none(), py::arg("if_match") = py::none(),
-          "Server-side copy (up to 5 GiB). Giving metadata or content_type replaces the metadata.")
+          py::arg("tagging") = py::none(), py::arg("if_match") = py::none(), py::arg("sse") = py::none(),
+          py::arg("sse_kms_key_id") = py::none(), py::arg("sse_kms_context") = py::none(),
+          py::arg("copy_source_sse") = py::none(),
+          "Server-side copy (up to 5 GiB). Giving metadata or content_type replaces the metadata.\n"
+          "sse encrypts the copy (as put_object); copy_source_sse is the source's s3ml.SSECustomerKey.")
       .def(
           "presign",
           [](const PyClient& self, const std::string& method, const std::string& bucket, const std::string& key,
@@ -595,6 +663,7 @@ GIL while it waits for the network.)doc");
   RegisterMultipart(cls, m);
   RegisterSelect(cls, m);
   RegisterTransfer(cls, m);
+  RegisterLifecycle(cls, m);
 }
 
 }  // namespace s3ml::python

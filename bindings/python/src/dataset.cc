@@ -1,5 +1,9 @@
 // s3ml._core.Dataset / Reader / Sample / Manifest over s3ml::dataset::DatasetReader.
-#include <unistd.h>
+#include <pthread.h>
+
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
 
 #include "py_common.h"
 #include "s3ml/dataset/reader.h"
@@ -14,12 +18,33 @@ using dataset::Sample;
 using dataset::ShardInfo;
 using dataset::Source;
 
+/// Bumped in the child of every fork() by a pthread_atfork handler (registered once,
+/// at module init). A reader remembers the generation it was created in: a cheap
+/// relaxed load per sample replaces a getpid() system call. Any fork() (os.fork,
+/// multiprocessing, a C library) runs the handler, so a reader inherited by a child
+/// always sees a newer generation there.
+std::atomic<std::uint64_t> g_fork_generation{0};
+
+void OnForkChild() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+void RegisterForkHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (pthread_atfork(nullptr, nullptr, &OnForkChild) != 0)
+      throw std::runtime_error("s3ml: pthread_atfork failed; cannot detect fork() for s3ml.Reader");
+  });
+}
+
+std::uint64_t ForkGeneration() { return g_fork_generation.load(std::memory_order_relaxed); }
+
 /// A manifest location (s3:// URI or local path): one shard URI per line.
 struct PyManifest {
   std::string location;
 };
 
-/// One sample; field bytes are Buffers viewing the shard (no copies).
+/// One sample; field bytes are Buffers viewing the shard (no copies). The `.fields`
+/// dict is built on first access and cached (the same dict object afterwards).
+/// Created and destroyed with the GIL held (the cached dict is a Python object).
 class PySample {
  public:
   explicit PySample(Sample s) : s_(std::move(s)) {}
@@ -31,9 +56,12 @@ class PySample {
   }
   bool Has(const std::string& name) const { return s_.field(name).has_value(); }
   py::dict Fields() const {
-    py::dict d;
-    for (const auto& f : s_.fields) d[py::str(f.first)] = View(f.second);
-    return d;
+    if (!fields_) {
+      py::dict d;
+      for (const auto& f : s_.fields) d[py::str(f.first)] = View(f.second);
+      fields_ = std::move(d);
+    }
+    return *fields_;
   }
   std::vector<std::string> Keys() const {
     std::vector<std::string> k;
@@ -45,6 +73,7 @@ class PySample {
  private:
   PyBuffer View(std::string_view v) const { return PyBuffer(s_.owner, v.data(), v.size()); }
   Sample s_;
+  mutable std::optional<py::dict> fields_;  // built by the first Fields() (GIL held)
 };
 
 py::dict MetricsDict(const dataset::ReaderMetrics& m) {
@@ -71,14 +100,14 @@ py::dict MetricsDict(const dataset::ReaderMetrics& m) {
 /// prefetching) in the parent is abandoned in a child, never joined there.
 class PyReader {
  public:
-  explicit PyReader(std::unique_ptr<DatasetReader> r) : r_(std::move(r)), pid_(getpid()) {}
+  explicit PyReader(std::unique_ptr<DatasetReader> r) : r_(std::move(r)), fork_gen_(ForkGeneration()) {}
   ~PyReader() { Release(); }
   PyReader(const PyReader&) = delete;
   PyReader& operator=(const PyReader&) = delete;
 
   DatasetReader& reader() const {
     if (!r_) Throw(Status(ErrorCategory::kCancelled, "s3ml.Reader is closed"));
-    if (pid_ != getpid())
+    if (fork_gen_ != ForkGeneration())
       Throw(Status(ErrorCategory::kInvalidArgument,
                    "s3ml.Reader was created in another process (before fork()); create a new one in this process"));
     return *r_;
@@ -122,7 +151,7 @@ class PyReader {
 
   void Close() {
     if (!r_) return;
-    if (pid_ != getpid()) {
+    if (fork_gen_ != ForkGeneration()) {
       (void)r_.release();  // the parent's threads do not exist here: never join them
       return;
     }
@@ -133,7 +162,7 @@ class PyReader {
  private:
   void Release() {
     if (!r_) return;
-    if (pid_ != getpid()) {
+    if (fork_gen_ != ForkGeneration()) {
       (void)r_.release();  // NOLINT: intentional leak in a forked child
       return;
     }
@@ -142,7 +171,7 @@ class PyReader {
   }
 
   std::unique_ptr<DatasetReader> r_;
-  pid_t pid_;
+  std::uint64_t fork_gen_;  // ForkGeneration() at creation: differs in a forked child
 };
 
 dataset::UnevenShards ParseUneven(const std::string& u) {
@@ -232,10 +261,10 @@ class PyDataset {
 
   /// The map-style reader (lazily, per process).
   PyReader& MapReader() {
-    if (!map_ || map_pid_ != getpid()) {
+    if (!map_ || map_gen_ != ForkGeneration()) {
       if (map_) (void)map_.release();  // from the parent: abandon, never join
       map_ = Reader(0);
-      map_pid_ = getpid();
+      map_gen_ = ForkGeneration();
     }
     return *map_;
   }
@@ -280,12 +309,13 @@ class PyDataset {
   ReaderOptions opts_;
   std::uint64_t epoch_ = 0;
   std::unique_ptr<PyReader> map_;
-  pid_t map_pid_ = 0;
+  std::uint64_t map_gen_ = 0;
 };
 
 }  // namespace
 
 void RegisterDataset(py::module_& m) {
+  RegisterForkHandler();
   py::class_<PyManifest>(m, "Manifest",
                          "A manifest of shards: one \"s3://bucket/key [size [etag]]\" per line ('#' comments),\n"
                          "stored at an s3:// URI or a local path.")
@@ -308,7 +338,7 @@ void RegisterDataset(py::module_& m) {
       .def_property_readonly("index", [](const PySample& s) { return s.sample().index; })
       .def_property_readonly("etag", [](const PySample& s) { return s.sample().etag; })
       .def_property_readonly("version_id", [](const PySample& s) { return s.sample().version_id; })
-      .def_property_readonly("fields", &PySample::Fields, "dict name → s3ml.Buffer (in shard order).")
+      .def_property_readonly("fields", &PySample::Fields, "dict name → s3ml.Buffer (in shard order); built on first access, then the same dict.")
       .def_property_readonly("data", &PySample::Data, "The first field (the whole object for raw samples).")
       .def("keys", &PySample::Keys, "Field names in shard order.")
       .def("__getitem__", &PySample::Field, py::arg("name"))

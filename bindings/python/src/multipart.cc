@@ -22,8 +22,10 @@ void RegisterMultipart(ClientClass& cls, py::module_& m) {
       .def_readonly("checksum_sha1", &UploadPartResult::checksum_sha1)
       .def_readonly("checksum_sha256", &UploadPartResult::checksum_sha256)
       .def("__repr__", [](const UploadPartResult& r) { return "s3ml.UploadPartResult(etag=" + r.etag + ")"; });
-  py::class_<CompleteMultipartUploadResult>(m, "CompleteMultipartUploadResult")
-      .def_readonly("location", &CompleteMultipartUploadResult::location)
+  py::class_<CompleteMultipartUploadResult> complete_result(m, "CompleteMultipartUploadResult");
+  DefEncryptionProperties(complete_result,
+                          [](const CompleteMultipartUploadResult& r) -> const EncryptionInfo& { return r.encryption; });
+  complete_result.def_readonly("location", &CompleteMultipartUploadResult::location)
       .def_readonly("bucket", &CompleteMultipartUploadResult::bucket)
       .def_readonly("key", &CompleteMultipartUploadResult::key)
       .def_readonly("etag", &CompleteMultipartUploadResult::etag)
@@ -43,9 +45,11 @@ void RegisterMultipart(ClientClass& cls, py::module_& m) {
          "create_multipart_upload",
          [](const PyClient& self, const std::string& bucket, const std::string& key, std::optional<Metadata> metadata,
             std::optional<std::string> content_type, std::optional<std::string> storage_class,
-            std::optional<std::string> checksum_algorithm) {
+            std::optional<std::string> checksum_algorithm, const py::object& sse,
+            std::optional<std::string> sse_kms_key_id, const py::object& sse_kms_context) {
            Client c = self.Get();
            CreateMultipartUploadRequest req;
+           req.sse = ParseSse(sse, sse_kms_key_id, sse_kms_context);
            req.bucket = bucket;
            req.key = key;
            req.metadata = metadata.value_or(Metadata{});
@@ -56,14 +60,19 @@ void RegisterMultipart(ClientClass& cls, py::module_& m) {
          },
          py::arg("bucket"), py::arg("key"), py::kw_only(), py::arg("metadata") = py::none(),
          py::arg("content_type") = py::none(), py::arg("storage_class") = py::none(),
-         py::arg("checksum_algorithm") = py::none(), "Starts a multipart upload; returns its upload id.")
+         py::arg("checksum_algorithm") = py::none(), py::arg("sse") = py::none(),
+         py::arg("sse_kms_key_id") = py::none(), py::arg("sse_kms_context") = py::none(),
+         "Starts a multipart upload; returns its upload id. sse as put_object (an SSECustomerKey must\n"
+         "then be passed to every upload_part and complete_multipart_upload too).")
       .def(
           "upload_part",
           [](const PyClient& self, const std::string& bucket, const std::string& key, const std::string& upload_id,
-             int part_number, const py::object& body, std::optional<std::string> checksum_algorithm) {
+             int part_number, const py::object& body, std::optional<std::string> checksum_algorithm,
+             const py::object& sse) {
             Client c = self.Get();
             BodyArg data(body, "body");
             UploadPartRequest req;
+            req.sse = ParseSseCustomerKeyArg(sse, "sse");
             req.bucket = bucket;
             req.key = key;
             req.upload_id = upload_id;
@@ -73,7 +82,7 @@ void RegisterMultipart(ClientClass& cls, py::module_& m) {
             return Unwrap(NoGil([&] { return c.UploadPart(req); }));
           },
           py::arg("bucket"), py::arg("key"), py::arg("upload_id"), py::arg("part_number"), py::arg("body"),
-          py::kw_only(), py::arg("checksum_algorithm") = py::none(),
+          py::kw_only(), py::arg("checksum_algorithm") = py::none(), py::arg("sse") = py::none(),
           "Uploads part `part_number` (1..10000) from bytes-like `body` (no copy).")
       .def(
           "upload_part_copy",
@@ -100,9 +109,10 @@ void RegisterMultipart(ClientClass& cls, py::module_& m) {
       .def(
           "complete_multipart_upload",
           [](const PyClient& self, const std::string& bucket, const std::string& key, const std::string& upload_id,
-             const py::iterable& parts) {
+             const py::iterable& parts, const py::object& sse) {
             Client c = self.Get();
             CompleteMultipartUploadRequest req;
+            req.sse = ParseSseCustomerKeyArg(sse, "sse");
             req.bucket = bucket;
             req.key = key;
             req.upload_id = upload_id;
@@ -129,7 +139,8 @@ void RegisterMultipart(ClientClass& cls, py::module_& m) {
             }
             return Unwrap(NoGil([&] { return c.CompleteMultipartUpload(req); }));
           },
-          py::arg("bucket"), py::arg("key"), py::arg("upload_id"), py::arg("parts"),
+          py::arg("bucket"), py::arg("key"), py::arg("upload_id"), py::arg("parts"), py::kw_only(),
+          py::arg("sse") = py::none(),
           "Completes the upload from (part_number, etag or UploadPartResult) pairs in ascending order.")
       .def(
           "abort_multipart_upload",

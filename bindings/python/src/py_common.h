@@ -94,6 +94,8 @@ struct ClientConfig {
       addressing_style, ca_bundle;
   std::optional<int> max_attempts, max_connections;
   std::optional<bool> verify;
+  bool allow_sse_c_over_http = false;                 ///< ClientOptions::allow_sse_c_over_http
+  std::optional<std::string> request_checksum_calculation;  ///< "when_supported" / "when_required"
 
   /// The keyword arguments that rebuild an equal configuration (None omitted).
   py::dict ToDict() const;
@@ -146,6 +148,31 @@ inline std::string Str(const std::optional<std::string>& s) { return s.value_or(
 
 using ClientClass = py::class_<PyClient, std::shared_ptr<PyClient>>;
 
+/// The `sse=` keyword of writes: None, "AES256", "aws:kms", "aws:kms:dsse" or an
+/// s3ml.SSECustomerKey; `kms_key_id` / `kms_context` (a dict of str) only with aws:kms*.
+/// Raises ValueError/TypeError naming the argument. GIL held.
+ServerSideEncryption ParseSse(const py::object& sse, const std::optional<std::string>& kms_key_id,
+                              const py::object& kms_context);
+/// An SSE-C key argument of reads and copy sources: None or an s3ml.SSECustomerKey
+/// (the object's key). Raises ValueError naming `arg` for anything else. GIL held.
+ServerSideEncryption ParseSseCustomerKeyArg(const py::object& sse, const char* arg);
+
+/// Adds the encryption properties (server_side_encryption, sse_kms_key_id,
+/// sse_customer_algorithm, sse_customer_key_md5, bucket_key_enabled) to a result class;
+/// `get(const T&)` returns its EncryptionInfo.
+template <class Cls, class Get>
+void DefEncryptionProperties(Cls& cls, Get get) {
+  using T = typename Cls::type;
+  cls.def_property_readonly(
+         "server_side_encryption", [get](const T& r) { return get(r).server_side_encryption; },
+         "x-amz-server-side-encryption: 'AES256', 'aws:kms', 'aws:kms:dsse' or '' (none reported).")
+      .def_property_readonly("sse_kms_key_id", [get](const T& r) { return get(r).kms_key_id; })
+      .def_property_readonly("sse_customer_algorithm", [get](const T& r) { return get(r).customer_algorithm; },
+                             "SSE-C: 'AES256' when the object is encrypted with a customer key.")
+      .def_property_readonly("sse_customer_key_md5", [get](const T& r) { return get(r).customer_key_md5; })
+      .def_property_readonly("bucket_key_enabled", [get](const T& r) { return get(r).bucket_key_enabled; });
+}
+
 // Registration of each area (one compile unit each).
 void RegisterErrors(py::module_& m);
 void RegisterBuffer(py::module_& m);
@@ -154,6 +181,8 @@ void RegisterListing(ClientClass& cls, py::module_& m);
 void RegisterMultipart(ClientClass& cls, py::module_& m);
 void RegisterSelect(ClientClass& cls, py::module_& m);
 void RegisterTransfer(ClientClass& cls, py::module_& m);
+/// Lifecycle, restores, S3 Express sessions and the SSECustomerKey class (lifecycle.cc).
+void RegisterLifecycle(ClientClass& cls, py::module_& m);
 void RegisterMock(py::module_& m);
 void RegisterDataset(py::module_& m);
 void RegisterCheckpoint(py::module_& m);

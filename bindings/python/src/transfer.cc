@@ -62,8 +62,10 @@ TransferOptions MakeOptions(std::optional<std::uint64_t> part_size, std::optiona
 }
 
 UploadAttributes MakeAttributes(std::optional<Metadata> metadata, std::optional<std::string> content_type,
-                                std::optional<std::string> storage_class) {
+                                std::optional<std::string> storage_class, const py::object& sse,
+                                const std::optional<std::string>& sse_kms_key_id, const py::object& sse_kms_context) {
   UploadAttributes a;
+  a.sse = ParseSse(sse, sse_kms_key_id, sse_kms_context);
   a.metadata = metadata.value_or(Metadata{});
   a.content_type = Str(content_type);
   a.storage_class = Str(storage_class);
@@ -99,13 +101,15 @@ void RegisterTransfer(ClientClass& cls, py::module_& m) {
          [](const PyClient& self, const py::object& path, const std::string& bucket, const std::string& key,
             std::optional<std::uint64_t> part_size, std::optional<int> concurrency, const py::object& progress,
             std::optional<Metadata> metadata, std::optional<std::string> content_type,
-            std::optional<std::string> storage_class, std::optional<std::uint64_t> multipart_threshold) {
+            std::optional<std::string> storage_class, std::optional<std::uint64_t> multipart_threshold,
+            const py::object& sse, std::optional<std::string> sse_kms_key_id, const py::object& sse_kms_context) {
            Client c = self.Get();
            std::string p = PathArg(path);
            ProgressBridge bridge(progress);
            TransferOptions o = MakeOptions(part_size, concurrency, multipart_threshold);
            bridge.Install(o);
-           UploadAttributes attrs = MakeAttributes(std::move(metadata), std::move(content_type), std::move(storage_class));
+           UploadAttributes attrs = MakeAttributes(std::move(metadata), std::move(content_type), std::move(storage_class),
+                                                   sse, sse_kms_key_id, sse_kms_context);
            Result<TransferUploadResult> r = [&] {
              py::gil_scoped_release nogil;
              return TransferManager(c, o).UploadFile(bucket, key, p, attrs);
@@ -116,7 +120,8 @@ void RegisterTransfer(ClientClass& cls, py::module_& m) {
          py::arg("path"), py::arg("bucket"), py::arg("key"), py::kw_only(), py::arg("part_size") = py::none(),
          py::arg("concurrency") = py::none(), py::arg("progress") = py::none(), py::arg("metadata") = py::none(),
          py::arg("content_type") = py::none(), py::arg("storage_class") = py::none(),
-         py::arg("multipart_threshold") = py::none(),
+         py::arg("multipart_threshold") = py::none(), py::arg("sse") = py::none(),
+         py::arg("sse_kms_key_id") = py::none(), py::arg("sse_kms_context") = py::none(),
          "Uploads a local file with parallel multipart upload (single PUT below the threshold).\n"
          "progress(bytes_done, bytes_total) is called from worker threads; if it raises, the upload\n"
          "is cancelled and aborted and the exception propagates.")
@@ -183,12 +188,14 @@ void RegisterTransfer(ClientClass& cls, py::module_& m) {
           [](const PyClient& self, const py::object& fileobj, const std::string& bucket, const std::string& key,
              std::optional<std::uint64_t> part_size, std::optional<int> concurrency, const py::object& progress,
              std::optional<Metadata> metadata, std::optional<std::string> content_type,
-             std::optional<std::string> storage_class) {
+             std::optional<std::string> storage_class, const py::object& sse, std::optional<std::string> sse_kms_key_id,
+             const py::object& sse_kms_context) {
             Client c = self.Get();
             ProgressBridge bridge(progress);
             TransferOptions o = MakeOptions(part_size, concurrency, std::nullopt);
             bridge.Install(o);
-            UploadAttributes attrs = MakeAttributes(std::move(metadata), std::move(content_type), std::move(storage_class));
+            UploadAttributes attrs = MakeAttributes(std::move(metadata), std::move(content_type),
+                                                    std::move(storage_class), sse, sse_kms_key_id, sse_kms_context);
             const bool has_readinto = py::hasattr(fileobj, "readinto");
             std::unique_ptr<py::error_already_set> read_error;
             StreamReader reader = [&](char* out, std::size_t n) -> Result<std::size_t> {
@@ -219,7 +226,8 @@ void RegisterTransfer(ClientClass& cls, py::module_& m) {
           },
           py::arg("fileobj"), py::arg("bucket"), py::arg("key"), py::kw_only(), py::arg("part_size") = py::none(),
           py::arg("concurrency") = py::none(), py::arg("progress") = py::none(), py::arg("metadata") = py::none(),
-          py::arg("content_type") = py::none(), py::arg("storage_class") = py::none(),
+          py::arg("content_type") = py::none(), py::arg("storage_class") = py::none(), py::arg("sse") = py::none(),
+          py::arg("sse_kms_key_id") = py::none(), py::arg("sse_kms_context") = py::none(),
           "Uploads a readable binary stream of unknown length (multipart, part by part).")
       .def(
           "download_fileobj",

@@ -336,3 +336,62 @@ TEST_CASE("LifecycleHttp: GLACIER GET is InvalidObjectState until the restore co
   CHECK(std_restore.status == 403);
   CHECK(std_restore.Xml("/Error/Code") == "InvalidObjectState");
 }
+
+TEST_CASE("LifecycleHttp: copying an archived source is InvalidObjectState until it is restored, and after expiry") {
+  auto server = StartServer();
+  s3ml::mock::testing::Client c(*server);
+  REQUIRE(c.CreateBucket("arch").status == 200);
+  REQUIRE(c.Put("/arch/frozen", "cold data", {{"x-amz-storage-class", "GLACIER"}}).status == 200);
+  REQUIRE(c.Put("/arch/deep", "x", {{"x-amz-storage-class", "DEEP_ARCHIVE"}}).status == 200);
+  REQUIRE(c.Put("/arch/instant", "x", {{"x-amz-storage-class", "GLACIER_IR"}}).status == 200);
+  Request create = MakeReq("POST", "/arch/mp", {{"uploads", ""}});
+  auto created = c.Send(create);
+  REQUIRE(created.status == 200);
+  const std::string upload_id = created.Xml("/InitiateMultipartUploadResult/UploadId");
+  REQUIRE(!upload_id.empty());
+  auto part_copy = [&](const std::string& source) {
+    return c.Send(MakeReq("PUT", "/arch/mp", {{"partNumber", "1"}, {"uploadId", upload_id}},
+                          {{"x-amz-copy-source", source}}));
+  };
+  auto copy = [&](const std::string& source) { return c.Put("/arch/dest", "", {{"x-amz-copy-source", source}}); };
+
+  for (const std::string source : {"/arch/frozen", "/arch/deep"}) {
+    INFO(source);
+    auto refused = copy(source);
+    CHECK(refused.status == 403);
+    CHECK(refused.Xml("/Error/Code") == "InvalidObjectState");
+    CHECK(refused.Xml("/Error/Message") == "The operation is not valid for the object's storage class");
+    CHECK(refused.Xml("/Error/StorageClass") == (source == "/arch/frozen" ? "GLACIER" : "DEEP_ARCHIVE"));
+    auto part_refused = part_copy(source);
+    CHECK(part_refused.status == 403);
+    CHECK(part_refused.Xml("/Error/Code") == "InvalidObjectState");
+  }
+  CHECK(c.Head("/arch/dest").status == 404);
+  // GLACIER_IR is readable at once, so it may be copied.
+  CHECK(copy("/arch/instant").status == 200);
+  // A failing x-amz-copy-source-if-match is still reported as such.
+  auto pre = c.Put("/arch/dest", "", {{"x-amz-copy-source", "/arch/frozen"}, {"x-amz-copy-source-if-match", "\"0\""}});
+  CHECK(pre.status == 412);
+
+  const std::string restore =
+      "<RestoreRequest><Days>1</Days><GlacierJobParameters><Tier>Expedited</Tier></GlacierJobParameters>"
+      "</RestoreRequest>";
+  REQUIRE(c.Send(MakeReq("POST", "/arch/frozen", {{"restore", ""}}, {}, restore)).status == 202);
+  // While the restore is ongoing the object still cannot be copied.
+  CHECK(copy("/arch/frozen").Xml("/Error/Code") == "InvalidObjectState");
+  CHECK(part_copy("/arch/frozen").Xml("/Error/Code") == "InvalidObjectState");
+  server->AdvanceTime(std::chrono::minutes(5));
+  auto copied = copy("/arch/frozen");
+  INFO(copied.body);
+  REQUIRE(copied.status == 200);
+  CHECK(c.Get("/arch/dest").body == "cold data");
+  CHECK(c.Head("/arch/dest").Header("x-amz-storage-class").empty());  // the copy is STANDARD
+  auto part = part_copy("/arch/frozen");
+  INFO(part.body);
+  CHECK(part.status == 200);
+  CHECK(part.Xml("/CopyPartResult/ETag") == "\"" + HexEncode(Md5(std::string("cold data"))) + "\"");
+  // Once the restored copy expires, copying is refused again.
+  server->AdvanceTime(std::chrono::hours(24 * 3));
+  CHECK(copy("/arch/frozen").Xml("/Error/Code") == "InvalidObjectState");
+  CHECK(part_copy("/arch/frozen").Xml("/Error/Code") == "InvalidObjectState");
+}

@@ -191,13 +191,19 @@ TEST_CASE("StorageClass: unknown classes are InvalidStorageClass on Put and Copy
   REQUIRE(f.c.Put(ObjPath("tags", "k"), "x", {{"x-amz-storage-class", "STANDARD_IA"}}).status == 200);
   auto bad_copy = f.c.Put(ObjPath("tags", "c"), "", {{"x-amz-copy-source", "/tags/k"}, {"x-amz-storage-class", "COLD"}});
   CHECK(bad_copy.Xml("/Error/Code") == "InvalidStorageClass");
+  // Without the header a copy (here of a STANDARD_IA source) is STANDARD, as in S3.
+  REQUIRE(f.c.Put(ObjPath("tags", "std"), "", {{"x-amz-copy-source", "/tags/k"}}).status == 200);
+  CHECK(f.c.Head(ObjPath("tags", "std")).Header("x-amz-storage-class").empty());
+  // A copy may target an archive class.
+  auto to_glacier =
+      f.c.Put(ObjPath("tags", "cold"), "", {{"x-amz-copy-source", "/tags/std"}, {"x-amz-storage-class", "GLACIER"}});
+  INFO(to_glacier.body);
+  REQUIRE(to_glacier.status == 200);
+  CHECK(f.c.Head(ObjPath("tags", "cold")).Header("x-amz-storage-class") == "GLACIER");
   // In place: changing only the storage class is a legal self-copy.
   auto in_place =
       f.c.Put(ObjPath("tags", "k"), "", {{"x-amz-copy-source", "/tags/k"}, {"x-amz-storage-class", "GLACIER"}});
   INFO(in_place.body);
   REQUIRE(in_place.status == 200);
   CHECK(f.c.Head(ObjPath("tags", "k")).Header("x-amz-storage-class") == "GLACIER");
-  // Without the header a copy is STANDARD, as in S3.
-  REQUIRE(f.c.Put(ObjPath("tags", "std"), "", {{"x-amz-copy-source", "/tags/k"}}).status == 200);
-  CHECK(f.c.Head(ObjPath("tags", "std")).Header("x-amz-storage-class").empty());
 }
