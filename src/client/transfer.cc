@@ -342,9 +342,11 @@ struct UploadState {
   ServerSideEncryption sse;       // SSE-C keys go on every part and on Complete
 };
 
-CreateMultipartUploadRequest CreateRequest(const std::string& bucket, const std::string& key,
-                                           const UploadAttributes& a, ChecksumAlgorithm checksum) {
-  CreateMultipartUploadRequest r;
+// The object attributes shared by CreateMultipartUpload and PutObject requests.
+template <class Request>
+Request WithAttributes(const std::string& bucket, const std::string& key, const UploadAttributes& a,
+                       ChecksumAlgorithm checksum) {
+  Request r;
   r.bucket = bucket;
   r.key = key;
   r.content_type = a.content_type;
@@ -359,21 +361,14 @@ CreateMultipartUploadRequest CreateRequest(const std::string& bucket, const std:
   return r;
 }
 
+CreateMultipartUploadRequest CreateRequest(const std::string& bucket, const std::string& key,
+                                           const UploadAttributes& a, ChecksumAlgorithm checksum) {
+  return WithAttributes<CreateMultipartUploadRequest>(bucket, key, a, checksum);
+}
+
 PutObjectRequest PutRequest(const std::string& bucket, const std::string& key, const UploadAttributes& a,
                             ChecksumAlgorithm checksum) {
-  PutObjectRequest r;
-  r.bucket = bucket;
-  r.key = key;
-  r.content_type = a.content_type;
-  r.cache_control = a.cache_control;
-  r.content_disposition = a.content_disposition;
-  r.content_encoding = a.content_encoding;
-  r.metadata = a.metadata;
-  r.storage_class = a.storage_class;
-  r.tagging = a.tagging;
-  r.sse = a.sse;
-  r.checksum_algorithm = checksum;
-  return r;
+  return WithAttributes<PutObjectRequest>(bucket, key, a, checksum);
 }
 
 // Uploads one part from memory and records its ETag and MD5.
