@@ -3,7 +3,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
 #include <new>
+#include <vector>
 
 namespace s3ml::dataset::internal {
 
@@ -43,12 +46,11 @@ struct BufferPool::Deleter {
   }
 };
 
-std::shared_ptr<BufferPool> BufferPool::Create(std::uint64_t idle_limit, std::size_t min_pooled) {
-  return std::shared_ptr<BufferPool>(new BufferPool(idle_limit, min_pooled));
+std::shared_ptr<BufferPool> BufferPool::Create(std::uint64_t limit, std::size_t min_pooled) {
+  return std::shared_ptr<BufferPool>(new BufferPool(limit, min_pooled));
 }
 
-BufferPool::BufferPool(std::uint64_t idle_limit, std::size_t min_pooled)
-    : idle_limit_(idle_limit), min_pooled_(min_pooled) {}
+BufferPool::BufferPool(std::uint64_t limit, std::size_t min_pooled) : limit_(limit), min_pooled_(min_pooled) {}
 
 BufferPool::~BufferPool() { Trim(); }
 
@@ -56,6 +58,10 @@ std::shared_ptr<Buffer> BufferPool::Wrap(Buffer* b) {
   try {
     return std::shared_ptr<Buffer>(b, Deleter{weak_from_this()});
   } catch (...) {  // the control block could not be allocated
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stats_.outstanding_bytes -= std::min<std::uint64_t>(b->capacity(), stats_.outstanding_bytes);
+    }
     delete b;
     throw;
   }
@@ -68,18 +74,32 @@ std::shared_ptr<Buffer> BufferPool::Acquire(std::size_t size) {
     return b;
   }
   Buffer* reused = nullptr;
+  std::vector<Buffer*> evict;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = idle_.lower_bound(size);  // the smallest that fits
     if (it != idle_.end() && it->first - size <= size / 8) {
       reused = it->second;
       stats_.idle_bytes -= it->first;
+      stats_.outstanding_bytes += it->first;
       idle_.erase(it);
       ++stats_.hits;
     } else {
       ++stats_.misses;
+      // Make room for the fresh buffer: largest idle buffers first.
+      while (!idle_.empty() && stats_.outstanding_bytes + stats_.idle_bytes + size > limit_) {
+        auto last = std::prev(idle_.end());
+        stats_.idle_bytes -= last->first;
+        evict.push_back(last->second);
+        idle_.erase(last);
+        ++stats_.evicted;
+      }
+      // Counted as handed out from here on, so concurrent misses see it; a
+      // failed allocation below takes it back.
+      stats_.outstanding_bytes += size;
     }
   }
+  for (Buffer* b : evict) delete b;  // outside the lock: munmap can take a while
   if (reused != nullptr) {
     reused->resize_uninitialized(size);
     // The tail beyond `size` is not part of this shard: hand its pages back so
@@ -88,7 +108,18 @@ std::shared_ptr<Buffer> BufferPool::Acquire(std::size_t size) {
     return Wrap(reused);
   }
   auto fresh = std::make_unique<Buffer>();
-  fresh->resize_uninitialized(size);
+  try {
+    fresh->resize_uninitialized(size);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.outstanding_bytes -= size;
+    throw;
+  }
+  // Buffer may round its capacity up: account for what Return will see.
+  if (fresh->capacity() != size) {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.outstanding_bytes += fresh->capacity() - size;
+  }
   if (size >= kHugePageMin) Advise(fresh->data(), size, kHugePage, MADV_HUGEPAGE);
   return Wrap(fresh.release());
 }
@@ -97,7 +128,8 @@ void BufferPool::Return(Buffer* b) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     const std::size_t cap = b->capacity();
-    if (!closed_ && cap >= min_pooled_ && stats_.idle_bytes + cap <= idle_limit_) {
+    stats_.outstanding_bytes -= std::min<std::uint64_t>(cap, stats_.outstanding_bytes);
+    if (!closed_ && cap >= min_pooled_ && stats_.outstanding_bytes + stats_.idle_bytes + cap <= limit_) {
       b->clear();
       idle_.emplace(cap, b);
       stats_.idle_bytes += cap;

@@ -21,8 +21,14 @@ namespace s3ml::dataset::internal {
 
 /// Hands out shard buffers as shared_ptr<Buffer>. When the last reference (the
 /// prefetcher's, or a Sample's `owner`) is dropped, the buffer goes back to the
-/// pool if the pool still exists and its idle bytes stay within `idle_limit`;
-/// otherwise it is freed. A buffer is reused for a request of `size` bytes when
+/// pool if the pool still exists and the pool's resident bytes (buffers handed
+/// out plus idle ones) stay within `limit`; otherwise it is freed. An Acquire
+/// that no idle buffer fits first frees idle buffers until the new one fits
+/// under `limit` beside those handed out, so idle buffers of sizes that no
+/// longer come up cannot pile up next to fresh ones. With `limit` = the
+/// reader's memory budget, the buffers ever allocated in an epoch of same-sized
+/// shards are the most that are held at once: each byte is faulted in (and
+/// zeroed by the kernel) once, not once per shard. A buffer is reused for a request of `size` bytes when
 /// its capacity is in [size, size + size/8]; the pages beyond `size` are then
 /// given back to the kernel (MADV_DONTNEED), so what is resident for a reused
 /// buffer is what a fresh one of `size` bytes would hold. Buffers smaller than
@@ -36,8 +42,10 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
     std::uint64_t hits = 0;      ///< Acquire served by an idle buffer
     std::uint64_t misses = 0;    ///< Acquire that allocated (pooled sizes only)
     std::uint64_t returned = 0;  ///< buffers kept for reuse on release
-    std::uint64_t dropped = 0;   ///< buffers freed on release (idle limit reached)
+    std::uint64_t dropped = 0;   ///< buffers freed on release (limit reached)
+    std::uint64_t evicted = 0;   ///< idle buffers freed to make room for a fresh one
     std::uint64_t idle_bytes = 0;
+    std::uint64_t outstanding_bytes = 0;  ///< capacity of pooled buffers handed out and not yet released
     std::size_t idle_buffers = 0;
   };
 
@@ -45,8 +53,9 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
   /// New buffers at least this large are advised to use transparent huge pages.
   static constexpr std::size_t kHugePageMin = std::size_t{4} << 20;
 
-  /// `idle_limit`: capacity bytes of idle buffers kept for reuse (0: none kept).
-  static std::shared_ptr<BufferPool> Create(std::uint64_t idle_limit, std::size_t min_pooled = kMinPooled);
+  /// `limit`: capacity bytes of pooled buffers (handed out + idle) up to which
+  /// released buffers are kept for reuse (0: none kept).
+  static std::shared_ptr<BufferPool> Create(std::uint64_t limit, std::size_t min_pooled = kMinPooled);
 
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
@@ -62,15 +71,15 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
   void Close();
 
   Stats stats() const;
-  std::uint64_t idle_limit() const { return idle_limit_; }
+  std::uint64_t limit() const { return limit_; }
 
  private:
   struct Deleter;
-  BufferPool(std::uint64_t idle_limit, std::size_t min_pooled);
+  BufferPool(std::uint64_t limit, std::size_t min_pooled);
   std::shared_ptr<Buffer> Wrap(Buffer* b);
   void Return(Buffer* b);
 
-  const std::uint64_t idle_limit_;
+  const std::uint64_t limit_;
   const std::size_t min_pooled_;
   mutable std::mutex mu_;  // guards the fields below
   std::multimap<std::size_t, Buffer*> idle_;  // capacity -> idle buffer (owned)

@@ -67,7 +67,8 @@ Prefetcher::Prefetcher(Client client, const ReaderOptions& opts, std::vector<Fet
       budget_(budget),
       counters_(counters),
       cache_(cache),
-      pool_(pool ? std::move(pool) : BufferPool::Create(0)) {
+      pool_(pool ? std::move(pool) : BufferPool::Create(0)),
+      slots_limit_(opts.max_in_flight < opts.fetch_threads) {
   for (const auto& s : schedule_) scheduled_.insert(s.pos);
 }
 
@@ -99,6 +100,12 @@ void Prefetcher::Stop() {
 }
 
 bool Prefetcher::AcquireSlot() {
+  if (!slots_limit_) {  // every fetch thread may have a request in flight: nothing to wait for
+    if (stop_) return false;
+    counters_->in_flight.fetch_add(1);
+    counters_->requests.fetch_add(1);
+    return true;
+  }
   std::unique_lock<std::mutex> lock(mu_);
   slot_cv_.wait(lock, [&] { return stop_.load() || in_flight_ < opts_.max_in_flight; });
   if (stop_) return false;
@@ -109,6 +116,10 @@ bool Prefetcher::AcquireSlot() {
 }
 
 void Prefetcher::ReleaseSlot() {
+  if (!slots_limit_) {
+    counters_->in_flight.fetch_sub(1);
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     --in_flight_;
@@ -138,8 +149,11 @@ void Prefetcher::Publish(Fetched f, std::uint64_t release) {
     std::size_t pos = f.pos;
     completion_order_.push_back(pos);
     completed_.emplace(pos, std::move(f));
+    // The consumer sleeps only for a given position (or any, with nullopt):
+    // a wake-up for another shard would only cost it a futex round trip.
+    if (!consumer_waiting_ || (consumer_wants_ && *consumer_wants_ != pos)) return;
   }
-  done_cv_.notify_all();
+  done_cv_.notify_one();
 }
 
 void Prefetcher::Planner() {
@@ -236,7 +250,13 @@ void Prefetcher::Planner() {
       p.length = std::min(part, job->size - p.offset);
       parts_.push_back(std::move(p));
     }
-    work_cv_.notify_all();
+    // One part wakes one idle worker (waking all of them is a thundering herd
+    // per small object); a ranged shard's parts may keep every worker busy.
+    if (nparts == 1) {
+      work_cv_.notify_one();
+    } else {
+      work_cv_.notify_all();
+    }
   }
 }
 
@@ -292,8 +312,15 @@ void Prefetcher::RunPart(const Part& part) {
     // no per-part buffers, no copies, and a pooled buffer is already resident
     // (see BufferPool). On allocation failure the flag stays unset and the
     // shard fails with that error (no request is spent).
+    // A whole-object job has one part, so nothing races for its buffer; only
+    // sibling parts of a ranged shard need the once-flag (std::call_once costs
+    // a futex wake per call, which is per object on small objects).
     try {
-      std::call_once(job.bytes_once, [&] { job.bytes = pool_->Acquire(static_cast<std::size_t>(job.size)); });
+      if (job.multi) {
+        std::call_once(job.bytes_once, [&] { job.bytes = pool_->Acquire(static_cast<std::size_t>(job.size)); });
+      } else {
+        job.bytes = pool_->Acquire(static_cast<std::size_t>(job.size));
+      }
     } catch (const std::bad_alloc&) {
       st = Status(ErrorCategory::kInternal, "out of memory allocating the " + std::to_string(job.size) +
                                           "-byte buffer for s3://" + info.bucket + "/" + info.key);
@@ -394,7 +421,13 @@ std::optional<Fetched> Prefetcher::Take(std::optional<std::size_t> pos) {
   std::unique_lock<std::mutex> lock(mu_);
   if (pos && scheduled_.count(*pos) == 0) return std::nullopt;
   if (!pos && taken_ >= schedule_.size()) return std::nullopt;
-  done_cv_.wait(lock, [&] { return stop_.load() || (pos ? completed_.count(*pos) > 0 : !completion_order_.empty()); });
+  const auto ready = [&] { return stop_.load() || (pos ? completed_.count(*pos) > 0 : !completion_order_.empty()); };
+  if (!ready()) {
+    consumer_waiting_ = true;
+    consumer_wants_ = pos;
+    done_cv_.wait(lock, ready);
+    consumer_waiting_ = false;
+  }
   if (stop_) return std::nullopt;
   const std::size_t p = pos ? *pos : completion_order_.front();
   auto it = completed_.find(p);

@@ -121,6 +121,9 @@ class Prefetcher {
   Counters* const counters_;
   ShardCache* const cache_;
   const std::shared_ptr<BufferPool> pool_;
+  // max_in_flight < fetch_threads: requests wait for a slot (slot_cv_);
+  // otherwise a fetch thread never waits and slots are only counted.
+  const bool slots_limit_;
 
   std::atomic<bool> stop_{false};
   std::once_flag started_;
@@ -144,6 +147,8 @@ class Prefetcher {
   std::size_t taken_ = 0;
   int in_flight_ = 0;
   bool stopped_ = false;
+  bool consumer_waiting_ = false;              // Take() sleeps on done_cv_
+  std::optional<std::size_t> consumer_wants_;  // ... for this position (nullopt: any)
 };
 
 }  // namespace s3ml::dataset::internal

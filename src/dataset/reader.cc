@@ -122,11 +122,10 @@ struct DatasetReader::Impl {
         source(std::move(s)),
         opts(std::move(o)),
         budget(opts.memory_budget),
-        pool(internal::BufferPool::Create(std::min<std::uint64_t>(opts.memory_budget / 4, kPoolIdleMax))) {}
-
-  // Idle shard buffers kept for reuse (see BufferPool): at most a quarter of the
-  // budget and at most this much, on top of the budget.
-  static constexpr std::uint64_t kPoolIdleMax = std::uint64_t{64} << 20;
+        // Shard buffers (see BufferPool) are kept for reuse while what is
+        // handed out plus what is idle stays within the memory budget, so
+        // idle buffers never add to what the budget lets the reader hold.
+        pool(internal::BufferPool::Create(opts.memory_budget)) {}
 
   const Client client;
   const Source source;

@@ -66,6 +66,30 @@ TEST_CASE("BufferPool: idle bytes never exceed the limit; extra buffers are free
   CHECK(none->stats().dropped == 1);
 }
 
+TEST_CASE("BufferPool: handed-out plus idle bytes stay within the limit; a miss evicts idle buffers that no longer fit") {
+  auto pool = BufferPool::Create(40 * kMiB);
+  std::vector<std::shared_ptr<Buffer>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(pool->Acquire(8 * kMiB));
+  held.pop_back();  // 16 out + 8 idle <= 40: kept
+  CHECK(pool->stats().idle_buffers == 1);
+  CHECK(pool->stats().outstanding_bytes == 16 * kMiB);
+  auto big = pool->Acquire(20 * kMiB);  // no idle buffer fits: 16 + 8 + 20 > 40, the idle 8 MiB goes
+  auto s = pool->stats();
+  CHECK(s.evicted == 1);
+  CHECK(s.idle_buffers == 0);
+  CHECK(s.outstanding_bytes == 36 * kMiB);
+  held.clear();  // 20 out: both 8 MiB buffers fit beside it (20 + 16 <= 40)
+  CHECK(pool->stats().idle_buffers == 2);
+  big.reset();   // 0 out + 16 idle + 20 = 36 <= 40: kept too
+  s = pool->stats();
+  CHECK(s.idle_buffers == 3);
+  CHECK(s.outstanding_bytes == 0);
+  CHECK(s.idle_bytes + s.outstanding_bytes <= 40 * kMiB);
+  // Same-sized shards in steady state: no fresh allocation once every buffer exists.
+  auto again = pool->Acquire(20 * kMiB);
+  CHECK(pool->stats().hits == 1);
+}
+
 TEST_CASE("BufferPool: small buffers are plain allocations and never pooled") {
   auto pool = BufferPool::Create(64 * kMiB);
   { auto b = pool->Acquire(16 * 1024); REQUIRE(b->size() == 16 * 1024); }
