@@ -55,7 +55,7 @@ struct Prefetcher::Job {
   std::shared_ptr<Buffer> bytes;  // set once, by the first part to run (bytes_once)
   std::once_flag bytes_once;
   int parts_left = 0;
-  Status status;  // first failure; guarded by Prefetcher::mu_
+  Status status;  // first failure; guarded by Prefetcher::mu_ when `multi` (else one thread owns the job)
   std::string etag, version_id;
 };
 
@@ -302,8 +302,11 @@ void Prefetcher::RunPart(const Part& part) {
   Job& job = *part.job;
   const ShardInfo& info = job.item.info;
   Status st;
-  bool skip;
-  {
+  // Only the parts of a ranged shard share their Job between fetch threads; a
+  // whole-object job is this thread's alone, so it takes no lock (on small
+  // objects these locks were most of the contention on mu_).
+  bool skip = false;
+  if (job.multi) {
     std::lock_guard<std::mutex> lock(mu_);
     skip = !job.status.ok();  // a sibling part already failed: don't spend a request
   }
@@ -385,7 +388,8 @@ void Prefetcher::RunPart(const Part& part) {
   }
   bool last;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
+    if (job.multi) lock.lock();
     if (!st.ok() && job.status.ok()) job.status = st;
     last = --job.parts_left == 0;
   }
@@ -399,7 +403,8 @@ void Prefetcher::RunPart(const Part& part) {
   f.info.version_id = job.version_id;
   std::uint64_t release = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
+    if (job.multi) lock.lock();
     f.status = job.status;
   }
   if (f.status.ok()) {
