@@ -60,16 +60,21 @@ struct Prefetcher::Job {
 };
 
 Prefetcher::Prefetcher(Client client, const ReaderOptions& opts, std::vector<FetchItem> schedule, ByteBudget* budget,
-                       Counters* counters, ShardCache* cache, std::shared_ptr<BufferPool> pool)
+                       Counters* counters, ShardCache* cache, std::shared_ptr<BufferPool> pool, ScheduleFeeder feeder)
     : client_(std::move(client)),
       opts_(opts),
-      schedule_(std::move(schedule)),
+      schedule_(std::make_move_iterator(schedule.begin()), std::make_move_iterator(schedule.end())),
+      feeder_(std::move(feeder)),
       budget_(budget),
       counters_(counters),
       cache_(cache),
       pool_(pool ? std::move(pool) : BufferPool::Create(0)),
       slots_limit_(opts.max_in_flight < opts.fetch_threads) {
-  for (const auto& s : schedule_) scheduled_.insert(s.pos);
+  for (const auto& s : schedule_) {
+    scheduled_.insert(s.pos);
+    scheduled_end_ = std::max(scheduled_end_, s.pos + 1);
+  }
+  schedule_ended_ = feeder_ == nullptr;
 }
 
 Prefetcher::~Prefetcher() { Stop(); }
@@ -158,9 +163,11 @@ void Prefetcher::Publish(Fetched f, std::uint64_t release) {
 
 void Prefetcher::Planner() {
   const std::size_t lookahead = 2 * static_cast<std::size_t>(opts_.max_in_flight);
-  for (std::size_t index = 0; index < schedule_.size(); ++index) {
-    const FetchItem& item = schedule_[index];
+  for (std::size_t index = 0;; ++index) {
     if (stop_) return;
+    // Only this thread appends to schedule_, so it may read it unlocked.
+    if (index >= schedule_.size() && (!Feed() || index >= schedule_.size())) return;
+    const FetchItem& item = schedule_[index];
     Fetched failed;
     failed.pos = item.pos;
     failed.info = item.info;
@@ -260,6 +267,46 @@ void Prefetcher::Planner() {
   }
 }
 
+bool Prefetcher::Feed() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (schedule_ended_ || stop_) return false;
+  }
+  auto more = feeder_();  // outside the lock: it may make a LIST request
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!more.ok() || more->empty()) {
+      schedule_ended_ = true;
+      if (!more.ok()) feed_status_ = more.status();
+    } else {
+      for (auto& item : *more) {
+        scheduled_.insert(item.pos);
+        scheduled_end_ = std::max(scheduled_end_, item.pos + 1);
+        schedule_.push_back(std::move(item));
+      }
+    }
+  }
+  done_cv_.notify_all();  // WaitScheduled
+  return more.ok() && !more->empty();
+}
+
+Result<bool> Prefetcher::WaitScheduled(std::size_t pos) {
+  Start();
+  std::unique_lock<std::mutex> lock(mu_);
+  done_cv_.wait(lock, [&] { return stop_.load() || pos < scheduled_end_ || schedule_ended_; });
+  if (stop_) return false;
+  if (pos < scheduled_end_) return true;
+  if (!feed_status_.ok()) return feed_status_;
+  return false;
+}
+
+void Prefetcher::Start() {
+  std::call_once(started_, [&] {
+    threads_.emplace_back([this] { Planner(); });
+    for (int i = 0; i < opts_.fetch_threads; ++i) threads_.emplace_back([this] { Worker(); });
+  });
+}
+
 void Prefetcher::Worker() {
   while (true) {
     Part part;
@@ -270,8 +317,9 @@ void Prefetcher::Worker() {
       if (!head_queue_.empty()) {  // HEADs first: the planner waits on them
         std::size_t index = head_queue_.front();
         head_queue_.pop_front();
+        ShardInfo info = schedule_[index].info;  // copied under mu_: the planner may be appending
         lock.unlock();
-        RunHead(index);
+        RunHead(info, index);
         continue;
       }
       part = std::move(parts_.front());
@@ -281,8 +329,7 @@ void Prefetcher::Worker() {
   }
 }
 
-void Prefetcher::RunHead(std::size_t index) {
-  const ShardInfo& info = schedule_[index].info;
+void Prefetcher::RunHead(const ShardInfo& info, std::size_t index) {
   if (!AcquireSlot()) return;
   HeadObjectRequest head;
   head.bucket = info.bucket;
@@ -419,14 +466,14 @@ void Prefetcher::RunPart(const Part& part) {
 }
 
 std::optional<Fetched> Prefetcher::Take(std::optional<std::size_t> pos) {
-  std::call_once(started_, [&] {
-    threads_.emplace_back([this] { Planner(); });
-    for (int i = 0; i < opts_.fetch_threads; ++i) threads_.emplace_back([this] { Worker(); });
-  });
+  Start();
   std::unique_lock<std::mutex> lock(mu_);
   if (pos && scheduled_.count(*pos) == 0) return std::nullopt;
-  if (!pos && taken_ >= schedule_.size()) return std::nullopt;
-  const auto ready = [&] { return stop_.load() || (pos ? completed_.count(*pos) > 0 : !completion_order_.empty()); };
+  const auto all_taken = [&] { return schedule_ended_ && taken_ >= schedule_.size(); };
+  if (!pos && all_taken()) return std::nullopt;
+  const auto ready = [&] {
+    return stop_.load() || (pos ? completed_.count(*pos) > 0 : !completion_order_.empty() || all_taken());
+  };
   if (!ready()) {
     consumer_waiting_ = true;
     consumer_wants_ = pos;
@@ -434,6 +481,7 @@ std::optional<Fetched> Prefetcher::Take(std::optional<std::size_t> pos) {
     consumer_waiting_ = false;
   }
   if (stop_) return std::nullopt;
+  if (!pos && completion_order_.empty()) return std::nullopt;  // everything was taken
   const std::size_t p = pos ? *pos : completion_order_.front();
   auto it = completed_.find(p);
   Fetched f = std::move(it->second);

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,14 +78,23 @@ struct Fetched {
   std::shared_ptr<std::vector<Sample>> samples;
 };
 
+/// More schedule items for a streaming schedule, called on the planner thread
+/// whenever it has planned everything it has: items in increasing position
+/// order, continuing the previous call's; an empty vector ends the schedule, and
+/// so does an error (reported by WaitScheduled).
+using ScheduleFeeder = std::function<Result<std::vector<FetchItem>>()>;
+
 /// Fetches a schedule of shards under a byte budget.
-/// Thread safety: Take() from one consumer thread; Stop() from any thread.
+/// Thread safety: Take() and WaitScheduled() from one consumer thread; Stop() from any thread.
 class Prefetcher {
  public:
   /// `pool` supplies the shard buffers (reused across shards and epochs); null:
-  /// a private pool that keeps no idle buffers.
+  /// a private pool that keeps no idle buffers. With a `feeder`, `schedule` is
+  /// only the start: the planner asks the feeder for more as it goes, so that
+  /// the first shards are fetched while the rest are still being listed.
   Prefetcher(Client client, const ReaderOptions& opts, std::vector<FetchItem> schedule, ByteBudget* budget,
-             Counters* counters, ShardCache* cache, std::shared_ptr<BufferPool> pool = nullptr);
+             Counters* counters, ShardCache* cache, std::shared_ptr<BufferPool> pool = nullptr,
+             ScheduleFeeder feeder = nullptr);
   ~Prefetcher();
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;
@@ -98,6 +108,11 @@ class Prefetcher {
   /// Cancels outstanding work, joins every thread and frees buffers. Idempotent.
   void Stop();
 
+  /// Blocks until position `pos` is in the schedule (true), or the schedule has
+  /// ended without it (false), or Stop() (false). Errors: the feeder's error,
+  /// when the schedule ended with one before reaching `pos`. Starts the threads.
+  Result<bool> WaitScheduled(std::size_t pos);
+
  private:
   struct Job;
   struct Part {
@@ -105,9 +120,11 @@ class Prefetcher {
     std::uint64_t offset = 0, length = 0;
   };
 
+  void Start();
   void Planner();
+  bool Feed();
   void Worker();
-  void RunHead(std::size_t index);
+  void RunHead(const ShardInfo& info, std::size_t index);
   void RunPart(const Part& part);
   void Publish(Fetched f, std::uint64_t release);
   bool AcquireSlot();
@@ -116,7 +133,10 @@ class Prefetcher {
 
   const Client client_;
   const ReaderOptions opts_;
-  const std::vector<FetchItem> schedule_;
+  // Appended to only by the planner thread (under mu_, from the feeder); a
+  // deque, so references to items stay valid. Other threads read it under mu_.
+  std::deque<FetchItem> schedule_;
+  const ScheduleFeeder feeder_;
   ByteBudget* const budget_;
   Counters* const counters_;
   ShardCache* const cache_;
@@ -147,6 +167,9 @@ class Prefetcher {
   std::size_t taken_ = 0;
   int in_flight_ = 0;
   bool stopped_ = false;
+  bool schedule_ended_ = true;   // no feeder, or it returned the end (or an error)
+  Status feed_status_;           // the feeder's error, if any
+  std::size_t scheduled_end_ = 0;  // 1 + the largest position scheduled so far
   bool consumer_waiting_ = false;              // Take() sleeps on done_cv_
   std::optional<std::size_t> consumer_wants_;  // ... for this position (nullopt: any)
 };

@@ -153,6 +153,13 @@ struct DatasetReader::Impl {
   std::set<std::size_t> replay_positions, live;
   std::size_t next_pos = 0;
   std::uint64_t discard = 0;
+  // A run that lists a prefix while it fetches (see StartStreamingRun): the
+  // shards listed so far, handed over as `shards` when the listing ends.
+  struct Listing {
+    std::mutex mu;
+    std::vector<ShardInfo> all;  // guarded by mu
+  };
+  std::shared_ptr<Listing> listing;  // non-null while a streaming run lists
 
   std::atomic<bool> closed{false};
   std::mutex pf_mu;  // guards pf against Close() from another thread
@@ -177,10 +184,78 @@ struct DatasetReader::Impl {
     if (shards) return Status::Ok();
     S3ML_ASSIGN_OR_RETURN(auto list, source.Resolve(client));
     shards = std::move(list);
+    return OpenCache();
+  }
+
+  Status OpenCache() {
     if (!opts.cache_dir.empty() && !cache) {
       S3ML_ASSIGN_OR_RETURN(cache, internal::ShardCache::Open(opts.cache_dir, opts.cache_limit));
     }
     return Status::Ok();
+  }
+
+  // The first run over a prefix need not wait for the whole listing when the
+  // assignment does not depend on the shard count: without shard shuffling,
+  // shard i goes to reader i mod readers (AssignShards), and with kExact (or a
+  // single reader) nothing is dropped or padded. Resumes replay a recorded
+  // state and need the full list; as-completed delivery keeps the plain path.
+  bool CanStream() const {
+    const auto readers = static_cast<std::size_t>(opts.world_size) * static_cast<std::size_t>(opts.num_workers);
+    return !shards && source.Pages(client) != nullptr && !opts.shuffle_shards && !opts.as_completed &&
+           (opts.uneven == UnevenShards::kExact || readers == 1) && replay.empty() && replay_delivered == 0;
+  }
+
+  // Starts a run whose schedule grows as the prefix is listed page by page:
+  // the prefetcher's planner asks for the next page when it has planned every
+  // shard it has, so fetching starts after the first LIST and later pages are
+  // listed while earlier shards download (never more than the byte budget
+  // ahead). Positions and order are those AssignShards gives for the full list.
+  Status StartStreamingRun() {
+    S3ML_RETURN_IF_ERROR(OpenCache());
+    const auto readers = static_cast<std::size_t>(opts.world_size) * static_cast<std::size_t>(opts.num_workers);
+    const auto reader = static_cast<std::size_t>(opts.rank) * static_cast<std::size_t>(opts.num_workers) +
+                        static_cast<std::size_t>(opts.worker_id);
+    auto list = std::make_shared<Listing>();
+    internal::ScheduleFeeder feeder = [pages = source.Pages(client), list, readers, reader,
+                                       what = source.Describe()]() mutable -> Result<std::vector<internal::FetchItem>> {
+      std::vector<internal::FetchItem> items;
+      while (items.empty()) {
+        S3ML_ASSIGN_OR_RETURN(auto page, pages());
+        std::lock_guard<std::mutex> lock(list->mu);
+        if (!page) {
+          if (list->all.empty()) return Status::InvalidArgument("dataset " + what + " has no shards");
+          break;  // listed to the end
+        }
+        for (auto& info : *page) {
+          const std::size_t i = list->all.size();
+          if (i % readers == reader) items.push_back({i / readers, info});
+          list->all.push_back(std::move(info));
+        }
+      }
+      return items;
+    };
+    shuffler = std::make_unique<Shuffler>(opts.shuffle_buffer, ShuffleKey());
+    {
+      std::lock_guard<std::mutex> lock(pf_mu);
+      if (closed) return Status(ErrorCategory::kCancelled, "dataset reader closed");
+      pf = std::make_shared<internal::Prefetcher>(client, opts, std::vector<internal::FetchItem>{}, &budget, &counters,
+                                                cache.get(), pool, std::move(feeder));
+    }
+    listing = std::move(list);
+    running = true;
+    pending_state.reset();
+    return Status::Ok();
+  }
+
+  // The streaming run's listing ended: its shards become the dataset's.
+  void FinishListing() {
+    if (!listing) return;
+    {
+      std::lock_guard<std::mutex> lock(listing->mu);
+      if (!shards) shards = std::move(listing->all);
+    }
+    listing.reset();
+    assigned = internal::AssignShards(shards->size(), opts, epoch);
   }
 
   void StopPrefetch() {
@@ -207,6 +282,7 @@ struct DatasetReader::Impl {
     next_pos = 0;
     discard = 0;
     pending_state.reset();
+    listing.reset();  // an unfinished listing is started again by the next run
     sticky = Status::Ok();
   }
 
@@ -217,6 +293,7 @@ struct DatasetReader::Impl {
   }
 
   Status StartRun() {
+    if (CanStream()) return StartStreamingRun();
     S3ML_RETURN_IF_ERROR(EnsureResolved());
     assigned = internal::AssignShards(shards->size(), opts, epoch);
     shuffler = std::make_unique<Shuffler>(opts.shuffle_buffer, ShuffleKey());
@@ -332,6 +409,23 @@ struct DatasetReader::Impl {
           return s;
         }
         want = e.first;
+      } else if (listing) {  // streaming run: positions 0, 1, ... as the listing reaches them
+        std::shared_ptr<internal::Prefetcher> p;
+        {
+          std::lock_guard<std::mutex> lock(pf_mu);
+          p = pf;
+        }
+        if (p == nullptr || closed) return Status(ErrorCategory::kCancelled, "dataset reader closed");
+        auto t0 = std::chrono::steady_clock::now();
+        auto more = p->WaitScheduled(next_pos);
+        stall_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+        if (closed) return Status(ErrorCategory::kCancelled, "dataset reader closed");
+        if (!more.ok()) return more.status().WithMessage("listing dataset " + source.Describe() + ": " + more.status().message());
+        if (!*more) {
+          FinishListing();
+          return std::shared_ptr<ShardSamples>();
+        }
+        want = next_pos++;
       } else if (!opts.as_completed) {
         while (next_pos < assigned.size() && replay_positions.count(next_pos)) ++next_pos;
         if (next_pos >= assigned.size()) return std::shared_ptr<ShardSamples>();

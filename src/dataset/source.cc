@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "s3ml/client.h"
@@ -180,6 +181,32 @@ std::string Source::Describe() const {
   return std::to_string(shards_.size()) + " explicit shards";
 }
 
+Source::PageFn Source::Pages(const Client& client) const {
+  if (kind_ != Kind::kPrefix) return nullptr;
+  auto parsed = ParseS3Uri(location_);
+  if (!parsed.ok()) return [st = parsed.status()]() -> Result<std::optional<std::vector<ShardInfo>>> { return st; };
+  ListObjectsV2Request req;
+  req.bucket = parsed->bucket;
+  req.prefix = parsed->key;
+  auto pages = std::make_shared<ListObjectsV2Paginator>(client.ListObjectsV2Pages(std::move(req)));
+  return [pages, bucket = parsed->bucket]() -> Result<std::optional<std::vector<ShardInfo>>> {
+    if (!pages->HasMorePages()) return std::optional<std::vector<ShardInfo>>();
+    S3ML_ASSIGN_OR_RETURN(auto page, pages->NextPage());
+    std::vector<ShardInfo> out;
+    out.reserve(page.contents.size());
+    for (auto& o : page.contents) {
+      if (!o.key.empty() && o.key.back() == '/') continue;  // "folder" placeholder objects
+      ShardInfo s;
+      s.bucket = bucket;
+      s.key = std::move(o.key);
+      s.size = o.size;
+      s.etag = std::move(o.etag);
+      out.push_back(std::move(s));
+    }
+    return std::optional<std::vector<ShardInfo>>(std::move(out));
+  };
+}
+
 Result<std::vector<ShardInfo>> Source::Resolve(const Client& client) const {
   std::vector<ShardInfo> out;
   switch (kind_) {
@@ -222,23 +249,11 @@ Result<std::vector<ShardInfo>> Source::Resolve(const Client& client) const {
       break;
     }
     case Kind::kPrefix: {
-      S3ML_ASSIGN_OR_RETURN(auto p, ParseS3Uri(location_));
-      ListObjectsV2Request req;
-      req.bucket = p.bucket;
-      req.prefix = p.key;
-      auto pages = client.ListObjectsV2Pages(req);
-      while (pages.HasMorePages()) {
-        auto page = pages.NextPage();
-        if (!page.ok()) return page.status();
-        for (auto& o : page->contents) {
-          if (!o.key.empty() && o.key.back() == '/') continue;  // "folder" placeholder objects
-          ShardInfo s;
-          s.bucket = p.bucket;
-          s.key = std::move(o.key);
-          s.size = o.size;
-          s.etag = std::move(o.etag);
-          out.push_back(std::move(s));
-        }
+      PageFn next = Pages(client);
+      while (true) {
+        S3ML_ASSIGN_OR_RETURN(auto page, next());
+        if (!page) break;
+        for (auto& s : *page) out.push_back(std::move(s));
       }
       break;
     }

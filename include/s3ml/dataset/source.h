@@ -5,6 +5,7 @@
 /// for one-object-per-sample data, each object itself.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,15 @@ class Source {
 
   /// A short description for messages ("prefix s3://b/train/").
   std::string Describe() const;
+
+  /// Shards one LIST page at a time: each call returns the next page's shards
+  /// (possibly none, e.g. a page of "folder/" placeholders), and nullopt after
+  /// the last page. Errors: the client's error for a failed LIST.
+  using PageFn = std::function<Result<std::optional<std::vector<ShardInfo>>>()>;
+  /// For a prefix source, a PageFn over its listing (no request is made until
+  /// it is called); null for the other kinds. The reader uses it to start
+  /// fetching the first shards while later pages are still being listed.
+  PageFn Pages(const Client& client) const;
 
  private:
   enum class Kind { kPrefix, kShards, kManifest, kPattern };

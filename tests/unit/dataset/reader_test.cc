@@ -475,3 +475,139 @@ TEST_CASE("DatasetReader: the local cache serves the second epoch from disk and 
   CHECK(total >= 20000);
   std::filesystem::remove_all(dir);
 }
+
+// ---- Streaming listing: a prefix run fetches while later LIST pages are still
+// being requested (no shard shuffling, so the assignment does not need the count).
+
+namespace {
+
+// `n` one-object samples "many/obj-NNNNN" (more than one LIST page when n > 1000);
+// returns key -> body.
+std::map<std::string, std::string> PutMany(const test::MockFixture& fx, int n) {
+  std::map<std::string, std::string> bodies;
+  for (int i = 0; i < n; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof key, "many/obj-%05d", i);
+    std::string body = std::string(key) + ":" + test::RandomBytes(8 + i % 24, static_cast<std::uint32_t>(i));
+    fx.Put(key, body);
+    bodies[key] = body;
+  }
+  return bodies;
+}
+
+ReaderOptions StreamOptions(int rank = 0, int world = 1, int worker = 0, int workers = 1) {
+  ReaderOptions o;
+  o.rank = rank;
+  o.world_size = world;
+  o.worker_id = worker;
+  o.num_workers = workers;
+  o.shuffle_buffer = 64;  // sample shuffling is fine: it is seeded, not timed
+  o.seed = 77;
+  o.fetch_threads = 4;
+  o.max_in_flight = 4;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("DatasetReader: a prefix run fetches while listing; its order equals a run over the full listing") {
+  test::MockFixture fx;
+  const auto bodies = PutMany(fx, 2345);  // 3 LIST pages
+  for (auto [world, workers] : {std::pair{1, 1}, std::pair{3, 2}}) {
+    std::set<std::string> seen;
+    std::size_t total = 0;
+    for (int rank = 0; rank < world; ++rank) {
+      for (int worker = 0; worker < workers; ++worker) {
+        const auto o = StreamOptions(rank, world, worker, workers);
+        auto streamed = MakeReader(*fx.client, Source::Prefix("s3://data/many/"), o);
+        const auto lists_before = fx.server->stats().requests_by_operation["ListObjectsV2"];
+        auto a = ReadEpoch(*streamed);
+        CHECK(fx.server->stats().requests_by_operation["ListObjectsV2"] - lists_before == 3);
+        // The same reader resolved up front (Size() lists everything first).
+        auto listed = MakeReader(*fx.client, Source::Prefix("s3://data/many/"), o);
+        REQUIRE(listed->Size().ok());
+        auto b = ReadEpoch(*listed);
+        REQUIRE(Ids(a) == Ids(b));
+        for (const auto& s : a) {
+          CHECK(std::string(s.data()) == bodies.at(s.key));
+          CHECK(seen.insert(s.key).second);  // exactly once across the grid
+        }
+        total += a.size();
+        // The second epoch runs over the listing the first one collected: no LIST.
+        const auto lists_mid = fx.server->stats().requests_by_operation["ListObjectsV2"];
+        streamed->SetEpoch(1);
+        auto c = ReadEpoch(*streamed);
+        CHECK(c.size() == a.size());
+        CHECK(fx.server->stats().requests_by_operation["ListObjectsV2"] == lists_mid);
+      }
+    }
+    CHECK(total == bodies.size());
+    CHECK(seen.size() == bodies.size());
+  }
+}
+
+TEST_CASE("DatasetReader: a LIST that fails mid-listing ends the run with an error after the shards listed before it") {
+  test::MockFixture fx;
+  PutMany(fx, 2100);
+  mock::FaultRule deny;
+  deny.operation = "ListObjectsV2";
+  deny.http_status = 403;
+  deny.error_code = "AccessDenied";
+  deny.nth = {2};  // the second page
+  fx.server->AddFault(deny);
+  auto o = StreamOptions();
+  o.shuffle_buffer = 0;  // (a shuffle buffer would still hold some of them when the error comes)
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/many/"), o);
+  std::size_t delivered = 0;
+  Status error;
+  while (true) {
+    auto s = r->Next();
+    if (!s.ok()) {
+      error = s.status();
+      break;
+    }
+    REQUIRE(s->has_value());  // never a silently short epoch
+    ++delivered;
+  }
+  CHECK(delivered == 1000);  // the first page's objects were read while the second LIST failed
+  CHECK(error.code() == "AccessDenied");
+  CHECK_THAT(error.message(), Catch::Contains("listing dataset prefix s3://data/many/"));
+  CHECK_FALSE(r->Next().ok());  // sticky until SetEpoch
+  fx.server->ClearFaults();
+  r->SetEpoch(0);
+  CHECK(ReadEpoch(*r).size() == 2100);
+}
+
+TEST_CASE("DatasetReader: state taken during a streaming run resumes exactly after the last sample") {
+  test::MockFixture fx;
+  PutMany(fx, 1500);
+  const auto o = StreamOptions();
+  auto whole = MakeReader(*fx.client, Source::Prefix("s3://data/many/"), o);
+  const auto all = Ids(ReadEpoch(*whole));
+  REQUIRE(all.size() == 1500);
+  for (std::size_t cut : {std::size_t{0}, std::size_t{1}, std::size_t{777}, std::size_t{1499}}) {
+    auto first = MakeReader(*fx.client, Source::Prefix("s3://data/many/"), o);
+    std::vector<std::string> got;
+    for (std::size_t i = 0; i < cut; ++i) {
+      auto s = first->Next();
+      REQUIRE(s.ok());
+      REQUIRE(s->has_value());
+      got.push_back((*s)->shard + "#" + std::to_string((*s)->index));
+    }
+    const std::string state = first->State();
+    first->Close();
+    auto second = MakeReader(*fx.client, Source::Prefix("s3://data/many/"), o);
+    REQUIRE(second->Resume(state).ok());
+    for (const auto& id : Ids(ReadEpoch(*second))) got.push_back(id);
+    CHECK(got == all);
+  }
+}
+
+TEST_CASE("DatasetReader: an empty prefix fails the first Next() naming the prefix") {
+  test::MockFixture fx;
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/none/"), StreamOptions());
+  auto s = r->Next();
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.status().message(), Catch::Contains("has no shards"));
+  CHECK_THAT(s.status().message(), Catch::Contains("s3://data/none/"));
+}
