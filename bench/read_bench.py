@@ -6,6 +6,9 @@ Workloads (issue 4, "Benchmarks"; figures in docs/benchmarks.md):
   2. --small-count objects x 16 KiB (default 20,000): objects/s.
   3. Peak RSS of `s3ml bench read` on (1) with --memory-budget 256MiB (/usr/bin/time -v).
   4. CPU seconds (user+sys, /usr/bin/time -v) per GiB delivered, per client.
+For (1) a fourth, informational client runs: curl writing each object into a tmpfs
+file (/dev/shm) instead of /dev/null, so that its bytes land in new memory as the
+reader's do (the targets compare against plain curl).
 Each client runs --runs times per workload (interleaved, order rotated each round), and
 medians are reported.
 Every client is a separate process run under /usr/bin/time -v, so CPU and RSS are
@@ -191,6 +194,21 @@ def main():
             for k in keys:
                 url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": k}, ExpiresIn=3600)
                 f.write(f'url = "{url}"\noutput = "/dev/null"\n')
+        # Informational 4th client for the large shards: the same curl, but each
+        # object lands in a tmpfs file (/dev/shm), i.e. in freshly allocated
+        # memory as the reader's shard buffers do, instead of /dev/null.
+        shm_dir = None
+        if name == "large" and os.path.isdir("/dev/shm"):
+            shm_dir = tempfile.mkdtemp(prefix="s3ml-bench-", dir="/dev/shm")
+            shm_cfg = pathlib.Path(tmp.name, f"{name}.curl-shm")
+            with curl_cfg.open() as src, shm_cfg.open("w") as f:
+                i = 0
+                for line in src:
+                    if line.startswith("output"):
+                        f.write(f'output = "{shm_dir}/obj-{i:06d}"\n')
+                        i += 1
+                    else:
+                        f.write(line)
         total = count * size
         s3ml_cmd = [args.s3ml, "bench", "read", f"s3://{BUCKET}/{name}/", "--endpoint-url", serve.url,
                     "--fetch-threads", str(CONCURRENCY), "--max-in-flight", str(CONCURRENCY),
@@ -202,6 +220,9 @@ def main():
             "curl": ["curl", "--parallel", "--parallel-max", str(CONCURRENCY), "--fail", "-s", "-K", str(curl_cfg)],
             "boto3": [sys.executable, str(boto3_script), serve.url, BUCKET, str(keys_file), str(CONCURRENCY)],
         }
+        if shm_dir:
+            clients["curl-shm"] = ["curl", "--parallel", "--parallel-max", str(CONCURRENCY), "--fail", "-s", "-K",
+                                   str(shm_cfg)]
         runs = {c: [] for c in clients}
         order = list(clients)
         for i in range(args.runs):
@@ -212,6 +233,9 @@ def main():
                 load = os.getloadavg()[0]
                 server_cpu0, overflows0 = serve.cpu_seconds(), listen_overflows()
                 out, wall, cpu, rss = timed(cmd, env)
+                if c == "curl-shm":  # free the tmpfs pages before the next run (not timed)
+                    for f in pathlib.Path(shm_dir).iterdir():
+                        f.unlink()
                 server_cpu, overflows = serve.cpu_seconds() - server_cpu0, listen_overflows() - overflows0
                 secs = wall
                 if c == "boto3":
@@ -230,7 +254,7 @@ def main():
                     runs[c][-1].update(rec)
                 else:
                     runs[c].append(rec)
-                print(f"[{name}] run {i + 1} {c:5s}: {rec['mb_s']:8.1f} MB/s {rec['obj_s']:9.0f} obj/s "
+                print(f"[{name}] run {i + 1} {c:8s}: {rec['mb_s']:8.1f} MB/s {rec['obj_s']:9.0f} obj/s "
                       f"{secs:6.2f} s  cpu {cpu:5.2f} s  rss {rss / 1024:7.1f} MiB  server cpu {server_cpu:5.2f} s  "
                       f"listen overflows {overflows}  load {load:.1f}",
                       flush=True)
@@ -238,12 +262,17 @@ def main():
         results["workloads"][name] = {"count": count, "size": size, "upload_seconds": up, "runs": runs, "median": med}
         print(f"[{name}] medians:", flush=True)
         for c, m in med.items():
-            print(f"    {c:5s}: {m['mb_s']:8.1f} MB/s {m['obj_s']:9.0f} obj/s  cpu/GiB {m['cpu_s_per_gib']:6.2f} s  "
+            print(f"    {c:8s}: {m['mb_s']:8.1f} MB/s {m['obj_s']:9.0f} obj/s  cpu/GiB {m['cpu_s_per_gib']:6.2f} s  "
                   f"rss {m['rss_kib'] / 1024:7.1f} MiB  server cpu {m['server_cpu']:5.2f} s", flush=True)
         ratio = lambda a, b: med[a]["seconds"] and med[b]["seconds"] / med[a]["seconds"]
         print(f"    s3ml/curl = {ratio('s3ml', 'curl'):.2f}x   s3ml/boto3 = {ratio('s3ml', 'boto3'):.2f}x", flush=True)
         results["workloads"][name]["ratios"] = {"s3ml_vs_curl": ratio("s3ml", "curl"),
                                                 "s3ml_vs_boto3": ratio("s3ml", "boto3")}
+        if shm_dir:
+            print(f"    s3ml/curl-shm = {ratio('s3ml', 'curl-shm'):.2f}x (informational: curl writing into tmpfs)",
+                  flush=True)
+            results["workloads"][name]["ratios"]["s3ml_vs_curl_shm"] = ratio("s3ml", "curl-shm")
+            os.rmdir(shm_dir)
         # Free the server's memory before the next workload.
         for i in range(0, len(keys), 1000):
             s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})

@@ -53,8 +53,11 @@ Result<std::vector<std::string>> ExpandBraces(const std::string& pattern);
 class Source {
  public:
   /// Every object under "s3://bucket/prefix" (listing order). Listed page by page
-  /// with ListObjectsV2; see Resolve() for why the whole listing is walked once
-  /// per reader before the first epoch.
+  /// with ListObjectsV2. A reader's first run fetches while it lists (the next
+  /// page is requested when the shards of the previous ones are planned) when
+  /// the assignment needs no shard count: no shard shuffling, and kExact or a
+  /// single reader. Otherwise the whole listing is walked first (see Resolve()).
+  /// Later epochs reuse the listing of the first.
   static Source Prefix(std::string uri);
   /// Explicit keys in one bucket, in the given order.
   static Source Keys(std::string bucket, std::vector<std::string> keys);
