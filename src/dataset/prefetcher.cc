@@ -361,10 +361,9 @@ void Prefetcher::RunPart(const Part& part) {
     // Every GET (whole shard or ranged part) streams straight into this buffer:
     // no per-part buffers, no copies, and a pooled buffer is already resident
     // (see BufferPool). On allocation failure the flag stays unset and the
-    // shard fails with that error (no request is spent).
-    // A whole-object job has one part, so nothing races for its buffer; only
-    // sibling parts of a ranged shard need the once-flag (std::call_once costs
-    // a futex wake per call, which is per object on small objects).
+    // shard fails with that error (no request is spent). Only sibling parts of
+    // a ranged shard race for the buffer and need the once-flag (std::call_once
+    // costs a futex wake per call: per object, on small objects).
     try {
       if (job.multi) {
         std::call_once(job.bytes_once, [&] { job.bytes = pool_->Acquire(static_cast<std::size_t>(job.size)); });

@@ -201,7 +201,7 @@ struct DatasetReader::Impl {
   // state and need the full list; as-completed delivery keeps the plain path.
   bool CanStream() const {
     const auto readers = static_cast<std::size_t>(opts.world_size) * static_cast<std::size_t>(opts.num_workers);
-    return !shards && source.Pages(client) != nullptr && !opts.shuffle_shards && !opts.as_completed &&
+    return !shards && !opts.shuffle_shards && !opts.as_completed &&
            (opts.uneven == UnevenShards::kExact || readers == 1) && replay.empty() && replay_delivered == 0;
   }
 
@@ -210,13 +210,13 @@ struct DatasetReader::Impl {
   // shard it has, so fetching starts after the first LIST and later pages are
   // listed while earlier shards download (never more than the byte budget
   // ahead). Positions and order are those AssignShards gives for the full list.
-  Status StartStreamingRun() {
+  Status StartStreamingRun(Source::PageFn pages) {
     S3ML_RETURN_IF_ERROR(OpenCache());
     const auto readers = static_cast<std::size_t>(opts.world_size) * static_cast<std::size_t>(opts.num_workers);
     const auto reader = static_cast<std::size_t>(opts.rank) * static_cast<std::size_t>(opts.num_workers) +
                         static_cast<std::size_t>(opts.worker_id);
     auto list = std::make_shared<Listing>();
-    internal::ScheduleFeeder feeder = [pages = source.Pages(client), list, readers, reader,
+    internal::ScheduleFeeder feeder = [pages = std::move(pages), list, readers, reader,
                                        what = source.Describe()]() mutable -> Result<std::vector<internal::FetchItem>> {
       std::vector<internal::FetchItem> items;
       while (items.empty()) {
@@ -293,7 +293,8 @@ struct DatasetReader::Impl {
   }
 
   Status StartRun() {
-    if (CanStream()) return StartStreamingRun();
+    if (CanStream())
+      if (Source::PageFn pages = source.Pages(client)) return StartStreamingRun(std::move(pages));  // a prefix
     S3ML_RETURN_IF_ERROR(EnsureResolved());
     assigned = internal::AssignShards(shards->size(), opts, epoch);
     shuffler = std::make_unique<Shuffler>(opts.shuffle_buffer, ShuffleKey());
@@ -420,7 +421,8 @@ struct DatasetReader::Impl {
         auto more = p->WaitScheduled(next_pos);
         stall_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
         if (closed) return Status(ErrorCategory::kCancelled, "dataset reader closed");
-        if (!more.ok()) return more.status().WithMessage("listing dataset " + source.Describe() + ": " + more.status().message());
+        if (!more.ok())
+          return more.status().WithMessage("listing dataset " + source.Describe() + ": " + more.status().message());
         if (!*more) {
           FinishListing();
           return std::shared_ptr<ShardSamples>();
