@@ -48,7 +48,10 @@ struct ReaderOptions {
   /// A multi-part shard also reserves its transient part buffers. A shard larger
   /// than the budget is admitted alone. Not counted: shards already handed to the
   /// decoder, whose buffers live on while samples (in the shuffle buffer or held
-  /// by the caller) view them.
+  /// by the caller) view them. Released shard buffers of 1 MiB and more are kept
+  /// for reuse (also across epochs) while those in use plus those kept stay
+  /// within the budget, so each budget byte is faulted in once per reader, not
+  /// once per shard; Close() frees the kept ones.
   std::uint64_t memory_budget = 256ull << 20;
   std::uint64_t part_size = 8ull << 20;         ///< shards larger than this are fetched as parallel ranged GETs
   bool as_completed = false;                    ///< deliver shards as they complete (order then depends on timing)
