@@ -48,18 +48,15 @@ import os
 import pathlib
 import platform
 import resource
-import signal
 import statistics
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-ACCESS_KEY = "AKIABENCHMOCK0000001"
-SECRET_KEY = "bench/mock+secret=key"
-REGION = "us-east-1"
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from read_bench import ACCESS_KEY, REGION, SECRET_KEY, Serve  # noqa: E402  (one copy of the server harness)
 BUCKET = "pybench"
 SERVE_THREADS = 64
 # Reader options shared by the Python reader and `s3ml bench read` (workload 1).
@@ -183,38 +180,6 @@ def run_child(argv):
 # --------------------------------------------------------------------------- parent
 
 
-class Serve:
-    """`s3ml serve` on 127.0.0.1:0 (as bench/read_bench.py starts it)."""
-
-    def __init__(self, binary):
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--host", "127.0.0.1", "--port", "0", "--access-key", ACCESS_KEY,
-             "--secret-key", SECRET_KEY, "--region", REGION, "--threads", str(SERVE_THREADS)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = []
-        t = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)
-        t.start()
-        t.join(30)
-        if not line or not line[0].startswith("http://"):
-            self.proc.kill()
-            raise RuntimeError("s3ml serve did not start: " + self.proc.communicate(timeout=30)[1])
-        self.url = line[0].strip()
-        threading.Thread(target=lambda: [None for _ in self.proc.stderr], daemon=True).start()
-
-    def cpu_seconds(self):
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait(timeout=30)
-
-
 def children_cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -334,7 +299,7 @@ def main():
     out(f"python {platform.python_version()} ({sys.executable}), s3ml from {pathlib.Path(s3ml.__file__).parent}, "
         f"torch {torch.__version__}, boto3 {boto3.__version__}")
     out(f"s3ml binary {binary}; {os.cpu_count()} CPUs; load average {os.getloadavg()}")
-    serve = Serve(binary)
+    serve = Serve(binary, threads=SERVE_THREADS)
     out(f"s3ml serve --threads {SERVE_THREADS} at {serve.url}")
     results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "loadavg_start": os.getloadavg()},
                "args": vars(args), "binary": binary, "endpoint": serve.url, "workloads": {}}

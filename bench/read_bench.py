@@ -75,13 +75,14 @@ BOTO3_SCRIPT = textwrap.dedent("""
 
 
 class Serve:
-    """`s3ml serve` on 127.0.0.1:0, as tests/interop/conftest.py starts it."""
+    """`s3ml serve` on 127.0.0.1:0, as tests/interop/conftest.py starts it (bench/python_bench.py uses it too).
+    `threads`: its --threads (None: the server's default)."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, threads=SERVE_THREADS):
         self.proc = subprocess.Popen(
             [binary, "serve", "--host", "127.0.0.1", "--port", "0", "--access-key", ACCESS_KEY,
              "--secret-key", SECRET_KEY, "--region", REGION,
-             *(["--threads", str(SERVE_THREADS)] if SERVE_THREADS else [])],
+             *(["--threads", str(threads)] if threads else [])],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = []
         t = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)
