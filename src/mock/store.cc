@@ -297,11 +297,17 @@ Expected<DeleteOutcome> Store::DeleteVersion(const std::string& bucket, const st
     return out;
   }
   if (it == objects.end()) it = objects.emplace(key, std::vector<ObjectVersion>{}).first;
-  auto& versions = it->second;
+  out.version_id = AddDeleteMarkerLocked(it->second, state, now, removed);
+  out.delete_marker = true;
+  return out;
+}
+
+std::string Store::AddDeleteMarkerLocked(std::vector<ObjectVersion>& versions, VersioningState state, SystemTime now,
+                                         std::vector<ObjectVersion>& removed) {
   ObjectVersion marker{"null", nullptr, std::chrono::time_point_cast<std::chrono::seconds>(now)};
   if (state == VersioningState::kEnabled) {
     marker.version_id = NewVersionIdLocked();
-  } else {
+  } else {  // suspended: the marker takes the "null" version's place
     auto null_it = std::find_if(versions.begin(), versions.end(),
                                 [](const ObjectVersion& x) { return x.version_id == "null"; });
     if (null_it != versions.end()) {
@@ -309,10 +315,9 @@ Expected<DeleteOutcome> Store::DeleteVersion(const std::string& bucket, const st
       versions.erase(null_it);
     }
   }
-  out.version_id = marker.version_id;
-  out.delete_marker = true;
+  std::string id = marker.version_id;
   versions.insert(versions.begin(), std::move(marker));
-  return out;
+  return id;
 }
 
 Expected<VersionRef> Store::SetTags(const std::string& bucket, const std::string& key, const std::string& version_id,

@@ -286,6 +286,11 @@ class Store {
   MaybeError PutObjectLocked(Bucket& b, const std::string& key, ObjectPtr object, const PutCondition& cond,
                              std::string* version_id, std::vector<ObjectVersion>& replaced);
   std::string NewVersionIdLocked();
+  /// Puts a delete marker on top of `versions` (a versioned bucket: enabled or
+  /// suspended, where it replaces the "null" version, which goes to `removed`).
+  /// Returns the marker's version id.
+  std::string AddDeleteMarkerLocked(std::vector<ObjectVersion>& versions, VersioningState state, SystemTime now,
+                                    std::vector<ObjectVersion>& removed);
   static Expected<std::size_t> FindVersionLocked(const std::vector<ObjectVersion>& versions,
                                                  const std::string& key, const std::string& version_id);
 

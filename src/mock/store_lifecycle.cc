@@ -44,18 +44,7 @@ bool Store::ExpireCurrentIf(const std::string& bucket, const std::string& key, c
     b->second.objects.erase(it);
     return true;
   }
-  ObjectVersion marker{"null", nullptr, std::chrono::time_point_cast<std::chrono::seconds>(now)};
-  if (state == VersioningState::kEnabled) {
-    marker.version_id = NewVersionIdLocked();
-  } else {
-    auto null_it = std::find_if(versions.begin(), versions.end(),
-                                [](const ObjectVersion& x) { return x.version_id == "null"; });
-    if (null_it != versions.end()) {
-      removed.push_back(std::move(*null_it));
-      versions.erase(null_it);
-    }
-  }
-  versions.insert(versions.begin(), std::move(marker));
+  AddDeleteMarkerLocked(versions, state, now, removed);
   return true;
 }
 
