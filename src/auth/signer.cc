@@ -55,18 +55,8 @@ std::string HexSha256(std::string_view data) { return HexEncode(Sha256(data)); }
 Result<std::string> HashBody(RequestBody& body) {
   if (auto whole = body.Contiguous()) return HexSha256(*whole);
   Hasher hasher(Hasher::Kind::kSha256);
-  std::vector<char> buf(64 * 1024);
-  std::uint64_t offset = 0;
-  const std::uint64_t size = body.size();
-  while (offset < size) {
-    S3ML_ASSIGN_OR_RETURN(std::size_t n, body.Read(offset, buf.data(), buf.size()));
-    if (n == 0) break;
-    hasher.Update(buf.data(), n);
-    offset += n;
-  }
-  if (offset != size)
-    return Status(ErrorCategory::kIo, "request body ended after " + std::to_string(offset) + " of " +
-                                          std::to_string(size) + " bytes while computing its SHA-256");
+  S3ML_RETURN_IF_ERROR(ForEachBodyChunk(
+      body, [&](std::string_view chunk) { hasher.Update(chunk.data(), chunk.size()); }, "computing its SHA-256"));
   return HexEncode(hasher.Final());
 }
 

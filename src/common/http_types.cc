@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "common/uri.h"
 
@@ -109,6 +110,25 @@ class CallbackRequestBody final : public RequestBody {
 };
 
 }  // namespace
+
+Status ForEachBodyChunk(RequestBody& body, const std::function<void(std::string_view)>& fn, const char* doing) {
+  if (auto whole = body.Contiguous()) {
+    fn(*whole);
+    return Status::Ok();
+  }
+  std::vector<char> buf(std::size_t{64} << 10);
+  std::uint64_t off = 0;
+  const std::uint64_t total = body.size();
+  while (off < total) {
+    S3ML_ASSIGN_OR_RETURN(std::size_t n, body.Read(off, buf.data(), buf.size()));
+    if (n == 0)
+      return Status(ErrorCategory::kIo, "request body ended after " + std::to_string(off) + " of " +
+                                            std::to_string(total) + " bytes while " + doing);
+    fn(std::string_view(buf.data(), n));
+    off += n;
+  }
+  return Status::Ok();
+}
 
 std::shared_ptr<RequestBody> MemoryBody(std::string data) {
   return std::make_shared<MemoryRequestBody>(std::move(data));

@@ -55,6 +55,11 @@ class RequestBody {
   virtual std::optional<std::string_view> Contiguous() const { return std::nullopt; }
 };
 
+/// Passes the whole of `body` to `fn`: in one piece when it is in memory, else
+/// in chunks of 64 KiB read from offset 0. Errors: the body's read error, or
+/// kIo when it ends before size() bytes ("... while <doing>").
+Status ForEachBodyChunk(RequestBody& body, const std::function<void(std::string_view)>& fn, const char* doing);
+
 /// Body held in memory; owns a copy unless constructed from a view it may borrow.
 std::shared_ptr<RequestBody> MemoryBody(std::string data);
 /// Borrows `data`; the caller keeps it alive until the request completes.

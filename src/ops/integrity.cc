@@ -47,22 +47,7 @@ std::size_t Base64Length(ChecksumAlgorithm a) {
 }
 
 Status FeedAll(RequestBody& body, Checksummer& sum) {
-  if (auto whole = body.Contiguous()) {
-    sum.Update(*whole);
-    return Status::Ok();
-  }
-  std::vector<char> buf(1 << 16);
-  std::uint64_t off = 0, total = body.size();
-  while (off < total) {
-    auto n = body.Read(off, buf.data(), buf.size());
-    if (!n.ok()) return n.status();
-    if (*n == 0)
-      return Status(ErrorCategory::kIo, "request body ended at byte " + std::to_string(off) + " of " +
-                                            std::to_string(total) + " while computing its checksum");
-    sum.Update(std::string_view(buf.data(), *n));
-    off += *n;
-  }
-  return Status::Ok();
+  return ForEachBodyChunk(body, [&](std::string_view chunk) { sum.Update(chunk); }, "computing its checksum");
 }
 
 std::string* FieldFor(ChecksumAlgorithm a, std::string* crc32, std::string* crc32c, std::string* sha1,

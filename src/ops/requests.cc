@@ -174,24 +174,13 @@ Status CheckHeaderValue(std::string_view value, std::string_view what) {
 }
 
 Status HashBody(RequestBody& body, Hasher* sha256, Hasher* md5) {
-  if (auto whole = body.Contiguous()) {
-    if (sha256) sha256->Update(*whole);
-    if (md5) md5->Update(*whole);
-    return Status::Ok();
-  }
-  std::vector<char> buf(1 << 16);
-  std::uint64_t off = 0, total = body.size();
-  while (off < total) {
-    auto n = body.Read(off, buf.data(), buf.size());
-    if (!n.ok()) return n.status();
-    if (*n == 0)
-      return Status(ErrorCategory::kIo, "request body ended at byte " + std::to_string(off) + " of " +
-                                            std::to_string(total) + " while hashing it");
-    if (sha256) sha256->Update(buf.data(), *n);
-    if (md5) md5->Update(buf.data(), *n);
-    off += *n;
-  }
-  return Status::Ok();
+  return ForEachBodyChunk(
+      body,
+      [&](std::string_view chunk) {
+        if (sha256) sha256->Update(chunk.data(), chunk.size());
+        if (md5) md5->Update(chunk.data(), chunk.size());
+      },
+      "hashing it");
 }
 
 
