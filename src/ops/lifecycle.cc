@@ -217,24 +217,28 @@ Result<std::uint64_t> UintChild(const pugi::xml_node& n, const char* name, int h
   return static_cast<std::uint64_t>(v);
 }
 
-Result<Timestamp> DateChild(const pugi::xml_node& n, int http_status) {
-  auto t = ParseIso8601(ChildText(n, "Date"));
-  if (!t.ok()) return Protocol("bad <Date> '" + BodySnippet(ChildText(n, "Date"), 40) + "'", http_status);
+Result<Timestamp> DateChild(const pugi::xml_node& n, const char* name, int http_status) {
+  auto t = ParseIso8601(ChildText(n, name));
+  if (!t.ok())
+    return Protocol(std::string("bad <") + name + "> '" + BodySnippet(ChildText(n, name), 40) + "'", http_status);
   return *t;
+}
+
+// Sets `out` from child <name> when it is present (absent: left unset).
+template <typename T>
+Status OptionalChild(const pugi::xml_node& n, const char* name, int http_status, std::optional<T>& out,
+                     Result<T> (*parse)(const pugi::xml_node&, const char*, int)) {
+  if (!n.child(name)) return Status::Ok();
+  S3ML_ASSIGN_OR_RETURN(T v, parse(n, name, http_status));
+  out = std::move(v);
+  return Status::Ok();
 }
 
 Status ParsePredicates(const pugi::xml_node& n, LifecycleFilter& f, int st) {
   if (n.child("Prefix")) f.prefix = ChildText(n, "Prefix");
   for (auto t = n.child("Tag"); t; t = t.next_sibling("Tag")) f.tags.push_back(Tag{ChildText(t, "Key"), ChildText(t, "Value")});
-  if (n.child("ObjectSizeGreaterThan")) {
-    S3ML_ASSIGN_OR_RETURN(std::uint64_t v, UintChild(n, "ObjectSizeGreaterThan", st));
-    f.object_size_greater_than = v;
-  }
-  if (n.child("ObjectSizeLessThan")) {
-    S3ML_ASSIGN_OR_RETURN(std::uint64_t v, UintChild(n, "ObjectSizeLessThan", st));
-    f.object_size_less_than = v;
-  }
-  return Status::Ok();
+  S3ML_RETURN_IF_ERROR(OptionalChild(n, "ObjectSizeGreaterThan", st, f.object_size_greater_than, UintChild));
+  return OptionalChild(n, "ObjectSizeLessThan", st, f.object_size_less_than, UintChild);
 }
 
 Result<LifecycleRule> ParseRule(const pugi::xml_node& r, int st) {
@@ -252,27 +256,15 @@ Result<LifecycleRule> ParseRule(const pugi::xml_node& r, int st) {
   }
   if (auto e = r.child("Expiration")) {
     LifecycleExpiration exp;
-    if (e.child("Days")) {
-      S3ML_ASSIGN_OR_RETURN(int d, IntChild(e, "Days", st));
-      exp.days = d;
-    }
-    if (e.child("Date")) {
-      S3ML_ASSIGN_OR_RETURN(Timestamp t, DateChild(e, st));
-      exp.date = t;
-    }
+    S3ML_RETURN_IF_ERROR(OptionalChild(e, "Days", st, exp.days, IntChild));
+    S3ML_RETURN_IF_ERROR(OptionalChild(e, "Date", st, exp.date, DateChild));
     if (e.child("ExpiredObjectDeleteMarker")) exp.expired_object_delete_marker = ChildText(e, "ExpiredObjectDeleteMarker") == "true";
     rule.expiration = exp;
   }
   for (auto t = r.child("Transition"); t; t = t.next_sibling("Transition")) {
     LifecycleTransition tr;
-    if (t.child("Days")) {
-      S3ML_ASSIGN_OR_RETURN(int d, IntChild(t, "Days", st));
-      tr.days = d;
-    }
-    if (t.child("Date")) {
-      S3ML_ASSIGN_OR_RETURN(Timestamp when, DateChild(t, st));
-      tr.date = when;
-    }
+    S3ML_RETURN_IF_ERROR(OptionalChild(t, "Days", st, tr.days, IntChild));
+    S3ML_RETURN_IF_ERROR(OptionalChild(t, "Date", st, tr.date, DateChild));
     tr.storage_class = ChildText(t, "StorageClass");
     rule.transitions.push_back(std::move(tr));
   }
@@ -281,10 +273,7 @@ Result<LifecycleRule> ParseRule(const pugi::xml_node& r, int st) {
     if (n.child("NoncurrentDays")) {
       S3ML_ASSIGN_OR_RETURN(nve.noncurrent_days, IntChild(n, "NoncurrentDays", st));
     }
-    if (n.child("NewerNoncurrentVersions")) {
-      S3ML_ASSIGN_OR_RETURN(int v, IntChild(n, "NewerNoncurrentVersions", st));
-      nve.newer_noncurrent_versions = v;
-    }
+    S3ML_RETURN_IF_ERROR(OptionalChild(n, "NewerNoncurrentVersions", st, nve.newer_noncurrent_versions, IntChild));
     rule.noncurrent_version_expiration = nve;
   }
   for (auto n = r.child("NoncurrentVersionTransition"); n; n = n.next_sibling("NoncurrentVersionTransition")) {
@@ -292,10 +281,7 @@ Result<LifecycleRule> ParseRule(const pugi::xml_node& r, int st) {
     if (n.child("NoncurrentDays")) {
       S3ML_ASSIGN_OR_RETURN(nvt.noncurrent_days, IntChild(n, "NoncurrentDays", st));
     }
-    if (n.child("NewerNoncurrentVersions")) {
-      S3ML_ASSIGN_OR_RETURN(int v, IntChild(n, "NewerNoncurrentVersions", st));
-      nvt.newer_noncurrent_versions = v;
-    }
+    S3ML_RETURN_IF_ERROR(OptionalChild(n, "NewerNoncurrentVersions", st, nvt.newer_noncurrent_versions, IntChild));
     nvt.storage_class = ChildText(n, "StorageClass");
     rule.noncurrent_version_transitions.push_back(std::move(nvt));
   }
