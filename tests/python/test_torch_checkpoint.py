@@ -2,13 +2,9 @@
 
 import pytest
 
-try:
-    import torch
-except ImportError as exc:  # pragma: no cover - only where torch cannot be installed at all
-    pytest.skip(
-        "\n\n*** TORCH IS NOT INSTALLED: the s3ml.torch checkpoint tests are SKIPPED ({}). Install "
-        "Debian's python3-torch and run them in a venv made with --system-site-packages. ***\n".format(exc),
-        allow_module_level=True)
+from _binding_util import import_torch_or_skip
+
+torch = import_torch_or_skip("the s3ml.torch checkpoint tests")
 
 import s3ml
 import s3ml.torch as st

@@ -9,15 +9,11 @@ import time
 
 import pytest
 
-try:
-    import torch
-    import torch.distributed as dist
-    import torch.multiprocessing as mp
-except ImportError as exc:  # pragma: no cover - only where torch cannot be installed at all
-    pytest.skip(
-        "\n\n*** TORCH IS NOT INSTALLED: the s3ml.torch distributed tests are SKIPPED ({}). Install "
-        "Debian's python3-torch and run them in a venv made with --system-site-packages. ***\n".format(exc),
-        allow_module_level=True)
+from _binding_util import import_torch_or_skip
+
+torch = import_torch_or_skip("the s3ml.torch distributed tests")
+import torch.distributed as dist  # noqa: E402
+import torch.multiprocessing as mp  # noqa: E402
 
 import s3ml
 

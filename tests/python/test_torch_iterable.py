@@ -7,14 +7,10 @@ import tarfile
 
 import pytest
 
-try:
-    import torch
-    from torch.utils.data import DataLoader as TorchDataLoader
-except ImportError as exc:  # pragma: no cover - only where torch cannot be installed at all
-    pytest.skip(
-        "\n\n*** TORCH IS NOT INSTALLED: the s3ml.torch tests are SKIPPED ({}). Install Debian's "
-        "python3-torch and run them in a venv made with --system-site-packages (make test does). ***\n".format(exc),
-        allow_module_level=True)
+from _binding_util import import_torch_or_skip
+
+torch = import_torch_or_skip("the s3ml.torch tests")
+from torch.utils.data import DataLoader as TorchDataLoader  # noqa: E402
 
 import s3ml
 import s3ml.torch as st
