@@ -7,12 +7,6 @@ namespace s3ml::python {
 
 namespace {
 
-template <class F>
-auto NoGil(F&& f) {
-  py::gil_scoped_release nogil;
-  return f();
-}
-
 /// Owns an ArtifactWriter; the destructor aborts an uncommitted upload.
 class PyWriter {
  public:

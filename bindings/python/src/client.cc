@@ -396,10 +396,7 @@ GIL while it waits for the network.)doc");
          "list_buckets",
          [](const PyClient& self) {
            Client c = self.Get();
-           Result<ListBucketsResult> r = [&] {
-             py::gil_scoped_release nogil;
-             return c.ListBuckets();
-           }();
+           Result<ListBucketsResult> r = NoGil([&] { return c.ListBuckets(); });
            return Unwrap(std::move(r)).buckets;
          },
          "Every bucket of the account.")
@@ -409,10 +406,7 @@ GIL while it waits for the network.)doc");
             Client c = self.Get();
             CreateBucketRequest req{bucket, Str(region)};
             if (req.location_constraint == "us-east-1") req.location_constraint.clear();
-            Result<CreateBucketResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.CreateBucket(req);
-            }();
+            Result<CreateBucketResult> r = NoGil([&] { return c.CreateBucket(req); });
             return Unwrap(std::move(r)).location;
           },
           py::arg("bucket"), py::kw_only(), py::arg("region") = py::none(),
@@ -433,10 +427,7 @@ GIL while it waits for the network.)doc");
           "head_bucket",
           [](const PyClient& self, const std::string& bucket) {
             Client c = self.Get();
-            Result<HeadBucketResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.HeadBucket(bucket);
-            }();
+            Result<HeadBucketResult> r = NoGil([&] { return c.HeadBucket(bucket); });
             return Unwrap(std::move(r)).region;
           },
           py::arg("bucket"), "Checks the bucket exists and is accessible; returns its region.")
@@ -444,10 +435,7 @@ GIL while it waits for the network.)doc");
           "get_bucket_location",
           [](const PyClient& self, const std::string& bucket) {
             Client c = self.Get();
-            Result<std::string> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.GetBucketLocation(bucket);
-            }();
+            Result<std::string> r = NoGil([&] { return c.GetBucketLocation(bucket); });
             return Unwrap(std::move(r));
           },
           py::arg("bucket"));
@@ -479,10 +467,7 @@ GIL while it waits for the network.)doc");
            req.content_disposition = Str(content_disposition);
            req.content_encoding = Str(content_encoding);
            req.send_content_md5 = content_md5;
-           Result<PutObjectResult> r = [&] {
-             py::gil_scoped_release nogil;
-             return c.PutObject(req);
-           }();
+           Result<PutObjectResult> r = NoGil([&] { return c.PutObject(req); });
            return Unwrap(std::move(r));
          },
          py::arg("bucket"), py::arg("key"), py::arg("body") = py::bytes(), py::kw_only(),
@@ -515,10 +500,7 @@ GIL while it waits for the network.)doc");
             req.part_number = part_number.value_or(0);
             if (!if_modified_since.is_none()) req.if_modified_since = FromDatetime(if_modified_since);
             if (!if_unmodified_since.is_none()) req.if_unmodified_since = FromDatetime(if_unmodified_since);
-            Result<GetObjectResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.GetObject(req);
-            }();
+            Result<GetObjectResult> r = NoGil([&] { return c.GetObject(req); });
             GetObjectResult got = Unwrap(std::move(r));
             GetObjectOut out;
             out.info = std::move(got.info);
@@ -546,10 +528,7 @@ GIL while it waits for the network.)doc");
             req.version_id = Str(version_id);
             req.if_match = Str(if_match);
             req.part_number = part_number.value_or(0);
-            Result<ObjectMetadata> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.HeadObject(req);
-            }();
+            Result<ObjectMetadata> r = NoGil([&] { return c.HeadObject(req); });
             return ObjectInfo{Unwrap(std::move(r))};
           },
           py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none(), py::kw_only(),
@@ -561,10 +540,7 @@ GIL while it waits for the network.)doc");
              std::optional<std::string> version_id) {
             Client c = self.Get();
             DeleteObjectRequest req{bucket, key, Str(version_id)};
-            Result<DeleteObjectResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.DeleteObject(req);
-            }();
+            Result<DeleteObjectResult> r = NoGil([&] { return c.DeleteObject(req); });
             return Unwrap(std::move(r));
           },
           py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none())
@@ -629,10 +605,7 @@ GIL while it waits for the network.)doc");
             req.storage_class = Str(storage_class);
             req.tagging = TaggingArg(tagging);
             req.copy_source_if_match = Str(if_match);
-            Result<CopyObjectResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.CopyObject(req);
-            }();
+            Result<CopyObjectResult> r = NoGil([&] { return c.CopyObject(req); });
             return Unwrap(std::move(r));
           },
           py::arg("src_bucket"), py::arg("src_key"), py::arg("dst_bucket"), py::arg("dst_key"), py::kw_only(),
@@ -650,10 +623,7 @@ GIL while it waits for the network.)doc");
             if (expires_in < 1 || expires_in > 7 * 24 * 3600)
               ThrowInvalid("expires_in", "must be 1..604800 seconds, got " + std::to_string(expires_in));
             Client c = self.Get();
-            Result<std::string> r = [&] {
-              py::gil_scoped_release nogil;  // may resolve credentials (a process, IMDS)
-              return c.Presign(method, bucket, key, std::chrono::seconds(expires_in));
-            }();
+            Result<std::string> r = NoGil([&] { return c.Presign(method, bucket, key, std::chrono::seconds(expires_in)); });  // may resolve credentials (a process, IMDS)
             return Unwrap(std::move(r));
           },
           py::arg("method"), py::arg("bucket"), py::arg("key"), py::arg("expires_in") = 3600,

@@ -115,10 +115,7 @@ class PyReader {
 
   PySample Next() {
     DatasetReader& r = reader();
-    Result<std::optional<Sample>> got = [&] {
-      py::gil_scoped_release nogil;
-      return r.Next();
-    }();
+    Result<std::optional<Sample>> got = NoGil([&] { return r.Next(); });
     if (!got.ok()) Throw(got.status());
     if (!got->has_value()) throw py::stop_iteration();
     return PySample(std::move(**got));
@@ -270,10 +267,7 @@ class PyDataset {
   }
   std::uint64_t Size() {
     DatasetReader& r = MapReader().reader();
-    Result<std::uint64_t> n = [&] {
-      py::gil_scoped_release nogil;
-      return r.Size();
-    }();
+    Result<std::uint64_t> n = NoGil([&] { return r.Size(); });
     return Unwrap(std::move(n));
   }
   PySample Get(std::int64_t i) {
@@ -283,10 +277,7 @@ class PyDataset {
       if (i < 0) throw py::index_error("dataset index out of range");
     }
     DatasetReader& r = MapReader().reader();
-    Result<Sample> s = [&] {
-      py::gil_scoped_release nogil;
-      return r.Get(static_cast<std::uint64_t>(i));
-    }();
+    Result<Sample> s = NoGil([&] { return r.Get(static_cast<std::uint64_t>(i)); });
     if (!s.ok() && s.status().category() == ErrorCategory::kInvalidArgument) {
       auto n = Size();
       if (static_cast<std::uint64_t>(i) >= n) throw py::index_error("dataset index " + std::to_string(i) +

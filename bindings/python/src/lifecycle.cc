@@ -387,10 +387,7 @@ unless ``Client(allow_sse_c_over_http=True)``. Immutable; repr shows only the MD
          "get_bucket_lifecycle_configuration",
          [](const PyClient& self, const std::string& bucket) {
            Client c = self.Get();
-           Result<GetBucketLifecycleConfigurationResult> r = [&] {
-             py::gil_scoped_release nogil;
-             return c.GetBucketLifecycleConfiguration(bucket);
-           }();
+           Result<GetBucketLifecycleConfigurationResult> r = NoGil([&] { return c.GetBucketLifecycleConfiguration(bucket); });
            GetBucketLifecycleConfigurationResult got = Unwrap(std::move(r));
            py::list rules;
            for (const auto& rule : got.rules) rules.append(RuleDict(rule));
@@ -417,10 +414,7 @@ unless ``Client(allow_sse_c_over_http=True)``. Immutable; repr shows only the MD
             for (std::size_t i = 0; i < list.size(); ++i)
               req.rules.push_back(RuleFrom(list[i], "rules[" + std::to_string(i) + "]"));
             Client c = self.Get();
-            Result<PutBucketLifecycleConfigurationResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.PutBucketLifecycleConfiguration(req);
-            }();
+            Result<PutBucketLifecycleConfigurationResult> r = NoGil([&] { return c.PutBucketLifecycleConfiguration(req); });
             Unwrap(std::move(r));
           },
           py::arg("bucket"), py::arg("rules"), py::kw_only(),
@@ -451,10 +445,7 @@ unless ``Client(allow_sse_c_over_http=True)``. Immutable; repr shows only the MD
             req.tier = ParseTier(tier);
             req.version_id = Str(version_id);
             Client c = self.Get();
-            Result<RestoreObjectResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.RestoreObject(req);
-            }();
+            Result<RestoreObjectResult> r = NoGil([&] { return c.RestoreObject(req); });
             return Unwrap(std::move(r)).http_status;
           },
           py::arg("bucket"), py::arg("key"), py::arg("days") = 1, py::arg("tier") = "Standard",
@@ -475,10 +466,7 @@ unless ``Client(allow_sse_c_over_http=True)``. Immutable; repr shows only the MD
               ThrowInvalid("mode", "expected 'ReadWrite' or 'ReadOnly', got '" + mode + "'");
             }
             Client c = self.Get();
-            Result<CreateSessionResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.CreateSession(req);
-            }();
+            Result<CreateSessionResult> r = NoGil([&] { return c.CreateSession(req); });
             CreateSessionResult got = Unwrap(std::move(r));
             py::dict creds;
             creds["AccessKeyId"] = got.credentials.access_key_id;

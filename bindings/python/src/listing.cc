@@ -17,10 +17,7 @@ class PageIterator {
   Item Next() {
     while (index_ >= items_.size()) {
       if (!pager_.HasMorePages()) throw py::stop_iteration();
-      auto page = [&] {
-        py::gil_scoped_release nogil;
-        return pager_.NextPage();
-      }();
+      auto page = NoGil([&] { return pager_.NextPage(); });
       if (!page.ok()) Throw(page.status());
       items_ = extract_(*page);
       index_ = 0;
@@ -164,10 +161,7 @@ void RegisterListing(ClientClass& cls, py::module_& m) {
           "get_bucket_versioning",
           [](const PyClient& self, const std::string& bucket) {
             Client c = self.Get();
-            Result<GetBucketVersioningResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.GetBucketVersioning(bucket);
-            }();
+            Result<GetBucketVersioningResult> r = NoGil([&] { return c.GetBucketVersioning(bucket); });
             return std::string(VersioningStatusName(Unwrap(std::move(r)).status));
           },
           py::arg("bucket"), "\"Enabled\", \"Suspended\" or \"Unversioned\".")
@@ -177,10 +171,7 @@ void RegisterListing(ClientClass& cls, py::module_& m) {
              std::optional<std::string> version_id) {
             Client c = self.Get();
             GetObjectTaggingRequest req{bucket, key, Str(version_id)};
-            Result<GetObjectTaggingResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.GetObjectTagging(req);
-            }();
+            Result<GetObjectTaggingResult> r = NoGil([&] { return c.GetObjectTagging(req); });
             return TagDict(Unwrap(std::move(r)).tags);
           },
           py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none(), "The tags as a dict.")
@@ -194,10 +185,7 @@ void RegisterListing(ClientClass& cls, py::module_& m) {
             req.key = key;
             req.version_id = Str(version_id);
             for (const auto& [k, v] : tags) req.tags.push_back(Tag{k, v});
-            Result<PutObjectTaggingResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.PutObjectTagging(req);
-            }();
+            Result<PutObjectTaggingResult> r = NoGil([&] { return c.PutObjectTagging(req); });
             return Unwrap(std::move(r)).version_id;
           },
           py::arg("bucket"), py::arg("key"), py::arg("tags"), py::arg("version_id") = py::none(),
@@ -208,10 +196,7 @@ void RegisterListing(ClientClass& cls, py::module_& m) {
              std::optional<std::string> version_id) {
             Client c = self.Get();
             DeleteObjectTaggingRequest req{bucket, key, Str(version_id)};
-            Result<DeleteObjectTaggingResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.DeleteObjectTagging(req);
-            }();
+            Result<DeleteObjectTaggingResult> r = NoGil([&] { return c.DeleteObjectTagging(req); });
             return Unwrap(std::move(r)).version_id;
           },
           py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none());

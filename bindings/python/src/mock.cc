@@ -26,10 +26,7 @@ class PyMockServer {
     o.seed = seed;
     o.threads = threads;
     o.allow_anonymous = allow_anonymous;
-    Result<std::unique_ptr<MockS3Server>> r = [&] {
-      py::gil_scoped_release nogil;
-      return MockS3Server::Start(o);
-    }();
+    Result<std::unique_ptr<MockS3Server>> r = NoGil([&] { return MockS3Server::Start(o); });
     server_ = Unwrap(std::move(r));
   }
   ~PyMockServer() {

@@ -4,16 +4,6 @@
 
 namespace s3ml::python {
 
-namespace {
-
-template <class F>
-auto NoGil(F&& f) {
-  py::gil_scoped_release nogil;
-  return f();
-}
-
-}  // namespace
-
 void RegisterMultipart(ClientClass& cls, py::module_& m) {
   py::class_<UploadPartResult>(m, "UploadPartResult")
       .def_readonly("etag", &UploadPartResult::etag)

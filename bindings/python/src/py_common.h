@@ -51,6 +51,13 @@ T Unwrap(Result<T>&& result) {
   if (!result.ok()) Throw(result.status());
   return std::move(*result);
 }
+/// Runs `f` (a blocking call into the C++ library) with the GIL released and
+/// returns its result; called with the GIL held.
+template <class F>
+auto NoGil(F&& f) {
+  py::gil_scoped_release nogil;
+  return f();
+}
 /// Raises ValueError (through the s3ml.errors.InvalidArgumentError class) naming `arg`.
 [[noreturn]] void ThrowInvalid(const std::string& arg, const std::string& why);
 

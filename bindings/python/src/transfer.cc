@@ -110,10 +110,7 @@ void RegisterTransfer(ClientClass& cls, py::module_& m) {
            bridge.Install(o);
            UploadAttributes attrs = MakeAttributes(std::move(metadata), std::move(content_type), std::move(storage_class),
                                                    sse, sse_kms_key_id, sse_kms_context);
-           Result<TransferUploadResult> r = [&] {
-             py::gil_scoped_release nogil;
-             return TransferManager(c, o).UploadFile(bucket, key, p, attrs);
-           }();
+           Result<TransferUploadResult> r = NoGil([&] { return TransferManager(c, o).UploadFile(bucket, key, p, attrs); });
            bridge.Rethrow();
            return Unwrap(std::move(r));
          },
@@ -141,10 +138,7 @@ void RegisterTransfer(ClientClass& cls, py::module_& m) {
               req.bucket = bucket;
               req.key = key;
               req.version_id = *version_id;
-              Result<GetObjectResult> r = [&] {
-                py::gil_scoped_release nogil;
-                return c.GetObjectToFile(req, p);
-              }();
+              Result<GetObjectResult> r = NoGil([&] { return c.GetObjectToFile(req, p); });
               GetObjectResult got = Unwrap(std::move(r));
               bridge.Call(got.info.content_length, got.info.content_length);
               bridge.Rethrow();
@@ -154,10 +148,7 @@ void RegisterTransfer(ClientClass& cls, py::module_& m) {
               out.requests = 1;
               return out;
             }
-            Result<TransferDownloadResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return TransferManager(c, o).DownloadFile(bucket, key, p);
-            }();
+            Result<TransferDownloadResult> r = NoGil([&] { return TransferManager(c, o).DownloadFile(bucket, key, p); });
             bridge.Rethrow();
             return Unwrap(std::move(r));
           },
@@ -173,10 +164,7 @@ void RegisterTransfer(ClientClass& cls, py::module_& m) {
             ProgressBridge bridge(progress);
             TransferOptions o = MakeOptions(part_size, concurrency, std::nullopt);
             bridge.Install(o);
-            Result<TransferDownloadResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return TransferManager(c, o).DownloadToBuffer(bucket, key);
-            }();
+            Result<TransferDownloadResult> r = NoGil([&] { return TransferManager(c, o).DownloadToBuffer(bucket, key); });
             bridge.Rethrow();
             return PyBuffer::Adopt(std::move(Unwrap(std::move(r)).body));
           },
@@ -216,10 +204,7 @@ void RegisterTransfer(ClientClass& cls, py::module_& m) {
                 return Status(ErrorCategory::kCancelled, "reading fileobj raised");
               }
             };
-            Result<TransferUploadResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return TransferManager(c, o).UploadStream(bucket, key, reader, attrs);
-            }();
+            Result<TransferUploadResult> r = NoGil([&] { return TransferManager(c, o).UploadStream(bucket, key, reader, attrs); });
             if (read_error) throw py::error_already_set(std::move(*read_error));
             bridge.Rethrow();
             return Unwrap(std::move(r));
@@ -259,10 +244,7 @@ void RegisterTransfer(ClientClass& cls, py::module_& m) {
               done += n;
               return Status::Ok();
             };
-            Result<GetObjectResult> r = [&] {
-              py::gil_scoped_release nogil;
-              return c.GetObject(req, sink);
-            }();
+            Result<GetObjectResult> r = NoGil([&] { return c.GetObject(req, sink); });
             if (write_error) throw py::error_already_set(std::move(*write_error));
             GetObjectResult got = Unwrap(std::move(r));
             bridge.Call(done, got.info.content_length);
