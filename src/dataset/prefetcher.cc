@@ -69,7 +69,12 @@ Prefetcher::Prefetcher(Client client, const ReaderOptions& opts, std::vector<Fet
       counters_(counters),
       cache_(cache),
       pool_(pool ? std::move(pool) : BufferPool::Create(0)),
-      slots_limit_(opts.max_in_flight < opts.fetch_threads) {
+      slots_limit_(opts.max_in_flight < opts.fetch_threads),
+      window_([&] {
+        if (opts.prefetch_ahead > 0) return opts.prefetch_ahead;
+        const auto in_flight = static_cast<std::uint64_t>(std::min(opts.max_in_flight, opts.fetch_threads));
+        return in_flight * opts.part_size;
+      }()) {
   for (const auto& s : schedule_) {
     scheduled_.insert(s.pos);
     scheduled_end_ = std::max(scheduled_end_, s.pos + 1);
@@ -91,6 +96,7 @@ void Prefetcher::Stop() {
   done_cv_.notify_all();
   slot_cv_.notify_all();
   head_cv_.notify_all();
+  window_cv_.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
   std::lock_guard<std::mutex> lock(mu_);
@@ -101,6 +107,7 @@ void Prefetcher::Stop() {
   completion_order_.clear();
   for (const auto& [pos, n] : reserved_) budget_->Release(n);
   reserved_.clear();
+  reserved_bytes_ = 0;
   budget_->Reset();
 }
 
@@ -149,7 +156,7 @@ void Prefetcher::Publish(Fetched f, std::uint64_t release) {
     std::lock_guard<std::mutex> lock(mu_);
     if (release > 0) {
       budget_->Release(release);
-      reserved_[f.pos] -= std::min(release, reserved_[f.pos]);
+      if (auto it = reserved_.find(f.pos); it != reserved_.end()) ReleaseReservedLocked(it, release);
     }
     std::size_t pos = f.pos;
     completion_order_.push_back(pos);
@@ -203,10 +210,11 @@ void Prefetcher::Planner() {
     if (cache_ != nullptr) {
       if (auto hit = cache_->Lookup(info, info.size)) {
         const std::uint64_t n = hit->size();
-        if (!budget_->Acquire(n)) return;
+        if (!WaitWindow(n) || !budget_->Acquire(n)) return;
         {
           std::lock_guard<std::mutex> lock(mu_);
           reserved_[item.pos] = n;
+          reserved_bytes_ += n;
         }
         counters_->bytes_from_cache.fetch_add(n);
         counters_->shards_fetched.fetch_add(1);
@@ -230,9 +238,10 @@ void Prefetcher::Planner() {
     // Parts land directly in the shard buffer, so the shard's size is all that
     // is resident for it.
     const std::uint64_t reserve = job->size;
-    if (!budget_->Acquire(reserve)) return;
+    if (!WaitWindow(reserve) || !budget_->Acquire(reserve)) return;
     std::lock_guard<std::mutex> lock(mu_);
     reserved_[item.pos] = reserve;
+    reserved_bytes_ += reserve;
     if (job->size == 0) {
       // Nothing to GET; what the listing/HEAD said is all there is.
       job->bytes = std::make_shared<Buffer>();
@@ -265,6 +274,29 @@ void Prefetcher::Planner() {
       work_cv_.notify_all();
     }
   }
+}
+
+// The planner reserves a shard only while what is reserved ahead of the
+// consumer fits the window (or nothing is: a shard larger than the window is
+// fetched alone). A fetch thread acquires a shard's buffer when its first part
+// starts, so the window bounds how many shard buffers are live at once, and
+// with them how much fresh memory the reader faults in.
+bool Prefetcher::WaitWindow(std::uint64_t n) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto fits = [&] { return stop_.load() || reserved_bytes_ == 0 || reserved_bytes_ + n <= window_; };
+  if (!fits()) {
+    planner_waiting_ = true;
+    window_cv_.wait(lock, fits);
+    planner_waiting_ = false;
+  }
+  return !stop_;
+}
+
+void Prefetcher::ReleaseReservedLocked(std::map<std::size_t, std::uint64_t>::iterator it, std::uint64_t n) {
+  n = std::min(n, it->second);
+  it->second -= n;
+  reserved_bytes_ -= std::min(n, reserved_bytes_);
+  if (planner_waiting_) window_cv_.notify_one();
 }
 
 bool Prefetcher::Feed() {
@@ -490,6 +522,7 @@ std::optional<Fetched> Prefetcher::Take(std::optional<std::size_t> pos) {
   ++taken_;
   if (auto r = reserved_.find(p); r != reserved_.end()) {
     budget_->Release(r->second);
+    ReleaseReservedLocked(r, r->second);
     reserved_.erase(r);
   }
   return f;

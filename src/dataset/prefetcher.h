@@ -122,6 +122,8 @@ class Prefetcher {
 
   void Start();
   void Planner();
+  bool WaitWindow(std::uint64_t n);
+  void ReleaseReservedLocked(std::map<std::size_t, std::uint64_t>::iterator it, std::uint64_t n);
   bool Feed();
   void Worker();
   void RunHead(const ShardInfo& info, std::size_t index);
@@ -163,6 +165,10 @@ class Prefetcher {
   std::map<std::size_t, Fetched> completed_;
   std::deque<std::size_t> completion_order_;
   std::map<std::size_t, std::uint64_t> reserved_;  // pos -> bytes still reserved (incl. completed, untaken)
+  std::uint64_t reserved_bytes_ = 0;                 // the sum of reserved_
+  const std::uint64_t window_;                       // see ReaderOptions::prefetch_ahead
+  bool planner_waiting_ = false;                     // the planner sleeps on window_cv_
+  std::condition_variable window_cv_;                // planner: reserved_bytes_ went down or stop
   std::set<std::size_t> scheduled_;  // not yet taken
   std::size_t taken_ = 0;
   int in_flight_ = 0;

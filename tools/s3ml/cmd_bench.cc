@@ -28,6 +28,7 @@ struct BenchReadOptions {
   int max_in_flight = 16;
   std::string memory_budget = "256MiB";
   std::string part_size = "8MiB";
+  std::string prefetch_ahead = "0";
   std::string format = "raw";
   int epochs = 1;
   bool json = false;
@@ -68,6 +69,8 @@ int RunBenchRead(const GlobalOptions& g, const BenchReadOptions& o) {
   if (!budget.ok()) return Fail(cmd, Status(ErrorCategory::kInvalidArgument, "--memory-budget: " + budget.status().message()));
   auto part = ParseByteSize(o.part_size);
   if (!part.ok()) return Fail(cmd, Status(ErrorCategory::kInvalidArgument, "--part-size: " + part.status().message()));
+  auto ahead = ParseByteSize(o.prefetch_ahead);
+  if (!ahead.ok()) return Fail(cmd, Status(ErrorCategory::kInvalidArgument, "--prefetch-ahead: " + ahead.status().message()));
   if (o.epochs < 1) return Fail(cmd, Status(ErrorCategory::kInvalidArgument, "--epochs must be >= 1"));
 
   dataset::ReaderOptions ro;
@@ -75,6 +78,7 @@ int RunBenchRead(const GlobalOptions& g, const BenchReadOptions& o) {
   ro.max_in_flight = o.max_in_flight;
   ro.memory_budget = *budget;
   ro.part_size = *part;
+  ro.prefetch_ahead = *ahead;
   if (o.format == "raw") ro.decoder = dataset::RawDecoder();
   else if (o.format == "tar") ro.decoder = dataset::TarDecoder();
   else if (o.format == "jsonl") ro.decoder = dataset::JsonLinesDecoder();
@@ -138,6 +142,9 @@ void RegisterBench(CLI::App& app, GlobalOptions& global, std::function<void(Acti
   read->add_option("--max-in-flight", o->max_in_flight, "Requests in flight")->capture_default_str()->check(CLI::Range(1, 1024));
   read->add_option("--memory-budget", o->memory_budget, "Prefetch byte budget (e.g. 256MiB)")->capture_default_str();
   read->add_option("--part-size", o->part_size, "Ranged-GET part size for large shards (e.g. 8MiB)")->capture_default_str();
+  read->add_option("--prefetch-ahead", o->prefetch_ahead,
+                   "Bytes fetched ahead of the consumer, within the budget (0: what keeps the requests in flight busy)")
+      ->capture_default_str();
   read->add_option("--format", o->format, "Shard format: raw, tar or jsonl")->capture_default_str();
   read->add_option("--epochs", o->epochs, "Epochs to read")->capture_default_str();
   read->add_flag("--json", o->json, "One JSON object per epoch instead of a text line");

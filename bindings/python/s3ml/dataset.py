@@ -43,8 +43,9 @@ class Dataset(_core.Dataset):
     ``bucket`` (for bare keys/prefixes), ``rank``, ``world_size``, ``worker_id``,
     ``num_workers``, ``uneven`` ("exact" | "drop" | "pad"), ``seed``, ``shuffle`` (permute
     shards per epoch), ``shuffle_buffer`` (cross-shard sample shuffle), ``fetch_threads``,
-    ``max_in_flight``, ``memory_budget``, ``part_size``, ``as_completed``, ``skip_failed``,
-    ``cache_dir``, ``cache_limit``. Bad values raise ValueError naming the argument.
+    ``max_in_flight``, ``memory_budget``, ``part_size``, ``prefetch_ahead`` (bytes read ahead
+    of the consumer; 0: what keeps the requests in flight busy), ``as_completed``,
+    ``skip_failed``, ``cache_dir``, ``cache_limit``. Bad values raise ValueError naming the argument.
 
     Pickles by its arguments (the client by its configuration).
     """

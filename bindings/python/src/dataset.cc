@@ -226,7 +226,7 @@ class PyDataset {
             std::optional<std::string> bucket, int rank, int world_size, int worker_id, int num_workers,
             const std::string& uneven, std::uint64_t seed, bool shuffle, std::size_t shuffle_buffer,
             int fetch_threads, int max_in_flight, std::uint64_t memory_budget, std::uint64_t part_size,
-            bool as_completed, bool skip_failed, std::optional<std::string> cache_dir, std::uint64_t cache_limit)
+            std::uint64_t prefetch_ahead, bool as_completed, bool skip_failed, std::optional<std::string> cache_dir, std::uint64_t cache_limit)
       : client_(std::move(client)), source_(ParseSource(source, bucket)), format_(format) {
     if (!client_) ThrowInvalid("client", "must not be None here (s3ml.Dataset builds one from keyword arguments)");
     opts_.rank = rank;
@@ -242,6 +242,7 @@ class PyDataset {
     opts_.max_in_flight = max_in_flight;
     opts_.memory_budget = memory_budget;
     opts_.part_size = part_size;
+    opts_.prefetch_ahead = prefetch_ahead;
     opts_.as_completed = as_completed;
     opts_.skip_failed_shards = skip_failed;
     opts_.cache_dir = Str(cache_dir);
@@ -399,12 +400,12 @@ void RegisterDataset(py::module_& m) {
   py::class_<PyDataset>(m, "Dataset")
       .def(py::init<const py::object&, std::shared_ptr<PyClient>, const std::string&, std::optional<std::string>, int,
                     int, int, int, const std::string&, std::uint64_t, bool, std::size_t, int, int, std::uint64_t,
-                    std::uint64_t, bool, bool, std::optional<std::string>, std::uint64_t>(),
+                    std::uint64_t, std::uint64_t, bool, bool, std::optional<std::string>, std::uint64_t>(),
            py::arg("source"), py::arg("client"), py::arg("format") = "raw", py::arg("bucket") = py::none(),
            py::arg("rank") = 0, py::arg("world_size") = 1, py::arg("worker_id") = 0, py::arg("num_workers") = 1,
            py::arg("uneven") = "exact", py::arg("seed") = 0, py::arg("shuffle") = false, py::arg("shuffle_buffer") = 0,
            py::arg("fetch_threads") = 8, py::arg("max_in_flight") = 8, py::arg("memory_budget") = 256ull << 20,
-           py::arg("part_size") = 8ull << 20, py::arg("as_completed") = false, py::arg("skip_failed") = false,
+           py::arg("part_size") = 8ull << 20, py::arg("prefetch_ahead") = 0, py::arg("as_completed") = false, py::arg("skip_failed") = false,
            py::arg("cache_dir") = py::none(), py::arg("cache_limit") = 1ull << 30)
       .def("reader", &PyDataset::Reader, py::arg("epoch") = py::none(),
            "A new Reader positioned at the start of `epoch` (default: the dataset's epoch).")

@@ -54,6 +54,15 @@ struct ReaderOptions {
   /// once per shard; Close() frees the kept ones.
   std::uint64_t memory_budget = 256ull << 20;
   std::uint64_t part_size = 8ull << 20;         ///< shards larger than this are fetched as parallel ranged GETs
+  /// Bytes of shards fetched ahead of the consumer (reserved and not yet handed
+  /// to it), within memory_budget. 0 (default): as far ahead as keeps every
+  /// request busy, min(max_in_flight, fetch_threads) × part_size. Each shard
+  /// buffer live at once is memory the kernel faults in and zeroes once per
+  /// reader, so reading further ahead costs memory and CPU and gains nothing
+  /// on a steady network. Set it to memory_budget to buffer as deep as the
+  /// budget allows (a bursty network, a consumer with uneven step times). A
+  /// shard larger than the window is still fetched, alone.
+  std::uint64_t prefetch_ahead = 0;
   bool as_completed = false;                    ///< deliver shards as they complete (order then depends on timing)
 
   /// false: a shard that fails after the client's retries makes Next() return

@@ -184,6 +184,7 @@ TEST_CASE("DatasetReader: resident prefetched bytes never exceed the memory budg
     o.part_size = part;
     o.fetch_threads = 4;
     o.max_in_flight = 3;
+    o.prefetch_ahead = o.memory_budget;  // read ahead as deep as the budget allows
     auto r = MakeReader(*fx.client, Source::Prefix("s3://data/big/"), o);
     std::size_t n = 0;
     while (true) {
@@ -209,6 +210,47 @@ TEST_CASE("DatasetReader: resident prefetched bytes never exceed the memory budg
     CHECK(m.samples_per_second > 0);
     CHECK(m.samples_delivered == uploaded.size());
     if (part < 300 * 1024) CHECK(m.requests >= 10 * 5);  // ranged parts
+  }
+}
+
+TEST_CASE("DatasetReader: by default read-ahead stops at what keeps the requests in flight busy, not at the budget") {
+  test::MockFixture fx;
+  std::map<std::string, std::string> uploaded;
+  for (int i = 0; i < 20; ++i) {
+    std::string key = "w/" + std::to_string(100 + i);
+    uploaded[key] = test::RandomBytes(50 * 1024, static_cast<std::uint32_t>(i));
+    fx.Put(key, uploaded[key]);
+  }
+  ReaderOptions o;
+  o.memory_budget = 800 * 1024;
+  o.part_size = 64 * 1024;
+  o.fetch_threads = 4;
+  o.max_in_flight = 3;  // default window: 3 x 64 KiB = 192 KiB, i.e. three 50 KiB shards
+  for (std::uint64_t ahead : {std::uint64_t{0}, o.memory_budget}) {
+    INFO("prefetch_ahead " << ahead);
+    o.prefetch_ahead = ahead;
+    auto r = MakeReader(*fx.client, Source::Prefix("s3://data/w/"), o);
+    std::size_t n = 0;
+    while (true) {
+      auto s = r->Next();
+      REQUIRE(s.ok());
+      if (!*s) break;
+      REQUIRE((*s)->data() == uploaded.at((*s)->key));
+      ++n;
+      // A slow consumer: give the prefetcher time to run as far ahead as it will.
+      for (int spin = 0; spin < 30 && r->metrics().budget_in_use + 100 * 1024 <= o.memory_budget; ++spin)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    CHECK(n == uploaded.size());
+    const auto m = r->metrics();
+    CHECK(m.budget_in_use == 0);
+    if (ahead == 0) {
+      CHECK(m.budget_high_water <= 3 * 50 * 1024);  // never a fourth shard ahead
+      CHECK(m.budget_high_water >= 2 * 50 * 1024);  // but more than one: requests overlap
+    } else {
+      CHECK(m.budget_high_water <= o.memory_budget);
+      CHECK(m.budget_high_water >= 10 * 50 * 1024);  // ran well past the default window
+    }
   }
 }
 
