@@ -174,6 +174,9 @@ def main():
     ap.add_argument("--json", help="also write all raw figures to this file")
     ap.add_argument("--part-size", help="s3ml bench read --part-size (default: the reader's default, 8 MiB)")
     ap.add_argument("--only", choices=["large", "small"], help="run one workload only")
+    ap.add_argument("--concurrency", type=int, default=CONCURRENCY,
+                    help="requests in flight for every client: s3ml --fetch-threads/--max-in-flight, "
+                         "curl --parallel-max, boto3 threads/max_concurrency (default %(default)s)")
     args = ap.parse_args()
     if not os.access(TIME, os.X_OK):
         sys.exit(f"{TIME} is missing: apt-get install time (it is in the Makefile's DEB_PACKAGES)")
@@ -233,23 +236,23 @@ def main():
                         f.write(line)
         total = count * size
         s3ml_cmd = [args.s3ml, "bench", "read", f"s3://{BUCKET}/{name}/", "--endpoint-url", serve.url,
-                    "--fetch-threads", str(CONCURRENCY), "--max-in-flight", str(CONCURRENCY),
+                    "--fetch-threads", str(args.concurrency), "--max-in-flight", str(args.concurrency),
                     "--memory-budget", "256MiB", "--json",
                     # The reader's default part size unless --part-size is given.
                     *(["--part-size", args.part_size] if args.part_size else [])]
         clients = {
             "s3ml": s3ml_cmd,
-            "curl": ["curl", "--parallel", "--parallel-max", str(CONCURRENCY), "--fail", "-s", "-K", str(curl_cfg)],
-            "boto3": [sys.executable, str(boto3_script), serve.url, BUCKET, str(keys_file), str(CONCURRENCY)],
+            "curl": ["curl", "--parallel", "--parallel-max", str(args.concurrency), "--fail", "-s", "-K", str(curl_cfg)],
+            "boto3": [sys.executable, str(boto3_script), serve.url, BUCKET, str(keys_file), str(args.concurrency)],
         }
         if name == "large":
             # boto3 "with its transfer threads", as the issue words it (large
             # shards only: per object it costs ~10x a get_object, which would
             # make the 20,000-object workload take minutes per run).
             clients["boto3-tm"] = [sys.executable, str(boto3_script), serve.url, BUCKET, str(keys_file),
-                                   str(CONCURRENCY), "transfer"]
+                                   str(args.concurrency), "transfer"]
         if shm_dir:
-            clients["curl-shm"] = ["curl", "--parallel", "--parallel-max", str(CONCURRENCY), "--fail", "-s", "-K",
+            clients["curl-shm"] = ["curl", "--parallel", "--parallel-max", str(args.concurrency), "--fail", "-s", "-K",
                                    str(shm_cfg)]
         runs = {c: [] for c in clients}
         order = list(clients)
