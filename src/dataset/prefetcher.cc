@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <optional>
 #include <string>
@@ -73,7 +74,8 @@ Prefetcher::Prefetcher(Client client, const ReaderOptions& opts, std::vector<Fet
       window_([&] {
         if (opts.prefetch_ahead > 0) return opts.prefetch_ahead;
         const auto in_flight = static_cast<std::uint64_t>(std::min(opts.max_in_flight, opts.fetch_threads));
-        return in_flight * opts.part_size;
+        const std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
+        return opts.part_size > most / in_flight ? most : in_flight * opts.part_size;
       }()) {
   for (const auto& s : schedule_) {
     scheduled_.insert(s.pos);

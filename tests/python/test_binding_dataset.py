@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 
 import numpy as np
 import pytest
@@ -122,6 +123,29 @@ def test_dataset_raw_objects_map_style_and_batches(mock):
     batch = reader.next_batch(4)
     assert [x.key for x in batch] == [f"img/{i}.bin" for i in range(4)]
     assert len(reader.next_batch(4)) == 2 and reader.next_batch(4) == []
+
+
+def test_dataset_prefetch_ahead_bounds_read_ahead_within_the_budget(mock):
+    s3 = mock.client()
+    bucket = unique_bucket("ahead")
+    s3.create_bucket(bucket)
+    for i in range(12):
+        s3.put_object(bucket, f"obj/{i:02d}", bytes([i]) * (40 << 10))
+    common = dict(bucket=bucket, client=s3, fetch_threads=2, max_in_flight=2, part_size=64 << 10,
+                  memory_budget=1 << 20)
+    high = {}
+    for ahead in (0, 1 << 20):  # 0: 2 x 64 KiB, i.e. three 40 KiB objects; then the whole budget
+        reader = s3ml.Dataset("obj/", prefetch_ahead=ahead, **common).reader()
+        got = []
+        for s in reader:
+            got.append(bytes(s.data))
+            time.sleep(0.005)  # a slow consumer: the prefetcher runs as far ahead as it may
+        assert got == [bytes([i]) * (40 << 10) for i in range(12)]
+        high[ahead] = reader.metrics()["budget_high_water"]
+    assert high[0] <= 3 * (40 << 10)
+    assert high[1 << 20] >= 8 * (40 << 10)
+    with pytest.raises(TypeError):
+        s3ml.Dataset("obj/", prefetch_ahead=-1, **common)
 
 
 def test_dataset_arguments_are_validated_before_any_io(mock):
