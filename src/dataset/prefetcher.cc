@@ -282,10 +282,21 @@ void Prefetcher::Planner() {
 // consumer fits the window (or nothing is: a shard larger than the window is
 // fetched alone). A fetch thread acquires a shard's buffer when its first part
 // starts, so the window bounds how many shard buffers are live at once, and
-// with them how much fresh memory the reader faults in.
+// with them how much fresh memory the reader faults in. The window gives way
+// (the budget still holds) when it would leave a fetch thread idle while the
+// consumer waits: e.g. the tail parts of a shard larger than the window, or a
+// head-of-line shard stuck in retries, must not idle the other connections.
+bool Prefetcher::StarvedLocked() const { return consumer_waiting_ && idle_workers_ > 0 && parts_.empty(); }
+
+void Prefetcher::WakePlannerIfStarvedLocked() {
+  if (planner_waiting_ && StarvedLocked()) window_cv_.notify_one();
+}
+
 bool Prefetcher::WaitWindow(std::uint64_t n) {
   std::unique_lock<std::mutex> lock(mu_);
-  const auto fits = [&] { return stop_.load() || reserved_bytes_ == 0 || reserved_bytes_ + n <= window_; };
+  const auto fits = [&] {
+    return stop_.load() || reserved_bytes_ == 0 || reserved_bytes_ + n <= window_ || StarvedLocked();
+  };
   if (!fits()) {
     planner_waiting_ = true;
     window_cv_.wait(lock, fits);
@@ -346,7 +357,13 @@ void Prefetcher::Worker() {
     Part part;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [&] { return stop_.load() || !parts_.empty() || !head_queue_.empty(); });
+      const auto has_work = [&] { return stop_.load() || !parts_.empty() || !head_queue_.empty(); };
+      if (!has_work()) {
+        ++idle_workers_;
+        WakePlannerIfStarvedLocked();
+        work_cv_.wait(lock, has_work);
+        --idle_workers_;
+      }
       if (stop_) return;
       if (!head_queue_.empty()) {  // HEADs first: the planner waits on them
         std::size_t index = head_queue_.front();
@@ -510,6 +527,7 @@ std::optional<Fetched> Prefetcher::Take(std::optional<std::size_t> pos) {
   if (!ready()) {
     consumer_waiting_ = true;
     consumer_wants_ = pos;
+    WakePlannerIfStarvedLocked();
     done_cv_.wait(lock, ready);
     consumer_waiting_ = false;
   }

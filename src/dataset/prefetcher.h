@@ -123,6 +123,8 @@ class Prefetcher {
   void Start();
   void Planner();
   bool WaitWindow(std::uint64_t n);
+  bool StarvedLocked() const;
+  void WakePlannerIfStarvedLocked();
   void ReleaseReservedLocked(std::map<std::size_t, std::uint64_t>::iterator it, std::uint64_t n);
   bool Feed();
   void Worker();
@@ -168,7 +170,8 @@ class Prefetcher {
   std::uint64_t reserved_bytes_ = 0;                 // the sum of reserved_
   const std::uint64_t window_;                       // see ReaderOptions::prefetch_ahead
   bool planner_waiting_ = false;                     // the planner sleeps on window_cv_
-  std::condition_variable window_cv_;                // planner: reserved_bytes_ went down or stop
+  int idle_workers_ = 0;                             // fetch threads waiting for work
+  std::condition_variable window_cv_;                // planner: reserved_bytes_ went down, starvation or stop
   std::set<std::size_t> scheduled_;  // not yet taken
   std::size_t taken_ = 0;
   int in_flight_ = 0;

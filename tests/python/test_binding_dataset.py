@@ -129,21 +129,33 @@ def test_dataset_prefetch_ahead_bounds_read_ahead_within_the_budget(mock):
     s3 = mock.client()
     bucket = unique_bucket("ahead")
     s3.create_bucket(bucket)
-    for i in range(12):
+    for i in range(30):
         s3.put_object(bucket, f"obj/{i:02d}", bytes([i]) * (40 << 10))
     common = dict(bucket=bucket, client=s3, fetch_threads=2, max_in_flight=2, part_size=64 << 10,
                   memory_budget=1 << 20)
-    high = {}
+    ahead_seen = {}
     for ahead in (0, 1 << 20):  # 0: 2 x 64 KiB, i.e. three 40 KiB objects; then the whole budget
         reader = s3ml.Dataset("obj/", prefetch_ahead=ahead, **common).reader()
-        got = []
+        got, seen = [], []
         for s in reader:
             got.append(bytes(s.data))
-            time.sleep(0.005)  # a slow consumer: the prefetcher runs as far ahead as it may
-        assert got == [bytes([i]) * (40 << 10) for i in range(12)]
-        high[ahead] = reader.metrics()["budget_high_water"]
-    assert high[0] <= 3 * (40 << 10)
-    assert high[1 << 20] >= 8 * (40 << 10)
+            # A slow consumer: let the prefetcher settle (nothing in flight, reservation
+            # unchanged) before the next sample, then note how far ahead it reserved.
+            last = None
+            for _ in range(500):
+                m = reader.metrics()
+                if m["requests_in_flight"] == 0 and m["budget_in_use"] == last:
+                    break
+                last = m["budget_in_use"]
+                time.sleep(0.002)
+            seen.append(reader.metrics()["budget_in_use"])
+        assert got == [bytes([i]) * (40 << 10) for i in range(30)]
+        # Samples 15..26: past what the start may reserve beyond the window (the
+        # first sample is waited for), with at least three objects still to come.
+        ahead_seen[ahead] = (max(seen[15:27]), max(seen))
+        assert reader.metrics()["budget_high_water"] <= 1 << 20
+    assert ahead_seen[0][0] == 3 * (40 << 10)  # the window: three objects ahead, never a fourth
+    assert ahead_seen[1 << 20][1] >= 10 * (40 << 10)  # as deep as the budget allows
     with pytest.raises(TypeError):
         s3ml.Dataset("obj/", prefetch_ahead=-1, **common)
 

@@ -226,7 +226,8 @@ class PyDataset {
             std::optional<std::string> bucket, int rank, int world_size, int worker_id, int num_workers,
             const std::string& uneven, std::uint64_t seed, bool shuffle, std::size_t shuffle_buffer,
             int fetch_threads, int max_in_flight, std::uint64_t memory_budget, std::uint64_t part_size,
-            std::uint64_t prefetch_ahead, bool as_completed, bool skip_failed, std::optional<std::string> cache_dir, std::uint64_t cache_limit)
+            std::uint64_t prefetch_ahead, bool as_completed, bool skip_failed, std::optional<std::string> cache_dir,
+            std::uint64_t cache_limit)
       : client_(std::move(client)), source_(ParseSource(source, bucket)), format_(format) {
     if (!client_) ThrowInvalid("client", "must not be None here (s3ml.Dataset builds one from keyword arguments)");
     opts_.rank = rank;
@@ -405,8 +406,8 @@ void RegisterDataset(py::module_& m) {
            py::arg("rank") = 0, py::arg("world_size") = 1, py::arg("worker_id") = 0, py::arg("num_workers") = 1,
            py::arg("uneven") = "exact", py::arg("seed") = 0, py::arg("shuffle") = false, py::arg("shuffle_buffer") = 0,
            py::arg("fetch_threads") = 8, py::arg("max_in_flight") = 8, py::arg("memory_budget") = 256ull << 20,
-           py::arg("part_size") = 8ull << 20, py::arg("prefetch_ahead") = 0, py::arg("as_completed") = false, py::arg("skip_failed") = false,
-           py::arg("cache_dir") = py::none(), py::arg("cache_limit") = 1ull << 30)
+           py::arg("part_size") = 8ull << 20, py::arg("prefetch_ahead") = 0, py::arg("as_completed") = false,
+           py::arg("skip_failed") = false, py::arg("cache_dir") = py::none(), py::arg("cache_limit") = 1ull << 30)
       .def("reader", &PyDataset::Reader, py::arg("epoch") = py::none(),
            "A new Reader positioned at the start of `epoch` (default: the dataset's epoch).")
       .def("__iter__", [](PyDataset& d) { return d.Reader(std::nullopt); })

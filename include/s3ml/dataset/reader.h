@@ -61,7 +61,10 @@ struct ReaderOptions {
   /// reader, so reading further ahead costs memory and CPU and gains nothing
   /// on a steady network. Set it to memory_budget to buffer as deep as the
   /// budget allows (a bursty network, a consumer with uneven step times). A
-  /// shard larger than the window is still fetched, alone.
+  /// shard larger than the window is still fetched, alone. The window gives way
+  /// (the budget never does) while the consumer waits for data and a fetch
+  /// thread has nothing to do: a slow head-of-line shard or the tail parts of a
+  /// large shard do not leave the other connections idle.
   std::uint64_t prefetch_ahead = 0;
   bool as_completed = false;                    ///< deliver shards as they complete (order then depends on timing)
 
