@@ -286,6 +286,19 @@ void Prefetcher::Planner() {
 // (the budget still holds) when it would leave a fetch thread idle while the
 // consumer waits: e.g. the tail parts of a shard larger than the window, or a
 // head-of-line shard stuck in retries, must not idle the other connections.
+// How far it gives way: by the shard the consumer waits for, i.e. one more
+// shard (enough for the tail of a large shard, and cheap when the consumer
+// waits a few milliseconds per shard, as it does whenever it is faster than
+// the network); once the consumer
+// has waited kStallGrace for one shard, as far as the budget allows (a
+// straggler, e.g. a part in retry back-off: the other threads keep fetching,
+// as they would without a window). The grace is well above a shard's normal
+// wait at start-up (~50 ms for the benchmark's first 32 MiB shard), so that
+// start-up does not fill the budget.
+namespace {
+constexpr std::chrono::milliseconds kStallGrace{200};
+}  // namespace
+
 bool Prefetcher::StarvedLocked() const { return consumer_waiting_ && idle_workers_ > 0 && parts_.empty(); }
 
 void Prefetcher::WakePlannerIfStarvedLocked() {
@@ -294,12 +307,23 @@ void Prefetcher::WakePlannerIfStarvedLocked() {
 
 bool Prefetcher::WaitWindow(std::uint64_t n) {
   std::unique_lock<std::mutex> lock(mu_);
+  const auto stalled = [&] { return std::chrono::steady_clock::now() - consumer_wait_since_ >= kStallGrace; };
   const auto fits = [&] {
-    return stop_.load() || reserved_bytes_ == 0 || reserved_bytes_ + n <= window_ || StarvedLocked();
+    if (stop_ || reserved_bytes_ == 0 || reserved_bytes_ + n <= window_) return true;
+    if (!StarvedLocked()) return false;
+    // Starved: the shard the consumer waits for (the oldest reserved) stops
+    // counting against the window, so one more shard fits (or one at all,
+    // behind a shard larger than the window); after the grace, the budget rules.
+    const std::uint64_t behind_head = reserved_bytes_ - std::min(reserved_bytes_, reserved_.begin()->second);
+    return behind_head == 0 || behind_head + n <= window_ || stalled();
   };
-  if (!fits()) {
+  while (!fits()) {
     planner_waiting_ = true;
-    window_cv_.wait(lock, fits);
+    if (StarvedLocked()) {
+      window_cv_.wait_until(lock, consumer_wait_since_ + kStallGrace);
+    } else {
+      window_cv_.wait(lock);
+    }
     planner_waiting_ = false;
   }
   return !stop_;
@@ -527,6 +551,7 @@ std::optional<Fetched> Prefetcher::Take(std::optional<std::size_t> pos) {
   if (!ready()) {
     consumer_waiting_ = true;
     consumer_wants_ = pos;
+    consumer_wait_since_ = std::chrono::steady_clock::now();
     WakePlannerIfStarvedLocked();
     done_cv_.wait(lock, ready);
     consumer_waiting_ = false;

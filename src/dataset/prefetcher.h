@@ -180,6 +180,7 @@ class Prefetcher {
   Status feed_status_;           // the feeder's error, if any
   std::size_t scheduled_end_ = 0;  // 1 + the largest position scheduled so far
   bool consumer_waiting_ = false;              // Take() sleeps on done_cv_
+  std::chrono::steady_clock::time_point consumer_wait_since_;  // ... since
   std::optional<std::size_t> consumer_wants_;  // ... for this position (nullopt: any)
 };
 

@@ -63,8 +63,10 @@ struct ReaderOptions {
   /// budget allows (a bursty network, a consumer with uneven step times). A
   /// shard larger than the window is still fetched, alone. The window gives way
   /// (the budget never does) while the consumer waits for data and a fetch
-  /// thread has nothing to do: a slow head-of-line shard or the tail parts of a
-  /// large shard do not leave the other connections idle.
+  /// thread has nothing to do: the shard waited for stops counting, so one more
+  /// shard starts (the tail parts of a large shard do not idle the other
+  /// connections), and after 200 ms of waiting for one shard (a straggler) the
+  /// other threads read on up to the budget.
   std::uint64_t prefetch_ahead = 0;
   bool as_completed = false;                    ///< deliver shards as they complete (order then depends on timing)
 

@@ -275,11 +275,11 @@ TEST_CASE("DatasetReader: a slow head-of-line shard does not idle the other fetc
     uploaded[key] = test::RandomBytes(50 * 1024, static_cast<std::uint32_t>(i));
     fx.Put(key, uploaded[key]);
   }
-  mock::FaultRule slow;  // the first shard answers 400 ms late, once
+  mock::FaultRule slow;  // the first shard answers 1 s late, once
   slow.kind = mock::FaultRule::Kind::kLatency;
   slow.operation = "GetObject";
   slow.key_prefix = "h/100";
-  slow.latency = std::chrono::milliseconds(400);
+  slow.latency = std::chrono::milliseconds(1000);
   slow.count = 1;
   fx.server->AddFault(slow);
   ReaderOptions o;
@@ -299,9 +299,41 @@ TEST_CASE("DatasetReader: a slow head-of-line shard does not idle the other fetc
   CHECK(keys.size() == uploaded.size());
   CHECK(std::is_sorted(keys.begin(), keys.end()));
   const auto m = r->metrics();
-  // While the consumer waited for the first shard, the two other threads kept
-  // fetching past the three-shard window, up to the budget (16 shards).
+  // While the consumer waited for the first shard (longer than the reader's
+  // 200 ms grace), the two other threads kept fetching past the three-shard
+  // window (and its one-shard give), toward the budget (16 shards).
   CHECK(m.budget_high_water >= 8 * 50 * 1024);
+  CHECK(m.budget_high_water <= o.memory_budget);
+}
+
+TEST_CASE("DatasetReader: the next shard starts during the tail parts of a shard larger than the window") {
+  test::MockFixture fx;
+  std::map<std::string, std::string> uploaded;
+  for (int i = 0; i < 8; ++i) {
+    std::string key = "t/" + std::to_string(100 + i);
+    uploaded[key] = test::RandomBytes(600 * 1024, static_cast<std::uint32_t>(i));
+    fx.Put(key, uploaded[key]);
+  }
+  ReaderOptions o;
+  o.memory_budget = 4 << 20;
+  o.part_size = 64 * 1024;  // ten parts per shard
+  o.fetch_threads = 2;
+  o.max_in_flight = 2;      // window: 128 KiB, less than one shard
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/t/"), o);
+  std::size_t n = 0;
+  while (true) {  // a fast consumer: it waits for every shard
+    auto s = r->Next();
+    REQUIRE(s.ok());
+    if (!*s) break;
+    REQUIRE((*s)->data() == uploaded.at((*s)->key));
+    ++n;
+  }
+  CHECK(n == uploaded.size());
+  // Each shard alone exceeds the window; when its last part leaves a thread
+  // idle while the consumer waits, the next shard is reserved (one, not the
+  // whole budget).
+  const auto m = r->metrics();
+  CHECK(m.budget_high_water >= 2 * 600 * 1024);
   CHECK(m.budget_high_water <= o.memory_budget);
 }
 
