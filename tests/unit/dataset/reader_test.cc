@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -42,6 +43,36 @@ std::map<std::string, std::string> PutTarShards(const test::MockFixture& fx, int
     fx.Put(name, test::MakeTar(members));
   }
   return txt;
+}
+
+// `count` raw objects of `size` random bytes, "<prefix>100", "<prefix>101", ...
+// (so that listing order is numeric order). Returns key -> bytes.
+std::map<std::string, std::string> PutObjects(const test::MockFixture& fx, const std::string& prefix, int count,
+                                              std::size_t size) {
+  std::map<std::string, std::string> uploaded;
+  for (int i = 0; i < count; ++i) {
+    std::string key = prefix + std::to_string(100 + i);
+    uploaded[key] = test::RandomBytes(size, static_cast<std::uint32_t>(i));
+    fx.Put(key, uploaded[key]);
+  }
+  return uploaded;
+}
+
+// Reads the epoch as a fast consumer, requiring every sample's bytes to be the
+// uploaded ones; `after_each` (if any) runs after each sample. Returns the keys
+// in delivery order.
+std::vector<std::string> ReadChecked(DatasetReader& r, const std::map<std::string, std::string>& uploaded,
+                                     const std::function<void()>& after_each = nullptr) {
+  std::vector<std::string> keys;
+  while (true) {
+    auto s = r.Next();
+    REQUIRE(s.ok());
+    if (!*s) break;
+    REQUIRE((*s)->data() == uploaded.at((*s)->key));
+    keys.push_back((*s)->key);
+    if (after_each) after_each();
+  }
+  return keys;
 }
 
 ReaderOptions TarOptions() {
@@ -215,12 +246,7 @@ TEST_CASE("DatasetReader: resident prefetched bytes never exceed the memory budg
 
 TEST_CASE("DatasetReader: by default read-ahead stops at what keeps the requests in flight busy, not at the budget") {
   test::MockFixture fx;
-  std::map<std::string, std::string> uploaded;
-  for (int i = 0; i < 40; ++i) {
-    std::string key = "w/" + std::to_string(100 + i);
-    uploaded[key] = test::RandomBytes(50 * 1024, static_cast<std::uint32_t>(i));
-    fx.Put(key, uploaded[key]);
-  }
+  const auto uploaded = PutObjects(fx, "w/", 40, 50 * 1024);
   ReaderOptions o;
   o.memory_budget = 800 * 1024;
   o.part_size = 64 * 1024;
@@ -235,11 +261,7 @@ TEST_CASE("DatasetReader: by default read-ahead stops at what keeps the requests
     // over samples 20..36 (by then what the start reserved has been consumed:
     // the consumer's first Next() waits, so the window may give way at first).
     std::uint64_t ahead_seen = 0, ahead_seen_later = 0;
-    while (true) {
-      auto s = r->Next();
-      REQUIRE(s.ok());
-      if (!*s) break;
-      REQUIRE((*s)->data() == uploaded.at((*s)->key));
+    const auto keys = ReadChecked(*r, uploaded, [&] {
       ++n;
       // A slow consumer: wait until the prefetcher has run as far ahead as it
       // will (nothing in flight, reservation unchanged), so that the next
@@ -254,8 +276,8 @@ TEST_CASE("DatasetReader: by default read-ahead stops at what keeps the requests
       }
       ahead_seen = std::max(ahead_seen, r->metrics().budget_in_use);
       if (n >= 20 && n <= 36) ahead_seen_later = std::max(ahead_seen_later, r->metrics().budget_in_use);
-    }
-    CHECK(n == uploaded.size());
+    });
+    CHECK(keys.size() == uploaded.size());
     const auto m = r->metrics();
     CHECK(m.budget_in_use == 0);
     CHECK(m.budget_high_water <= o.memory_budget);
@@ -269,12 +291,7 @@ TEST_CASE("DatasetReader: by default read-ahead stops at what keeps the requests
 
 TEST_CASE("DatasetReader: a slow head-of-line shard does not idle the other fetch threads at the window") {
   test::MockFixture fx;
-  std::map<std::string, std::string> uploaded;
-  for (int i = 0; i < 20; ++i) {
-    std::string key = "h/" + std::to_string(100 + i);
-    uploaded[key] = test::RandomBytes(50 * 1024, static_cast<std::uint32_t>(i));
-    fx.Put(key, uploaded[key]);
-  }
+  const auto uploaded = PutObjects(fx, "h/", 20, 50 * 1024);
   mock::FaultRule slow;  // the first shard answers 1 s late, once
   slow.kind = mock::FaultRule::Kind::kLatency;
   slow.operation = "GetObject";
@@ -288,14 +305,7 @@ TEST_CASE("DatasetReader: a slow head-of-line shard does not idle the other fetc
   o.fetch_threads = 3;
   o.max_in_flight = 3;  // window: three 50 KiB shards
   auto r = MakeReader(*fx.client, Source::Prefix("s3://data/h/"), o);
-  std::vector<std::string> keys;
-  while (true) {
-    auto s = r->Next();
-    REQUIRE(s.ok());
-    if (!*s) break;
-    REQUIRE((*s)->data() == uploaded.at((*s)->key));
-    keys.push_back((*s)->key);
-  }
+  const auto keys = ReadChecked(*r, uploaded);
   CHECK(keys.size() == uploaded.size());
   CHECK(std::is_sorted(keys.begin(), keys.end()));
   const auto m = r->metrics();
@@ -308,27 +318,14 @@ TEST_CASE("DatasetReader: a slow head-of-line shard does not idle the other fetc
 
 TEST_CASE("DatasetReader: the next shard starts during the tail parts of a shard larger than the window") {
   test::MockFixture fx;
-  std::map<std::string, std::string> uploaded;
-  for (int i = 0; i < 8; ++i) {
-    std::string key = "t/" + std::to_string(100 + i);
-    uploaded[key] = test::RandomBytes(600 * 1024, static_cast<std::uint32_t>(i));
-    fx.Put(key, uploaded[key]);
-  }
+  const auto uploaded = PutObjects(fx, "t/", 8, 600 * 1024);
   ReaderOptions o;
   o.memory_budget = 4 << 20;
   o.part_size = 64 * 1024;  // ten parts per shard
   o.fetch_threads = 2;
   o.max_in_flight = 2;      // window: 128 KiB, less than one shard
   auto r = MakeReader(*fx.client, Source::Prefix("s3://data/t/"), o);
-  std::size_t n = 0;
-  while (true) {  // a fast consumer: it waits for every shard
-    auto s = r->Next();
-    REQUIRE(s.ok());
-    if (!*s) break;
-    REQUIRE((*s)->data() == uploaded.at((*s)->key));
-    ++n;
-  }
-  CHECK(n == uploaded.size());
+  CHECK(ReadChecked(*r, uploaded).size() == uploaded.size());  // a fast consumer: it waits for every shard
   // Each shard alone exceeds the window; when its last part leaves a thread
   // idle while the consumer waits, the next shard is reserved (one, not the
   // whole budget).
