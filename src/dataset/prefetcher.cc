@@ -282,19 +282,18 @@ void Prefetcher::Planner() {
 // consumer fits the window (or nothing is: a shard larger than the window is
 // fetched alone). A fetch thread acquires a shard's buffer when its first part
 // starts, so the window bounds how many shard buffers are live at once, and
-// with them how much fresh memory the reader faults in. The window gives way
-// (the budget still holds) when it would leave a fetch thread idle while the
-// consumer waits: e.g. the tail parts of a shard larger than the window, or a
-// head-of-line shard stuck in retries, must not idle the other connections.
-// How far it gives way: by the shard the consumer waits for, i.e. one more
-// shard (enough for the tail of a large shard, and cheap when the consumer
-// waits a few milliseconds per shard, as it does whenever it is faster than
-// the network); once the consumer
-// has waited kStallGrace for one shard, as far as the budget allows (a
-// straggler, e.g. a part in retry back-off: the other threads keep fetching,
-// as they would without a window). The grace is well above a shard's normal
-// wait at start-up (~50 ms for the benchmark's first 32 MiB shard), so that
-// start-up does not fill the budget.
+// with them how much fresh memory the reader faults in.
+//
+// The window (never the budget) gives way when it would leave a fetch thread
+// idle while the consumer waits. First by the shard the consumer waits for,
+// which then stops counting: one more shard, enough for the tail parts of a
+// shard larger than the window, and cheap when the consumer waits a few
+// milliseconds on every shard (as it does whenever it is faster than the
+// network). Then, once the consumer has waited kStallGrace for one shard (a
+// straggler, e.g. a part in retry back-off), as far as the budget allows, as
+// without a window. The grace is well above a shard's normal wait at start-up
+// (~50 ms for the benchmark's first 32 MiB shard), so start-up does not fill
+// the budget.
 namespace {
 constexpr std::chrono::milliseconds kStallGrace{200};
 }  // namespace
