@@ -5,6 +5,7 @@ through an independent peer (boto3, urllib, the aws CLI) against the same server
 """
 
 import hashlib
+import json
 import http.server
 import os
 import pathlib
@@ -406,6 +407,42 @@ def test_cli_presign_rejects_bad_method_and_expiry(cli_server, bucket):
     assert run(cli_server, "presign", "--method", "POST", f"s3://{bucket}/k").returncode != 0
     assert run(cli_server, "presign", "--expires-in", "0", f"s3://{bucket}/k").returncode != 0
     assert run(cli_server, "presign", "--expires-in", "604801", f"s3://{bucket}/k").returncode != 0
+
+
+# ---- bench read (the dataset reader) -------------------------------------------------
+
+
+def test_cli_bench_read_streams_every_object_once_per_epoch(cli_server, s3, bucket):
+    sizes = [0, 1, 4096, 300 * 1024, 1 << 20]  # the last two are ranged (--part-size 64KiB)
+    for i, n in enumerate(sizes):
+        s3.put_object(Bucket=bucket, Key=f"ds/obj-{i:02d}", Body=os.urandom(n))
+    s3.put_object(Bucket=bucket, Key="other/x", Body=b"not under the prefix")
+    r = ok(run(cli_server, "bench", "read", f"s3://{bucket}/ds/", "--epochs", "2", "--part-size", "64KiB",
+               "--fetch-threads", "3", "--max-in-flight", "3", "--memory-budget", "4MiB",
+               "--prefetch-ahead", "256KiB", "--json", text=True))
+    epochs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [e["epoch"] for e in epochs] == [0, 1]
+    for e in epochs:
+        assert e["samples"] == len(sizes) and e["sample_bytes"] == sum(sizes), e
+        assert e["bytes_fetched"] == sum(sizes) and e["retries"] == 0, e
+        # No GET for the empty object (the listing says it is empty), one each for the
+        # 1 B and 4 KiB ones, ranged parts for the others (300 KiB: 5, 1 MiB: 16).
+        assert e["requests"] == 2 + 5 + 16, e
+        assert e["mb_per_s"] > 0 and e["stall_seconds"] >= 0, e
+        assert 0 < e["budget_high_water"] <= 4 << 20, e
+
+
+def test_cli_bench_read_text_line_and_bad_options(cli_server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="t/a", Body=b"x" * 10)
+    line = ok(run(cli_server, "bench", "read", f"s3://{bucket}/t/", text=True)).stdout.strip()
+    assert line.startswith("epoch 0: 1 samples,") and "MB/s" in line and "stall" in line, line
+    for args, needle in [(["--prefetch-ahead", "lots"], "--prefetch-ahead"),
+                         (["--memory-budget", "12XB"], "--memory-budget"),
+                         (["--format", "zip"], "--format")]:
+        err = one_error_line(run(cli_server, "bench", "read", f"s3://{bucket}/t/", *args, text=True))
+        assert err.startswith("s3ml bench read: ") and needle in err, err
+    err = one_error_line(run(cli_server, "bench", "read", f"s3://{bucket}/missing/", text=True))
+    assert f"s3://{bucket}/missing/" in err, err
 
 
 # ---- bad input -------------------------------------------------------------------
