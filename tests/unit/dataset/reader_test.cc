@@ -45,14 +45,17 @@ std::map<std::string, std::string> PutTarShards(const test::MockFixture& fx, int
   return txt;
 }
 
-// `count` raw objects of `size` random bytes, "<prefix>100", "<prefix>101", ...
-// (so that listing order is numeric order). Returns key -> bytes.
+// `count` raw objects "<prefix>obj-00000", "<prefix>obj-00001", ... (listing
+// order is numeric order; more than one LIST page beyond 1000) of `size` +
+// i % `size_spread` random bytes. Returns key -> bytes.
 std::map<std::string, std::string> PutObjects(const test::MockFixture& fx, const std::string& prefix, int count,
-                                              std::size_t size) {
+                                              std::size_t size, std::size_t size_spread = 1) {
   std::map<std::string, std::string> uploaded;
   for (int i = 0; i < count; ++i) {
-    std::string key = prefix + std::to_string(100 + i);
-    uploaded[key] = test::RandomBytes(size, static_cast<std::uint32_t>(i));
+    char name[32];
+    std::snprintf(name, sizeof name, "obj-%05d", i);
+    const std::string key = prefix + name;
+    uploaded[key] = test::RandomBytes(size + static_cast<std::size_t>(i) % size_spread, static_cast<std::uint32_t>(i));
     fx.Put(key, uploaded[key]);
   }
   return uploaded;
@@ -295,7 +298,7 @@ TEST_CASE("DatasetReader: a slow head-of-line shard does not idle the other fetc
   mock::FaultRule slow;  // the first shard answers 1 s late, once
   slow.kind = mock::FaultRule::Kind::kLatency;
   slow.operation = "GetObject";
-  slow.key_prefix = "h/100";
+  slow.key_prefix = "h/obj-00000";
   slow.latency = std::chrono::milliseconds(1000);
   slow.count = 1;
   fx.server->AddFault(slow);
@@ -603,20 +606,6 @@ TEST_CASE("DatasetReader: the local cache serves the second epoch from disk and 
 
 namespace {
 
-// `n` one-object samples "many/obj-NNNNN" (more than one LIST page when n > 1000);
-// returns key -> body.
-std::map<std::string, std::string> PutMany(const test::MockFixture& fx, int n) {
-  std::map<std::string, std::string> bodies;
-  for (int i = 0; i < n; ++i) {
-    char key[32];
-    std::snprintf(key, sizeof key, "many/obj-%05d", i);
-    std::string body = std::string(key) + ":" + test::RandomBytes(8 + i % 24, static_cast<std::uint32_t>(i));
-    fx.Put(key, body);
-    bodies[key] = body;
-  }
-  return bodies;
-}
-
 ReaderOptions StreamOptions(int rank = 0, int world = 1, int worker = 0, int workers = 1) {
   ReaderOptions o;
   o.rank = rank;
@@ -634,7 +623,7 @@ ReaderOptions StreamOptions(int rank = 0, int world = 1, int worker = 0, int wor
 
 TEST_CASE("DatasetReader: a prefix run fetches while listing; its order equals a run over the full listing") {
   test::MockFixture fx;
-  const auto bodies = PutMany(fx, 2345);  // 3 LIST pages
+  const auto bodies = PutObjects(fx, "many/", 2345, 8, 24);  // 3 LIST pages
   for (auto [world, workers] : {std::pair{1, 1}, std::pair{3, 2}}) {
     std::set<std::string> seen;
     std::size_t total = 0;
@@ -670,7 +659,7 @@ TEST_CASE("DatasetReader: a prefix run fetches while listing; its order equals a
 
 TEST_CASE("DatasetReader: a LIST that fails mid-listing ends the run with an error after the shards listed before it") {
   test::MockFixture fx;
-  PutMany(fx, 2100);
+  PutObjects(fx, "many/", 2100, 8, 24);
   mock::FaultRule deny;
   deny.operation = "ListObjectsV2";
   deny.http_status = 403;
@@ -702,7 +691,7 @@ TEST_CASE("DatasetReader: a LIST that fails mid-listing ends the run with an err
 
 TEST_CASE("DatasetReader: state taken during a streaming run resumes exactly after the last sample") {
   test::MockFixture fx;
-  PutMany(fx, 1500);
+  PutObjects(fx, "many/", 1500, 8, 24);
   const auto o = StreamOptions();
   auto whole = MakeReader(*fx.client, Source::Prefix("s3://data/many/"), o);
   const auto all = Ids(ReadEpoch(*whole));
