@@ -38,6 +38,14 @@ class Client {
 
   const ClientOptions& options() const;
 
+  /// A copy of this client (sharing its connections, credentials and retry quota)
+  /// whose every request, paginator, transfer and dataset reader stops when `token`
+  /// is cancelled: requests in flight are aborted within about 100 ms, retry back-off
+  /// ends, and the call fails with ErrorCategory::kCancelled. Cheap (no I/O).
+  Client WithCancellation(CancellationToken token) const;
+  /// The token this copy's requests honour (ClientOptions::cancel unless replaced).
+  const CancellationToken& cancellation() const noexcept { return cancel_; }
+
   // Buckets
   Result<ListBucketsResult> ListBuckets() const;
   Result<CreateBucketResult> CreateBucket(const CreateBucketRequest& req) const;
@@ -152,8 +160,9 @@ class Client {
   struct Impl;
 
  private:
-  explicit Client(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  Client(std::shared_ptr<Impl> impl, CancellationToken cancel) : impl_(std::move(impl)), cancel_(std::move(cancel)) {}
   std::shared_ptr<Impl> impl_;
+  CancellationToken cancel_;
 };
 
 /// Walks every page of a ListObjectsV2 lazily: one request per Next().

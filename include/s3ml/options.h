@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "s3ml/cancel.h"
 #include "s3ml/credentials.h"
 #include "s3ml/objects.h"
 #include "s3ml/result.h"
@@ -74,6 +75,9 @@ struct ClientOptions {
   /// Allow SSE-C (customer keys travel in headers) over plain http. Off: such requests
   /// fail with kInvalidArgument before anything is sent.
   bool allow_sse_c_over_http = false;
+  /// Cancels every request of the client (and of its copies, unless they were given a
+  /// token of their own by Client::WithCancellation). See s3ml/cancel.h.
+  CancellationToken cancel;
 
   /// Defaults overlaid with the standard AWS environment and shared config:
   /// AWS_REGION/AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL, AWS_PROFILE,

@@ -2,6 +2,7 @@
 /// \file Umbrella header: everything a user of the s3ml client needs.
 
 #include "s3ml/buffer.h"
+#include "s3ml/cancel.h"
 #include "s3ml/checkpoint.h"
 #include "s3ml/client.h"
 #include "s3ml/credentials.h"

@@ -43,6 +43,8 @@ class Status {
   static Status InvalidArgument(std::string message) {
     return Status(ErrorCategory::kInvalidArgument, std::move(message));
   }
+  /// kCancelled with code "Cancelled": a CancellationToken stopped the call.
+  static Status Cancelled(std::string message = "the operation was cancelled");
 
   bool ok() const noexcept { return state_ == nullptr; }
   explicit operator bool() const noexcept { return ok(); }

@@ -9,27 +9,13 @@
 #include <string_view>
 
 #include "s3ml/buffer.h"
+#include "s3ml/cancel.h"
 #include "s3ml/client.h"
 #include "s3ml/multipart.h"
 #include "s3ml/objects.h"
 #include "s3ml/result.h"
 
 namespace s3ml {
-
-/// A cancellation flag shared by the caller and transfers. Copies share one flag.
-///
-/// Thread safety: Cancel() and cancelled() may be called from any thread.
-class CancellationToken {
- public:
-  CancellationToken() : flag_(std::make_shared<std::atomic<bool>>(false)) {}
-  /// Asks every transfer holding this token to stop: no new part request starts; parts
-  /// already in flight finish; the transfer then fails with ErrorCategory::kCancelled.
-  void Cancel() const { flag_->store(true); }
-  bool cancelled() const { return flag_->load(); }
-
- private:
-  std::shared_ptr<std::atomic<bool>> flag_;
-};
 
 /// Progress: bytes transferred so far and the total (0 when unknown, e.g. a stream).
 /// Called from worker threads after each part (possibly concurrently from different
@@ -54,7 +40,11 @@ struct TransferOptions {
   std::uint64_t memory_budget = 0;
   /// Optional progress callback.
   ProgressCallback progress;
-  /// Cancels transfers from another thread (or from the progress callback).
+  /// Cancels transfers from another thread (or from the progress callback): requests
+  /// in flight are aborted within about 100 ms, no new one starts, the upload is aborted
+  /// or the temporary file removed, the workers are joined, and the call fails with
+  /// ErrorCategory::kCancelled. The client's own token (Client::WithCancellation)
+  /// cancels the transfer too.
   CancellationToken cancel;
   /// Check each part's ETag against its MD5 and the completed upload's ETag against
   /// "<md5 of the part md5s>-<n>" (skipped for parts whose ETag is not an MD5, e.g. SSE-KMS).
@@ -107,8 +97,10 @@ struct TransferDownloadResult {
 /// threads (they share the options' progress callback and cancellation token).
 class TransferManager {
  public:
+  /// The manager's requests honour both `options.cancel` and `client`'s own token.
   TransferManager(Client client, TransferOptions options = {});
 
+  /// The options; `cancel` is the combined token (cancelled with either of the two).
   const TransferOptions& options() const { return options_; }
 
   /// Uploads a local file. Errors: kIo when the file can't be read; kInvalidArgument for

@@ -26,6 +26,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/wait.h"
 #include "ops/errors.h"
 #include "s3ml/transfer.h"
 
@@ -280,7 +281,10 @@ Status ArtifactWriter::Write(const void* data, std::size_t n) {
     lock.unlock();
     s.cv.notify_all();
     lock.lock();
-    s.cv.wait(lock, [&] { return s.pending_n == 0 || s.driver_done; });
+    // Watching the token here lets a polled one (a Python caller's Ctrl-C) fire; the
+    // upload then fails and the driver finishes.
+    WaitWatching(s.cv, lock, s.client.cancellation(), [&] { return s.pending_n == 0 || s.driver_done; },
+                 OnCancel::kKeepWaiting);
   }
   if (s.driver_done && s.pending_n != 0) {
     s.pending = nullptr;
@@ -310,6 +314,10 @@ Result<ArtifactInfo> ArtifactWriter::Commit() {
     s.eof = true;
   }
   s.cv.notify_all();
+  {
+    std::unique_lock<std::mutex> lock(s.mu);
+    WaitWatching(s.cv, lock, s.client.cancellation(), [&] { return s.driver_done; }, OnCancel::kKeepWaiting);
+  }
   s.Join();
   if (!s.result || !s.result->ok()) {
     s.state = Impl::State::kFailed;
@@ -503,7 +511,8 @@ struct ArtifactReader::Impl {
       if (window.count(i) != 0) continue;
       if (held >= options.read_ahead) {
         if (i != p) break;  // read-ahead waits for memory; the part being read must go now
-        cv.wait(lock, [&] { return held < options.read_ahead; });
+        WaitWatching(cv, lock, client.cancellation(), [&] { return held < options.read_ahead; },
+                     OnCancel::kKeepWaiting);
       }
       auto s = std::make_shared<Slot>();
       s->index = i;
@@ -559,7 +568,8 @@ Result<std::size_t> ArtifactReader::Read(void* out, std::size_t n) {
       std::unique_lock<std::mutex> lock(s.mu);
       S3ML_RETURN_IF_ERROR(s.Schedule(lock, p));
       slot = s.window.at(p);
-      s.cv.wait(lock, [&] { return slot->done; });
+      // Watching lets a polled token fire; the fetch then fails and marks the slot done.
+      WaitWatching(s.cv, lock, s.client.cancellation(), [&] { return slot->done; }, OnCancel::kKeepWaiting);
       if (!slot->error.ok()) {
         // Report it and forget the range, so a later Read tries again.
         Status err = slot->error;

@@ -99,9 +99,10 @@ Result<Client> Client::Impl::Create(ClientOptions options, ClientDependencies de
     // The chain is built now but resolves nothing until the first request.
     S3ML_ASSIGN_OR_RETURN(impl->credentials, MakeClientCredentialsProvider(options, deps.environment, deps.clock));
   }
+  CancellationToken cancel = options.cancel;
   impl->options = std::move(options);
   impl->InitExpress();
-  return Client(std::move(impl));
+  return Client(std::move(impl), std::move(cancel));
 }
 
 Result<Credentials> Client::Impl::ResolveCredentials() const {
@@ -135,8 +136,9 @@ Result<std::string> PayloadHash(const HttpRequest& req, PayloadSigning mode) {
 
 }  // namespace client_internal
 
-Result<HttpResponse> Client::Impl::Execute(HttpRequest req, ResponseSink* sink, const ops::ResponseTraits& traits,
-                                           const std::string& resource) const {
+Result<HttpResponse> Client::Impl::Execute(const CancellationToken& cancel, HttpRequest req, ResponseSink* sink,
+                                           const ops::ResponseTraits& traits, const std::string& resource) const {
+  req.cancel = cancel;
   if (credentials) {  // directory buckets: S3 Express endpoints, service and sessions (express.cc)
     if (std::string b = ops::BucketOfRequest(target, req); IsDirectoryBucket(b))
       return ExecuteExpress(std::move(req), sink, traits, resource, b);
@@ -166,15 +168,17 @@ Result<Client> Client::Create(ClientOptions options) { return Impl::Create(std::
 
 const ClientOptions& Client::options() const { return impl_->options; }
 
+Client Client::WithCancellation(CancellationToken token) const { return Client(impl_, std::move(token)); }
+
 Result<ListBucketsResult> Client::ListBuckets() const {
-  auto resp = impl_->Execute(ops::BuildListBuckets(impl_->target), nullptr, Traits("ListBuckets"), "");
+  auto resp = impl_->Execute(cancel_, ops::BuildListBuckets(impl_->target), nullptr, Traits("ListBuckets"), "");
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseListBuckets(*resp), "ListBuckets", "");
 }
 
 Result<CreateBucketResult> Client::CreateBucket(const CreateBucketRequest& req) const {
   S3ML_RETURN_IF_ERROR(CheckBucket("CreateBucket", req.bucket));
-  auto resp = impl_->Execute(ops::BuildCreateBucket(impl_->target, req), nullptr, Traits("CreateBucket"),
+  auto resp = impl_->Execute(cancel_, ops::BuildCreateBucket(impl_->target, req), nullptr, Traits("CreateBucket"),
                              ops::ResourceName(req.bucket));
   if (!resp.ok()) return resp.status();
   return ops::ParseCreateBucket(*resp);
@@ -182,14 +186,14 @@ Result<CreateBucketResult> Client::CreateBucket(const CreateBucketRequest& req) 
 
 Status Client::DeleteBucket(const std::string& bucket) const {
   S3ML_RETURN_IF_ERROR(CheckBucket("DeleteBucket", bucket));
-  auto resp = impl_->Execute(ops::BuildDeleteBucket(impl_->target, bucket), nullptr,
+  auto resp = impl_->Execute(cancel_, ops::BuildDeleteBucket(impl_->target, bucket), nullptr,
                              Traits("DeleteBucket", "NoSuchBucket"), ops::ResourceName(bucket));
   return resp.ok() ? Status::Ok() : resp.status();
 }
 
 Result<HeadBucketResult> Client::HeadBucket(const std::string& bucket) const {
   S3ML_RETURN_IF_ERROR(CheckBucket("HeadBucket", bucket));
-  auto resp = impl_->Execute(ops::BuildHeadBucket(impl_->target, bucket), nullptr,
+  auto resp = impl_->Execute(cancel_, ops::BuildHeadBucket(impl_->target, bucket), nullptr,
                              HeadTraits("HeadBucket", "NoSuchBucket"), ops::ResourceName(bucket));
   if (!resp.ok()) return resp.status();
   return ops::ParseHeadBucket(*resp);
@@ -198,7 +202,7 @@ Result<HeadBucketResult> Client::HeadBucket(const std::string& bucket) const {
 Result<std::string> Client::GetBucketLocation(const std::string& bucket) const {
   S3ML_RETURN_IF_ERROR(CheckBucket("GetBucketLocation", bucket));
   std::string res = ops::ResourceName(bucket);
-  auto resp = impl_->Execute(ops::BuildGetBucketLocation(impl_->target, bucket), nullptr,
+  auto resp = impl_->Execute(cancel_, ops::BuildGetBucketLocation(impl_->target, bucket), nullptr,
                              Traits("GetBucketLocation", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseGetBucketLocation(*resp), "GetBucketLocation", res);
@@ -210,7 +214,7 @@ Result<PutObjectResult> Client::PutObject(const PutObjectRequest& req) const {
   auto http = ops::BuildPutObject(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "PutObject", res);
   const ops::AppliedChecksum applied = ops::AppliedChecksumOf(*http);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("PutObject", "NoSuchBucket"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits("PutObject", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   PutObjectResult out = ops::ParsePutObject(*resp);
   S3ML_RETURN_IF_ERROR(WithContextOnce(ops::RecordSentChecksum(applied, resp->headers, &out.checksum_crc32,
@@ -241,7 +245,7 @@ Result<GetObjectResult> Client::GetObject(const GetObjectRequest& req) const {
   Buffer body;
   BufferSink inner(body, req.range.has_value());
   ChecksumVerifyingSink sink(inner, req.checksum_mode);
-  auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", "NoSuchKey"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), &sink, Traits("GetObject", "NoSuchKey"), res);
   auto out = FinishGet(resp, res);
   if (!out.ok()) return out;
   out->body = std::move(body);
@@ -257,7 +261,7 @@ Result<GetObjectResult> Client::GetObjectToFile(const GetObjectRequest& req, con
   FileSink sink(path, req.range.has_value());
   S3ML_RETURN_IF_ERROR(WithContextOnce(sink.Open(), "GetObject", res));
   ChecksumVerifyingSink verifier(sink, req.checksum_mode);
-  auto resp = impl_->Execute(std::move(*http), &verifier, Traits("GetObject", "NoSuchKey"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), &verifier, Traits("GetObject", "NoSuchKey"), res);
   auto out = FinishGet(resp, res);
   if (!out.ok()) return out;  // ~FileSink removes the temporary
   S3ML_RETURN_IF_ERROR(WithContextOnce(sink.Commit(), "GetObject", res));
@@ -272,7 +276,7 @@ Result<GetObjectResult> Client::GetObject(const GetObjectRequest& req, const Dat
   if (!http.ok()) return WithContextOnce(http.status(), "GetObject", res);
   CallbackSink inner(on_data, req.range.has_value());
   ChecksumVerifyingSink sink(inner, req.checksum_mode);
-  auto resp = impl_->Execute(std::move(*http), &sink, Traits("GetObject", "NoSuchKey"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), &sink, Traits("GetObject", "NoSuchKey"), res);
   return FinishGet(resp, res);
 }
 
@@ -281,7 +285,7 @@ Result<ObjectMetadata> Client::HeadObject(const HeadObjectRequest& req) const {
   std::string res = ops::ResourceName(req.bucket, req.key);
   auto http = ops::BuildHeadObject(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "HeadObject", res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, HeadTraits("HeadObject", "NoSuchKey"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, HeadTraits("HeadObject", "NoSuchKey"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseObjectMetadata(resp->status, resp->headers), "HeadObject", res);
 }
@@ -289,7 +293,7 @@ Result<ObjectMetadata> Client::HeadObject(const HeadObjectRequest& req) const {
 Result<DeleteObjectResult> Client::DeleteObject(const DeleteObjectRequest& req) const {
   S3ML_RETURN_IF_ERROR(CheckObject("DeleteObject", req.bucket, req.key));
   std::string res = ops::ResourceName(req.bucket, req.key);
-  auto resp = impl_->Execute(ops::BuildDeleteObject(impl_->target, req), nullptr,
+  auto resp = impl_->Execute(cancel_, ops::BuildDeleteObject(impl_->target, req), nullptr,
                              Traits("DeleteObject", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return ops::ParseDeleteObject(*resp);
@@ -304,7 +308,7 @@ Result<DeleteObjectsResult> Client::DeleteObjects(const DeleteObjectsRequest& re
   }
   auto http = ops::BuildDeleteObjects(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "DeleteObjects", res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("DeleteObjects", "NoSuchBucket"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits("DeleteObjects", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseDeleteObjects(*resp), "DeleteObjects", res);
 }
@@ -315,7 +319,7 @@ Result<CopyObjectResult> Client::CopyObject(const CopyObjectRequest& req) const 
   S3ML_RETURN_IF_ERROR(CheckObject("CopyObject", req.bucket, req.key));
   auto http = ops::BuildCopyObject(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "CopyObject", res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("CopyObject", "NoSuchKey", true), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits("CopyObject", "NoSuchKey", true), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseCopyObject(*resp), "CopyObject", res);
 }
@@ -326,7 +330,7 @@ Result<ListObjectsV2Result> Client::ListObjectsV2(const ListObjectsV2Request& re
   if (!req.prefix.empty()) res += "/" + req.prefix;
   auto http = ops::BuildListObjectsV2(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), "ListObjectsV2", res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits("ListObjectsV2", "NoSuchBucket"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits("ListObjectsV2", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseListObjectsV2(*resp), "ListObjectsV2", res);
 }

@@ -66,8 +66,10 @@ struct Client::Impl {
 
   /// Signs (unless anonymous) and sends `req` through the retry loop, classifying
   /// responses per `traits`. Errors carry the operation and `resource`.
-  Result<HttpResponse> Execute(HttpRequest req, ResponseSink* sink, const ops::ResponseTraits& traits,
-                               const std::string& resource) const;
+  /// `cancel` (the calling Client copy's token) goes with the request to the retry
+  /// loop and the transport.
+  Result<HttpResponse> Execute(const CancellationToken& cancel, HttpRequest req, ResponseSink* sink,
+                               const ops::ResponseTraits& traits, const std::string& resource) const;
 
   /// The credentials for the next request (the provider caches and refreshes).
   Result<Credentials> ResolveCredentials() const;

@@ -12,7 +12,7 @@ using namespace client_internal;  // NOLINT: shared operation helpers
 Result<GetBucketLifecycleConfigurationResult> Client::GetBucketLifecycleConfiguration(const std::string& bucket) const {
   const std::string op = "GetBucketLifecycleConfiguration", res = ObjectResource(bucket);
   S3ML_RETURN_IF_ERROR(CheckBucket(op, bucket));
-  auto resp = impl_->Execute(ops::BuildGetBucketLifecycleConfiguration(impl_->target, bucket), nullptr,
+  auto resp = impl_->Execute(cancel_, ops::BuildGetBucketLifecycleConfiguration(impl_->target, bucket), nullptr,
                              Traits(op, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseGetBucketLifecycleConfiguration(*resp), op, res);
@@ -24,7 +24,7 @@ Result<PutBucketLifecycleConfigurationResult> Client::PutBucketLifecycleConfigur
   S3ML_RETURN_IF_ERROR(CheckBucket(op, req.bucket));
   auto http = ops::BuildPutBucketLifecycleConfiguration(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   PutBucketLifecycleConfigurationResult out;
   out.transition_default_minimum_object_size = resp->headers.Get("x-amz-transition-default-minimum-object-size");
@@ -35,7 +35,7 @@ Status Client::DeleteBucketLifecycleConfiguration(const std::string& bucket) con
   const std::string op = "DeleteBucketLifecycle", res = ObjectResource(bucket);
   S3ML_RETURN_IF_ERROR(CheckBucket(op, bucket));
   auto resp =
-      impl_->Execute(ops::BuildDeleteBucketLifecycle(impl_->target, bucket), nullptr, Traits(op, "NoSuchBucket"), res);
+      impl_->Execute(cancel_, ops::BuildDeleteBucketLifecycle(impl_->target, bucket), nullptr, Traits(op, "NoSuchBucket"), res);
   return resp.ok() ? Status::Ok() : resp.status();
 }
 
@@ -44,7 +44,7 @@ Result<RestoreObjectResult> Client::RestoreObject(const RestoreObjectRequest& re
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildRestoreObject(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchKey"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchKey"), res);
   if (!resp.ok()) return resp.status();
   RestoreObjectResult out;
   out.http_status = resp->status;

@@ -14,7 +14,7 @@ Result<CreateMultipartUploadResult> Client::CreateMultipartUpload(const CreateMu
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildCreateMultipartUpload(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseCreateMultipartUpload(*resp), op, res);
 }
@@ -25,7 +25,7 @@ Result<UploadPartResult> Client::UploadPart(const UploadPartRequest& req) const 
   auto http = ops::BuildUploadPart(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
   const ops::AppliedChecksum applied = ops::AppliedChecksumOf(*http);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
   if (!resp.ok()) return resp.status();
   auto out = WithContextOnce(ops::ParseUploadPart(*resp), op, res);
   if (!out.ok()) return out;
@@ -43,7 +43,7 @@ Result<UploadPartCopyResult> Client::UploadPartCopy(const UploadPartCopyRequest&
   auto http = ops::BuildUploadPartCopy(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
   // Like CopyObject, S3 may answer 200 and report a failure in the body.
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload", true), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchUpload", true), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseUploadPartCopy(*resp), op, res);
 }
@@ -54,7 +54,7 @@ Result<CompleteMultipartUploadResult> Client::CompleteMultipartUpload(
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildCompleteMultipartUpload(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload", true), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchUpload", true), res);
   if (!resp.ok()) return resp.status();
   auto out = WithContextOnce(ops::ParseCompleteMultipartUpload(*resp), op, res);
   if (!out.ok()) return out;
@@ -69,7 +69,7 @@ Status Client::AbortMultipartUpload(const AbortMultipartUploadRequest& req) cons
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildAbortMultipartUpload(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
   return resp.ok() ? Status::Ok() : resp.status();
 }
 
@@ -78,7 +78,7 @@ Result<ListPartsResult> Client::ListParts(const ListPartsRequest& req) const {
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildListParts(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseListParts(*resp), op, res);
 }
@@ -89,7 +89,7 @@ Result<ListMultipartUploadsResult> Client::ListMultipartUploads(const ListMultip
   S3ML_RETURN_IF_ERROR(WithContextOnce(ValidateBucketName(req.bucket), op, res));
   auto http = ops::BuildListMultipartUploads(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseListMultipartUploads(*resp), op, res);
 }

@@ -174,7 +174,7 @@ Status Client::SelectObjectContent(const SelectObjectContentRequest& req, const 
     ops::ResponseTraits traits;
     traits.operation = kOp;
     traits.not_found_code = "NoSuchKey";
-    auto resp = impl_->Execute(std::move(*http), &sink, traits, res);
+    auto resp = impl_->Execute(cancel_, std::move(*http), &sink, traits, res);
     if (resp.ok()) {
       // The sink's Finish() already refused a stream without End; this guards transports
       // that skip Finish for empty bodies.

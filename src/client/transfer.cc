@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/crypto.h"
+#include "common/wait.h"
 #include "ops/errors.h"
 
 namespace s3ml {
@@ -29,14 +30,15 @@ constexpr int kMaxConcurrency = 64;
 // ---- byte budget -----------------------------------------------------------------
 
 // Bytes of part data allowed in memory at once. Acquire blocks until the bytes are
-// free or the transfer is stopping; every reservation is <= the capacity (checked when
-// options are validated), so a single part always fits and workers cannot deadlock.
+// free or the transfer is stopping or cancelled; every reservation is <= the capacity
+// (checked when options are validated), so a single part always fits and workers
+// cannot deadlock.
 class ByteBudget {
  public:
-  explicit ByteBudget(std::uint64_t capacity) : available_(capacity) {}
+  ByteBudget(std::uint64_t capacity, CancellationToken cancel) : available_(capacity), cancel_(std::move(cancel)) {}
   bool Acquire(std::uint64_t n) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return stopping_ || available_ >= n; });
+    if (!WaitWatching(cv_, lock, cancel_, [&] { return stopping_ || available_ >= n; })) return false;
     if (stopping_) return false;
     available_ -= n;
     return true;
@@ -61,6 +63,7 @@ class ByteBudget {
   std::condition_variable cv_;
   std::uint64_t available_;
   bool stopping_ = false;
+  CancellationToken cancel_;
 };
 
 class Reservation {
@@ -80,18 +83,43 @@ class Reservation {
 };
 
 // Joins every thread on scope exit (also when an exception unwinds): never detached.
+// While it waits for them, the joining thread looks at the transfer's token every poll
+// interval, so a polled token (a Python caller's Ctrl-C) is seen by the thread that
+// can see it; the workers' requests carry the same token and stop.
 class ThreadGroup {
  public:
+  explicit ThreadGroup(CancellationToken watch) : watch_(std::move(watch)) {}
   ~ThreadGroup() { JoinAll(); }
   template <class F>
-  void Spawn(F&& f) { threads_.emplace_back(std::forward<F>(f)); }
+  void Spawn(F f) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++running_;
+    }
+    threads_.emplace_back([this, f = std::move(f)]() mutable {
+      f();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        --running_;
+      }
+      cv_.notify_all();
+    });
+  }
   void JoinAll() {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      WaitWatching(cv_, lock, watch_, [&] { return running_ == 0; }, OnCancel::kKeepWaiting);
+    }
     for (auto& t : threads_)
       if (t.joinable()) t.join();
     threads_.clear();
   }
 
  private:
+  CancellationToken watch_;
+  std::mutex mu_;  // guards running_
+  std::condition_variable cv_;
+  int running_ = 0;
   std::vector<std::thread> threads_;
 };
 
@@ -122,7 +150,7 @@ class FirstError {
 };
 
 Status Cancelled(const std::string& op, const std::string& resource) {
-  return Status(ErrorCategory::kCancelled, "the transfer was cancelled").WithContext(op, resource);
+  return Status::Cancelled("the transfer was cancelled").WithContext(op, resource);
 }
 
 // Runs job(i) for i in [0, count) on up to `threads` workers. Each job's bytes are
@@ -155,7 +183,7 @@ Status RunParts(int count, int threads, ByteBudget& budget, const std::function<
     }
   };
   {
-    ThreadGroup group;
+    ThreadGroup group(cancel);
     int n = std::min(threads, count);
     for (int t = 0; t < n; ++t) group.Spawn(worker);
   }
@@ -421,7 +449,9 @@ Status UploadOnePart(const Client& client, const TransferOptions& o, UploadState
 // Aborts after a failure; the original error is what the caller sees, with a note
 // when the abort failed too (the upload may then be left behind).
 Status AbortAfter(const Client& client, const UploadState& st, Status cause) {
-  Status ab = client.AbortMultipartUpload(AbortMultipartUploadRequest{st.bucket, st.key, st.upload_id});
+  // The clean-up must run even when the transfer's token is what stopped it.
+  Status ab = client.WithCancellation(CancellationToken())
+                  .AbortMultipartUpload(AbortMultipartUploadRequest{st.bucket, st.key, st.upload_id});
   if (ab.ok()) return cause;
   return cause.WithMessage(cause.message() + " (and aborting upload " + st.upload_id +
                            " failed too: " + ab.ToString() + ")");
@@ -447,8 +477,12 @@ Result<TransferUploadResult> Complete(const Client& client, const TransferOption
 
 }  // namespace
 
-TransferManager::TransferManager(Client client, TransferOptions options)
-    : client_(std::move(client)), options_(std::move(options)) {}
+// One token for the whole transfer: the options' or the client's, whichever is
+// cancelled first; every part request carries it, so requests in flight stop too.
+TransferManager::TransferManager(Client client, TransferOptions options) : client_(client), options_(std::move(options)) {
+  options_.cancel = CancellationToken::AnyOf({client.cancellation(), options_.cancel});
+  client_ = client.WithCancellation(options_.cancel);
+}
 
 namespace {
 
@@ -479,7 +513,7 @@ Result<TransferUploadResult> UploadKnownSize(
   st.md5s.resize(static_cast<std::size_t>(plan.part_count));
 
   const std::uint64_t budget_bytes = BudgetFor(o, plan.part_size);
-  ByteBudget budget(budget_bytes);
+  ByteBudget budget(budget_bytes, o.cancel);
   Progress progress(o.progress, size);
   auto bytes_of = [&](int i) { return plan.SizeOf(i + 1); };
   auto job = [&](int i) -> Status {
@@ -568,7 +602,7 @@ Result<TransferUploadResult> TransferManager::UploadStream(const std::string& bu
   if (!reader) return Status::InvalidArgument("the stream reader is empty").WithContext("UploadStream", resource);
   const std::uint64_t part_size = o.part_size;
   const std::uint64_t budget_bytes = BudgetFor(o, part_size);
-  ByteBudget budget(budget_bytes);
+  ByteBudget budget(budget_bytes, o.cancel);
 
   // Fills `buf` with up to part_size bytes; fewer only at the end of the stream.
   auto read_part = [&](Buffer& buf) -> Status {
@@ -651,7 +685,7 @@ Result<TransferUploadResult> TransferManager::UploadStream(const std::string& bu
     // race with a resize.
     st.parts.resize(static_cast<std::size_t>(kMaxPartNumber));
     st.md5s.resize(static_cast<std::size_t>(kMaxPartNumber));
-    ThreadGroup group;
+    ThreadGroup group(o.cancel);
     for (int t = 0; t < WorkersFor(o, budget_bytes, part_size); ++t) group.Spawn(worker);
     int index = 0;
     Item item{0, std::move(first), std::move(first_reservation)};
@@ -765,7 +799,7 @@ Result<TransferDownloadResult> Download(const Client& client, const TransferOpti
   S3ML_RETURN_IF_ERROR(ValidateOptions(o, "GetObject", resource));
   const std::uint64_t part_size = o.part_size;
   const std::uint64_t budget_bytes = BudgetFor(o, part_size);
-  ByteBudget budget(budget_bytes);
+  ByteBudget budget(budget_bytes, o.cancel);
   if (o.cancel.cancelled()) return Cancelled("GetObject", resource);
 
   TransferDownloadResult out;

@@ -12,7 +12,7 @@ using namespace client_internal;  // NOLINT: shared operation helpers
 Result<GetBucketVersioningResult> Client::GetBucketVersioning(const std::string& bucket) const {
   const std::string op = "GetBucketVersioning", res = ObjectResource(bucket);
   S3ML_RETURN_IF_ERROR(CheckBucket(op, bucket));
-  auto resp = impl_->Execute(ops::BuildGetBucketVersioning(impl_->target, bucket), nullptr,
+  auto resp = impl_->Execute(cancel_, ops::BuildGetBucketVersioning(impl_->target, bucket), nullptr,
                              Traits(op, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseGetBucketVersioning(*resp), op, res);
@@ -23,7 +23,7 @@ Status Client::PutBucketVersioning(const PutBucketVersioningRequest& req) const 
   S3ML_RETURN_IF_ERROR(CheckBucket(op, req.bucket));
   auto http = ops::BuildPutBucketVersioning(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
   return resp.ok() ? Status::Ok() : resp.status();
 }
 
@@ -34,7 +34,7 @@ Result<ListObjectVersionsResult> Client::ListObjectVersions(const ListObjectVers
   S3ML_RETURN_IF_ERROR(CheckBucket(op, req.bucket));
   auto http = ops::BuildListObjectVersions(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseListObjectVersions(*resp), op, res);
 }
@@ -46,7 +46,7 @@ ListObjectVersionsPaginator Client::ListObjectVersionsPages(ListObjectVersionsRe
 Result<GetObjectTaggingResult> Client::GetObjectTagging(const GetObjectTaggingRequest& req) const {
   const std::string op = "GetObjectTagging", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
-  auto resp = impl_->Execute(ops::BuildGetObjectTagging(impl_->target, req), nullptr, Traits(op, "NoSuchKey"), res);
+  auto resp = impl_->Execute(cancel_, ops::BuildGetObjectTagging(impl_->target, req), nullptr, Traits(op, "NoSuchKey"), res);
   if (!resp.ok()) return resp.status();
   return WithContextOnce(ops::ParseGetObjectTagging(*resp), op, res);
 }
@@ -56,7 +56,7 @@ Result<PutObjectTaggingResult> Client::PutObjectTagging(const PutObjectTaggingRe
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildPutObjectTagging(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
-  auto resp = impl_->Execute(std::move(*http), nullptr, Traits(op, "NoSuchKey"), res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchKey"), res);
   if (!resp.ok()) return resp.status();
   return PutObjectTaggingResult{resp->headers.Get("x-amz-version-id")};
 }
@@ -65,7 +65,7 @@ Result<DeleteObjectTaggingResult> Client::DeleteObjectTagging(const DeleteObject
   const std::string op = "DeleteObjectTagging", res = ObjectResource(req.bucket, req.key);
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto resp =
-      impl_->Execute(ops::BuildDeleteObjectTagging(impl_->target, req), nullptr, Traits(op, "NoSuchKey"), res);
+      impl_->Execute(cancel_, ops::BuildDeleteObjectTagging(impl_->target, req), nullptr, Traits(op, "NoSuchKey"), res);
   if (!resp.ok()) return resp.status();
   return DeleteObjectTaggingResult{resp->headers.Get("x-amz-version-id")};
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "s3ml/buffer.h"
+#include "s3ml/cancel.h"
 #include "s3ml/result.h"
 
 namespace s3ml {
@@ -83,6 +84,8 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> query;
   Headers headers;
   std::shared_ptr<RequestBody> body;  ///< null = no body
+  /// Cancels the request: the retry loop stops and the transport aborts it in flight.
+  CancellationToken cancel;
 
   /// "host" or "host:port" (port omitted when default for the scheme): the Host header value.
   std::string HostHeader() const;

@@ -35,6 +35,10 @@ Status::Status(ErrorCategory category, std::string message) {
   state_ = std::move(s);
 }
 
+Status Status::Cancelled(std::string message) {
+  return Status(ErrorCategory::kCancelled, std::move(message)).WithCode("Cancelled");
+}
+
 ErrorCategory Status::category() const noexcept { return state_ ? state_->category : ErrorCategory::kOk; }
 const std::string& Status::code() const noexcept { return state_ ? state_->code : Empty(); }
 int Status::http_status() const noexcept { return state_ ? state_->http_status : 0; }

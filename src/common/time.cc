@@ -15,6 +15,9 @@ class RealClock final : public Clock {
 class RealSleeperImpl final : public Sleeper {
  public:
   void Sleep(std::chrono::milliseconds d) override { std::this_thread::sleep_for(d); }
+  bool SleepUnlessCancelled(std::chrono::milliseconds d, const CancellationToken& cancel) override {
+    return !cancel.WaitFor(d);
+  }
 };
 
 std::tm ToTm(SystemTime t) {

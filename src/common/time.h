@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "s3ml/cancel.h"
 #include "s3ml/result.h"
 
 namespace s3ml {
@@ -23,6 +24,14 @@ class Sleeper {
  public:
   virtual ~Sleeper() = default;
   virtual void Sleep(std::chrono::milliseconds d) = 0;
+  /// Sleeps for `d` unless `cancel` is (or becomes) cancelled; true when it slept the
+  /// whole time. The real sleeper wakes within CancellationToken::kPollInterval of a
+  /// Cancel(); this default (for test sleepers that return at once) sleeps and then looks.
+  virtual bool SleepUnlessCancelled(std::chrono::milliseconds d, const CancellationToken& cancel) {
+    if (cancel.cancelled()) return false;
+    Sleep(d);
+    return !cancel.cancelled();
+  }
 };
 
 /// The real clock and sleeper (process-wide singletons).

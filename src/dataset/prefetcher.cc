@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "common/wait.h"
+
 namespace s3ml::dataset::internal {
 
 bool ByteBudget::Acquire(std::uint64_t n) {
@@ -358,10 +360,17 @@ bool Prefetcher::Feed() {
   return more.ok() && !more->empty();
 }
 
+bool Prefetcher::WaitConsumerLocked(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready) {
+  // The consumer's thread is the one a polled token (a Python caller's Ctrl-C) can
+  // watch from, so it looks at the token every poll interval, outside the lock.
+  return WaitWatching(done_cv_, lock, client_.cancellation(), ready);
+}
+
 Result<bool> Prefetcher::WaitScheduled(std::size_t pos) {
   Start();
   std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [&] { return stop_.load() || pos < scheduled_end_ || schedule_ended_; });
+  if (!WaitConsumerLocked(lock, [&] { return stop_.load() || pos < scheduled_end_ || schedule_ended_; }))
+    return Status::Cancelled("the dataset reader was cancelled");
   if (stop_) return false;
   if (pos < scheduled_end_) return true;
   if (!feed_status_.ok()) return feed_status_;
@@ -552,8 +561,9 @@ std::optional<Fetched> Prefetcher::Take(std::optional<std::size_t> pos) {
     consumer_wants_ = pos;
     consumer_wait_since_ = std::chrono::steady_clock::now();
     WakePlannerIfStarvedLocked();
-    done_cv_.wait(lock, ready);
+    const bool woke = WaitConsumerLocked(lock, ready);
     consumer_waiting_ = false;
+    if (!woke) return std::nullopt;  // cancelled: the caller sees the token
   }
   if (stop_) return std::nullopt;
   if (!pos && completion_order_.empty()) return std::nullopt;  // everything was taken

@@ -103,6 +103,7 @@ class Prefetcher {
   /// completes first) is fetched, and hands it over: its reservation is released.
   /// Starts the threads on the first call. nullopt when stopped, or when `pos`
   /// is not scheduled / everything was taken.
+  /// Also nullopt when the client's cancellation token is cancelled while waiting.
   std::optional<Fetched> Take(std::optional<std::size_t> pos);
 
   /// Cancels outstanding work, joins every thread and frees buffers. Idempotent.
@@ -135,6 +136,9 @@ class Prefetcher {
   void ReleaseSlot();
   Status CountedFailure(Status st);
 
+  /// Waits on done_cv_ for `ready`, looking at the client's token every poll
+  /// interval; false when it was cancelled.
+  bool WaitConsumerLocked(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
   const Client client_;
   const ReaderOptions opts_;
   // Appended to only by the planner thread (under mu_, from the feeder); a

@@ -117,8 +117,10 @@ std::uint64_t Fnv1a(const std::string& s) {
 }  // namespace
 
 struct DatasetReader::Impl {
+  // The reader's requests honour the caller's token and its own, which Close()
+  // cancels so that fetches in flight stop at once instead of running to the end.
   Impl(Client c, Source s, ReaderOptions o)
-      : client(std::move(c)),
+      : client(c.WithCancellation(CancellationToken::AnyOf({c.cancellation(), close_token}))),
         source(std::move(s)),
         opts(std::move(o)),
         budget(opts.memory_budget),
@@ -127,6 +129,7 @@ struct DatasetReader::Impl {
         // idle buffers never add to what the budget lets the reader hold.
         pool(internal::BufferPool::Create(opts.memory_budget)) {}
 
+  const CancellationToken close_token;
   const Client client;
   const Source source;
   const ReaderOptions opts;
@@ -364,6 +367,7 @@ struct DatasetReader::Impl {
     stall_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
     if (!f) {
       if (closed) return Status(ErrorCategory::kCancelled, "dataset reader closed");
+      if (client.cancellation().cancelled()) return Status::Cancelled("the dataset reader was cancelled");
       return Status(ErrorCategory::kInternal, "dataset reader: shard position " +
                                                   (pos ? std::to_string(*pos) : std::string("(any)")) +
                                                   " was not scheduled");
@@ -380,7 +384,8 @@ struct DatasetReader::Impl {
     }
     if (st.ok()) out->count = out->samples->size();
     if (!st.ok()) {
-      if (opts.skip_failed_shards) {
+      // A cancellation is the caller's, not the shard's: never skipped.
+      if (opts.skip_failed_shards && st.category() != ErrorCategory::kCancelled) {
         *skipped = true;
         out->samples.reset();
         out->count = 0;
@@ -624,6 +629,7 @@ Result<Sample> DatasetReader::Get(std::uint64_t i) { return impl_->Get(i); }
 
 void DatasetReader::Close() {
   impl_->closed = true;
+  impl_->close_token.Cancel();
   impl_->StopPrefetch();
   impl_->pool->Close();  // idle buffers go now; those still held by samples are freed when dropped
 }

@@ -30,6 +30,11 @@ struct EasyDeleter {
 };
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
 
+struct MultiDeleter {
+  void operator()(CURLM* m) const noexcept { curl_multi_cleanup(m); }
+};
+using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
+
 struct ShareDeleter {
   void operator()(CURLSH* s) const noexcept { curl_share_cleanup(s); }
 };
@@ -102,9 +107,15 @@ class CurlShare {
   SharePtr share_;  // declared after locks_: cleaned up while the mutexes still exist
 };
 
-/// A pooled easy handle with its own error buffer (libcurl keeps a pointer to it).
+/// A pooled easy handle, the multi handle it runs on (which holds its connection
+/// cache, as curl_easy_perform's internal one would) and its error buffer (libcurl
+/// keeps a pointer to it). Running each transfer on a multi handle of our own lets the
+/// wait for socket activity time out every CancellationToken::kPollInterval, so a
+/// cancelled request stops even on a connection where nothing arrives.
 struct PooledEasy {
+  MultiPtr multi;  // declared first: destroyed after the easy handle it held
   EasyPtr easy;
+  bool reused = false;  // has run a transfer before
   char errbuf[CURL_ERROR_SIZE] = {0};
 };
 
@@ -412,13 +423,26 @@ struct CurlHttpClient::Impl {
         return p;
       }
     }
+    return Fresh();
+  }
+
+  static Result<std::unique_ptr<PooledEasy>> Fresh() {
     auto p = std::make_unique<PooledEasy>();
+    p->multi.reset(curl_multi_init());
     p->easy.reset(curl_easy_init());
-    if (!p->easy) return Status(ErrorCategory::kInternal, "curl_easy_init failed (out of memory)");
+    if (!p->easy || !p->multi) return Status(ErrorCategory::kInternal, "curl_easy_init failed (out of memory)");
     return p;
   }
 
+  /// Sets every option of one request on `pooled` (after curl_easy_reset).
+  Status Configure(PooledEasy& pooled, const HttpRequest& req, const std::string& url, const HeaderList& headers,
+                   Transfer& t) const;
+  /// Runs the transfer; `*cancelled` is set when `cancel` stopped it.
+  static Result<CURLcode> Perform(PooledEasy& pooled, const CancellationToken& cancel, bool* cancelled);
+
   void Return(std::unique_ptr<PooledEasy> p) {
+    if (!p) return;  // discarded after a failure
+    p->reused = true;
     std::unique_ptr<PooledEasy> drop;  // destroyed (connection closed) outside the lock
     std::lock_guard<std::mutex> lock(mu);
     if (getpid() != pid) {
@@ -459,6 +483,100 @@ class OptionSetter {
 bool HasCrOrLf(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
 
 }  // namespace
+
+Status CurlHttpClient::Impl::Configure(PooledEasy& pooled, const HttpRequest& req, const std::string& url,
+                                       const HeaderList& headers, Transfer& t) const {
+  const HttpClientOptions& opt = options;
+  CURL* h = pooled.easy.get();
+  curl_easy_reset(h);  // keeps the handle's live connections, clears every option
+  pooled.errbuf[0] = '\0';
+  OptionSetter set(h);
+  set(CURLOPT_SHARE, share->get());
+  set(CURLOPT_URL, url.c_str());
+  set(CURLOPT_PATH_AS_IS, 1L);  // the path is signed byte for byte: no "/../" squashing
+  set(CURLOPT_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_NOSIGNAL, 1L);  // required for multi-threaded use
+  set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  set(CURLOPT_ERRORBUFFER, pooled.errbuf);
+  set(CURLOPT_USERAGENT, user_agent.c_str());
+  set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opt.connect_timeout.count()));
+  if (opt.low_speed_limit > 0) {
+    set(CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(opt.low_speed_limit));
+    set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(opt.low_speed_time.count()));
+  }
+  set(CURLOPT_SSL_VERIFYPEER, opt.verify_tls ? 1L : 0L);
+  set(CURLOPT_SSL_VERIFYHOST, opt.verify_tls ? 2L : 0L);
+  if (!opt.ca_file.empty()) set(CURLOPT_CAINFO, opt.ca_file.c_str());
+  set(CURLOPT_TCP_KEEPALIVE, 1L);
+  set(CURLOPT_TCP_NODELAY, 1L);
+  // Receive buffer (libcurl's default is 16 KiB; the curl tool uses 100 KiB):
+  // larger reads mean fewer poll wake-ups, recv() calls and write callbacks
+  // per GiB of body. One buffer per pooled handle.
+  set(CURLOPT_BUFFERSIZE, 256L * 1024L);
+  set(CURLOPT_MAXCONNECTS, 4L);  // per handle; a handle normally talks to one endpoint
+  set(CURLOPT_HEADERFUNCTION, &OnHeader);
+  set(CURLOPT_HEADERDATA, &t);
+  set(CURLOPT_WRITEFUNCTION, &OnWrite);
+  set(CURLOPT_WRITEDATA, &t);
+  set(CURLOPT_READFUNCTION, &OnRead);
+  set(CURLOPT_READDATA, &t);
+  set(CURLOPT_SEEKFUNCTION, &OnSeek);
+  set(CURLOPT_SEEKDATA, &t);
+
+  const auto body_size = static_cast<curl_off_t>(t.body_size);
+  if (t.head) {
+    set(CURLOPT_NOBODY, 1L);
+  } else if (req.method == "GET" && !req.body) {
+    set(CURLOPT_HTTPGET, 1L);
+  } else if (req.method == "POST") {
+    set(CURLOPT_POST, 1L);
+    set(CURLOPT_POSTFIELDSIZE_LARGE, body_size);
+  } else if (req.method == "PUT") {
+    set(CURLOPT_UPLOAD, 1L);
+    set(CURLOPT_INFILESIZE_LARGE, body_size);
+  } else {  // DELETE and anything else
+    if (req.body) {
+      set(CURLOPT_UPLOAD, 1L);
+      set(CURLOPT_INFILESIZE_LARGE, body_size);
+    }
+    set(CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  }
+  set(CURLOPT_HTTPHEADER, headers.get());
+  return set.status();
+}
+
+// curl_easy_perform's own loop, on our multi handle, with the wait capped so that a
+// cancellation is seen within kPollInterval even when no byte arrives.
+Result<CURLcode> CurlHttpClient::Impl::Perform(PooledEasy& pooled, const CancellationToken& cancel, bool* cancelled) {
+  CURLM* m = pooled.multi.get();
+  CURL* h = pooled.easy.get();
+  CURLMcode mc = curl_multi_add_handle(m, h);
+  if (mc != CURLM_OK)
+    return Status(ErrorCategory::kInternal, std::string("curl_multi_add_handle failed: ") + curl_multi_strerror(mc));
+  struct Remove {
+    CURLM* m;
+    CURL* h;
+    ~Remove() { curl_multi_remove_handle(m, h); }  // also stops a transfer still running
+  } remove{m, h};
+  const int poll_ms = static_cast<int>(CancellationToken::kPollInterval.count());
+  for (;;) {
+    int running = 0;
+    mc = curl_multi_perform(m, &running);
+    if (mc != CURLM_OK)
+      return Status(ErrorCategory::kInternal, std::string("curl_multi_perform failed: ") + curl_multi_strerror(mc));
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(m, &queued))
+      if (msg->msg == CURLMSG_DONE && msg->easy_handle == h) return msg->data.result;
+    if (running == 0) return Status(ErrorCategory::kInternal, "curl transfer ended without a result");
+    if (cancel.cancelled()) {
+      *cancelled = true;
+      return CURLE_ABORTED_BY_CALLBACK;
+    }
+    mc = curl_multi_poll(m, nullptr, 0, poll_ms, nullptr);
+    if (mc != CURLM_OK)
+      return Status(ErrorCategory::kInternal, std::string("curl_multi_poll failed: ") + curl_multi_strerror(mc));
+  }
+}
 
 CurlHttpClient::CurlHttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CurlHttpClient::~CurlHttpClient() = default;
@@ -523,16 +641,20 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req, ResponseSink* 
   if (!has_content_type && req.method == "POST") ok = ok && headers.Append("Content-Type:");
   if (!ok) return Status(ErrorCategory::kInternal, "out of memory building request headers");
 
+  if (req.cancel.cancelled()) return Status::Cancelled("request to " + HostPort(req) + " cancelled before it was sent");
   S3ML_ASSIGN_OR_RETURN(std::unique_ptr<PooledEasy> pooled, impl_->Checkout());
+  // The handle goes back to the pool only after a clean transfer: a handle that saw a
+  // failure (a failed resolve, a reset, a cancel) may keep state that breaks the next
+  // request's setup (libcurl 7.88 then refuses CURLOPT_BUFFERSIZE), so it is dropped
+  // and the next request starts with a new one.
   struct ReturnToPool {
     Impl* impl;
     std::unique_ptr<PooledEasy>* p;
-    ~ReturnToPool() { impl->Return(std::move(*p)); }
+    bool clean = false;
+    ~ReturnToPool() {
+      if (clean) impl->Return(std::move(*p));
+    }
   } return_to_pool{impl_.get(), &pooled};
-
-  CURL* h = pooled->easy.get();
-  curl_easy_reset(h);  // keeps the handle's live connections, clears every option
-  pooled->errbuf[0] = '\0';
 
   Transfer t;
   t.req = &req;
@@ -540,64 +662,23 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req, ResponseSink* 
   t.head = req.method == "HEAD";
   t.body = req.body.get();
   t.body_size = req.body ? req.body->size() : 0;
-
   const std::string url = req.Url();
-  OptionSetter set(h);
-  set(CURLOPT_SHARE, impl_->share->get());
-  set(CURLOPT_URL, url.c_str());
-  set(CURLOPT_PATH_AS_IS, 1L);  // the path is signed byte for byte: no "/../" squashing
-  set(CURLOPT_PROTOCOLS_STR, "http,https");
-  set(CURLOPT_NOSIGNAL, 1L);  // required for multi-threaded use
-  set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-  set(CURLOPT_ERRORBUFFER, pooled->errbuf);
-  set(CURLOPT_USERAGENT, impl_->user_agent.c_str());
-  set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opt.connect_timeout.count()));
-  if (opt.low_speed_limit > 0) {
-    set(CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(opt.low_speed_limit));
-    set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(opt.low_speed_time.count()));
-  }
-  set(CURLOPT_SSL_VERIFYPEER, opt.verify_tls ? 1L : 0L);
-  set(CURLOPT_SSL_VERIFYHOST, opt.verify_tls ? 2L : 0L);
-  if (!opt.ca_file.empty()) set(CURLOPT_CAINFO, opt.ca_file.c_str());
-  set(CURLOPT_TCP_KEEPALIVE, 1L);
-  set(CURLOPT_TCP_NODELAY, 1L);
-  // Receive buffer (libcurl's default is 16 KiB; the curl tool uses 100 KiB):
-  // larger reads mean fewer poll wake-ups, recv() calls and write callbacks
-  // per GiB of body. One buffer per pooled handle.
-  set(CURLOPT_BUFFERSIZE, 256L * 1024L);
-  set(CURLOPT_MAXCONNECTS, 4L);  // per handle; a handle normally talks to one endpoint
-  set(CURLOPT_HEADERFUNCTION, &OnHeader);
-  set(CURLOPT_HEADERDATA, &t);
-  set(CURLOPT_WRITEFUNCTION, &OnWrite);
-  set(CURLOPT_WRITEDATA, &t);
-  set(CURLOPT_READFUNCTION, &OnRead);
-  set(CURLOPT_READDATA, &t);
-  set(CURLOPT_SEEKFUNCTION, &OnSeek);
-  set(CURLOPT_SEEKDATA, &t);
 
-  const auto body_size = static_cast<curl_off_t>(t.body_size);
-  if (t.head) {
-    set(CURLOPT_NOBODY, 1L);
-  } else if (req.method == "GET" && !req.body) {
-    set(CURLOPT_HTTPGET, 1L);
-  } else if (req.method == "POST") {
-    set(CURLOPT_POST, 1L);
-    set(CURLOPT_POSTFIELDSIZE_LARGE, body_size);
-  } else if (req.method == "PUT") {
-    set(CURLOPT_UPLOAD, 1L);
-    set(CURLOPT_INFILESIZE_LARGE, body_size);
-  } else {  // DELETE and anything else
-    if (req.body) {
-      set(CURLOPT_UPLOAD, 1L);
-      set(CURLOPT_INFILESIZE_LARGE, body_size);
-    }
-    set(CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  Status setup = impl_->Configure(*pooled, req, url, headers, t);
+  if (!setup.ok() && pooled->reused) {
+    // Belt and braces for the rule above: a pooled handle that refuses an option is
+    // replaced by a new one; only a new handle's refusal is a real (internal) error.
+    S3ML_LOG(kDebug, "curl: a pooled handle refused an option (" << setup.message() << "); using a new handle");
+    S3ML_ASSIGN_OR_RETURN(pooled, Impl::Fresh());
+    setup = impl_->Configure(*pooled, req, url, headers, t);
   }
-  set(CURLOPT_HTTPHEADER, headers.get());
-  S3ML_RETURN_IF_ERROR(set.status());
+  S3ML_RETURN_IF_ERROR(setup);
+  CURL* h = pooled->easy.get();
 
   S3ML_LOG(kTrace, "curl " << req.method << " " << url);
-  const CURLcode rc = curl_easy_perform(h);
+  bool cancelled = false;
+  S3ML_ASSIGN_OR_RETURN(const CURLcode rc, Impl::Perform(*pooled, req.cancel, &cancelled));
+  if (cancelled) return Status::Cancelled("request to " + HostPort(req) + " (" + req.method + ") cancelled");
 
   // A sink's or a body's own error aborted the transfer: it is the real cause.
   if (!t.callback_error.ok()) return t.callback_error;
@@ -616,6 +697,7 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req, ResponseSink* 
                                                std::to_string(*t.content_length) + " bytes")
         .WithCode(transport_code::kPartialBody);
   if (t.to_sink) S3ML_RETURN_IF_ERROR(t.sink->Finish());
+  return_to_pool.clean = true;
   return std::move(t.response);
 }
 

@@ -140,7 +140,9 @@ Result<HttpResponse> RetryingExecutor::Execute(const HttpRequest& unsigned_reque
   int last_acquired = 0;  // quota tokens taken by the latest retry
   bool skew_corrected = false;
 
+  const CancellationToken& cancel = unsigned_request.cancel;
   for (;;) {
+    if (cancel.cancelled()) return finish(Status::Cancelled(), attempts);
     ++attempts;
     ++budget_used;
     HttpRequest req = unsigned_request;  // fresh copy: signing adds headers
@@ -153,6 +155,7 @@ Result<HttpResponse> RetryingExecutor::Execute(const HttpRequest& unsigned_reque
 
     Result<HttpResponse> r = client_->Send(req, sink);
     Status error;
+    if (!r.ok() && cancel.cancelled()) return finish(Status::Cancelled(), attempts);  // whatever the abort looked like
     if (r.ok()) {
       error = classify ? classify(*r) : ClassifyByHttpStatus(*r);
       if (error.ok()) {
@@ -203,7 +206,7 @@ Result<HttpResponse> RetryingExecutor::Execute(const HttpRequest& unsigned_reque
     const std::chrono::milliseconds delay = backoff_.Delay(retries++);
     S3ML_LOG(kInfo, Describe(ctx) << ": attempt " << attempts << " of " << policy_.max_attempts() << " failed ("
                                   << error.ToString() << "); retrying in " << delay.count() << " ms");
-    sleeper_.Sleep(delay);
+    if (!sleeper_.SleepUnlessCancelled(delay, cancel)) return finish(Status::Cancelled(), attempts);
   }
 }
 

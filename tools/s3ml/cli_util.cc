@@ -1,5 +1,9 @@
 #include "cli_util.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <ctime>
 
@@ -13,7 +17,40 @@ Result<Client> MakeClient(const GlobalOptions& global) {
   if (!global.endpoint_url.empty()) options.endpoint_url = global.endpoint_url;
   if (!global.region.empty()) options.region = global.region;
   if (global.no_sign_request) options.no_sign_request = true;
+  options.cancel = ProcessCancellation();
   return Client::Create(std::move(options));
+}
+
+namespace {
+std::atomic<int> g_signals{0};
+const CancellationToken& Token() {
+  static const CancellationToken token;  // made before the handlers are installed
+  return token;
+}
+extern "C" void OnInterrupt(int) {
+  // Async-signal-safe only: an atomic increment, a lock-free store, _exit.
+  if (g_signals.fetch_add(1) > 0) _exit(kExitInterrupted);
+  Token().Cancel();
+}
+}  // namespace
+
+const CancellationToken& ProcessCancellation() { return Token(); }
+
+void InstallInterruptHandlers() {
+  (void)Token();
+  struct sigaction sa {};
+  sa.sa_handler = &OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool Interrupted() { return g_signals.load() > 0; }
+
+int FailInterrupted(const std::string& command) {
+  PrintError(command, "cancelled: interrupted");
+  return kExitInterrupted;
 }
 
 void PrintError(const std::string& command, const std::string& what) {
@@ -27,6 +64,7 @@ void PrintError(const std::string& command, const std::string& what) {
 }
 
 int Fail(const std::string& command, const Status& status) {
+  if (Interrupted() && status.category() == ErrorCategory::kCancelled) return FailInterrupted(command);
   // Our own usage errors read better without the "InvalidArgument: " tag.
   const bool bare = status.category() == ErrorCategory::kInvalidArgument && status.operation().empty() &&
                     status.code().empty() && !status.message().empty();

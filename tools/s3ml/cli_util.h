@@ -10,9 +10,23 @@
 
 namespace s3ml::cli {
 
-/// Exit codes: 0 success, 1 an operation failed, 2 bad usage (rejected before any I/O).
+/// Exit codes: 0 success, 1 an operation failed, 2 bad usage (rejected before any I/O),
+/// 130 interrupted (SIGINT or SIGTERM; the shell's 128 + SIGINT).
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+/// The process's cancellation token: every client MakeClient builds honours it.
+const CancellationToken& ProcessCancellation();
+/// Installs the SIGINT/SIGTERM handlers of the client commands: the first signal
+/// cancels ProcessCancellation() (requests in flight stop, multipart uploads are
+/// aborted, temporary files removed, progress lines ended); a second one exits at once
+/// with kExitInterrupted. `serve` blocks these signals and waits for them itself.
+void InstallInterruptHandlers();
+/// True once a SIGINT/SIGTERM arrived.
+bool Interrupted();
+/// Prints "s3ml <command>: cancelled: interrupted" and returns kExitInterrupted.
+int FailInterrupted(const std::string& command);
 
 /// ClientOptions::FromEnvironment(profile) overlaid with the global flags
 /// (--endpoint-url, --region, --no-sign-request), then Client::Create.
@@ -22,7 +36,8 @@ Result<Client> MakeClient(const GlobalOptions& global);
 void PrintError(const std::string& command, const std::string& what);
 
 /// PrintError with the status (Status::ToString()); returns kExitUsage for
-/// InvalidArgument errors and kExitFailure otherwise.
+/// InvalidArgument errors, FailInterrupted's code for a cancellation after a signal,
+/// and kExitFailure otherwise.
 int Fail(const std::string& command, const Status& status);
 
 /// Local time as the aws CLI prints it: "2024-05-01 13:45:07".

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "s3ml/version.h"
 
@@ -40,10 +41,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "s3ml: no command given (try --help)\n");
     return 2;
   }
+  const std::string command = app.get_subcommands().empty() ? "" : app.get_subcommands().front()->get_name();
+  s3ml::cli::InstallInterruptHandlers();
+  int rc = 1;
   try {
-    return action();
+    rc = action();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "s3ml: %s\n", e.what());
-    return 1;
+    rc = 1;
   }
+  // A command that finished its clean-up after a signal exits as interrupted, whatever it returned.
+  if (s3ml::cli::Interrupted() && rc != s3ml::cli::kExitInterrupted) return s3ml::cli::FailInterrupted(command);
+  return rc;
 }

@@ -114,8 +114,13 @@ struct ReaderMetrics {
 ///
 /// Thread safety: one consumer — Next/State/Resume/SetEpoch/Get must not be
 /// called concurrently; metrics() and Close() may be called from any thread.
-/// Destruction closes the reader: it returns promptly (in-flight requests finish
-/// their current part), joins every thread and frees every buffer.
+/// Destruction closes the reader: it returns promptly (in-flight requests are
+/// aborted), joins every thread and frees every buffer.
+///
+/// Cancellation: the reader's requests carry the token of the Client it was given
+/// (Client::WithCancellation). Once it is cancelled, requests in flight stop within
+/// about 100 ms, Next() returns kCancelled (never skipped as a failed shard, even with
+/// skip_failed_shards), and Close() joins the threads.
 class DatasetReader {
  public:
   /// Validates options; no I/O, no threads. Errors: kInvalidArgument naming the field.
@@ -128,7 +133,8 @@ class DatasetReader {
   /// (then SetEpoch(epoch() + 1) starts the next). Errors: the source's resolve
   /// error; a shard that failed after retries ("dataset shard s3://b/k: ..."),
   /// unless skip_failed_shards; a decoder error naming the shard; kCancelled
-  /// after Close(). An error is sticky until SetEpoch()/Resume().
+  /// after Close() or when the client's token is cancelled. An error is sticky
+  /// until SetEpoch()/Resume().
   Result<std::optional<Sample>> Next();
 
   /// Starts epoch `epoch` from its beginning (cancels prefetch of the current one).

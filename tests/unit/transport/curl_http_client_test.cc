@@ -512,3 +512,97 @@ TEST_CASE("CurlHttpClient: the User-Agent option reaches the server") {
   std::lock_guard<std::mutex> lock(mu);
   CHECK(agent == "s3ml-test/1.0");
 }
+
+namespace {
+
+/// A loopback listener that completes TCP handshakes (the kernel's backlog does) and
+/// never answers: a server that accepts and hangs. Closed on destruction.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd_, 16) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+HttpRequest RequestTo(const std::string& host, int port, const std::string& path) {
+  HttpRequest r;
+  r.host = host;
+  r.port = port;
+  r.path = path;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("CurlHttpClient: every failure path followed by more requests on the same pool reports its real cause") {
+  TestServer server([](httplib::Server& s) {
+    s.Get("/ok", [](const httplib::Request&, httplib::Response& res) { res.set_content("fine", "text/plain"); });
+    s.Get("/trunc", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content_provider(100, "application/octet-stream", [](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+        if (offset != 0) return false;
+        sink.write("0123456789", 10);
+        return true;
+      });
+    });
+  });
+  auto client = MakeClient();
+  const int closed = ClosedPort();
+  // Before the fix, a pooled handle reused after a failed resolve refused CURLOPT_BUFFERSIZE
+  // and the second request failed as "Internal: curl_easy_setopt(98) failed".
+  for (int round = 0; round < 3; ++round) {
+    INFO("round " << round);
+    auto dns = client->Send(RequestTo("nosuchhost.invalid", 9000, "/x"), nullptr);
+    REQUIRE_FALSE(dns.ok());
+    CHECK(dns.status().code() == "ResolveFailed");
+    CHECK(dns.status().category() == ErrorCategory::kNetwork);
+    auto refused = client->Send(RequestTo("127.0.0.1", closed, "/x"), nullptr);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == "ConnectionRefused");
+    auto trunc = client->Send(server.Request("GET", "/trunc"), nullptr);
+    REQUIRE_FALSE(trunc.ok());
+    CHECK(trunc.status().code() == "PartialBody");
+    auto ok = client->Send(server.Request("GET", "/ok"), nullptr);
+    REQUIRE(ok.ok());
+    CHECK(ok->body == "fine");
+  }
+}
+
+TEST_CASE("CurlHttpClient: a cancelled token aborts a request to a server that never answers, within 100 ms") {
+  SilentListener silent;
+  auto client = MakeClient();
+  HttpRequest req = RequestTo("127.0.0.1", silent.port(), "/hang");
+  std::thread canceller([token = req.cancel] {
+    std::this_thread::sleep_for(300ms);
+    token.Cancel();
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = client->Send(req, nullptr);
+  const double took = SecondsSince(t0);
+  canceller.join();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().category() == ErrorCategory::kCancelled);
+  CHECK(r.status().code() == "Cancelled");
+  CHECK_THAT(r.status().message(), Catch::Contains("127.0.0.1:" + std::to_string(silent.port())));
+  CHECK(took >= 0.25);
+  CHECK(took < 0.3 + 1.0);  // poll interval is 50 ms; a generous bound for a loaded machine
+
+  // A token cancelled before the call: nothing is sent, and the pool still works afterwards.
+  auto again = client->Send(req, nullptr);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().category() == ErrorCategory::kCancelled);
+}

@@ -11,6 +11,7 @@
 
 #include "common/time.h"
 #include "s3ml/logging.h"
+#include "transport/curl_http_client.h"
 #include "transport/retry.h"
 
 using namespace s3ml;
@@ -490,4 +491,67 @@ TEST_CASE("RetryLoop: each retry is logged with the error and the delay") {
         l.find("retrying in " + std::to_string(h.sleeper.delays.at(0).count()) + " ms") != std::string::npos)
       found = true;
   CHECK(found);
+}
+
+TEST_CASE("RetryLoop: retries a DNS failure to max_attempts and reports the resolve failure, not a setup error") {
+  auto curl = CurlHttpClient::Create({});
+  REQUIRE(curl.ok());
+  FakeClock clock(SystemTime(std::chrono::hours(24 * 365 * 50)));
+  RecordingSleeper sleeper(clock);
+  RetryOptions ro;
+  ro.max_attempts = 4;
+  RetryingExecutor exec(*curl, ro, clock, sleeper);
+  HttpRequest req;
+  req.host = "nosuchhost.invalid";
+  req.port = 9000;
+  RequestContext ctx;
+  ctx.operation = "ListBuckets";
+  auto r = exec.Execute(req, nullptr, ctx, {}, {});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == "ResolveFailed");
+  CHECK(r.status().attempts() == 4);
+  CHECK(sleeper.delays.size() == 3);
+  CHECK_THAT(r.status().ToString(), Catch::Contains("could not resolve nosuchhost.invalid:9000") &&
+                                        Catch::Contains("gave up after 4 attempts"));
+}
+
+TEST_CASE("RetryLoop: a cancelled token stops before the first attempt and during the back-off sleep") {
+  FakeClock clock(SystemTime(std::chrono::hours(24 * 365 * 50)));
+  SECTION("cancelled before the call: nothing is sent") {
+    auto client = std::make_shared<ScriptedClient>(std::vector<Step>{Ok("x")});
+    RecordingSleeper sleeper(clock);
+    RetryingExecutor exec(client, RetryOptions{}, clock, sleeper);
+    HttpRequest req;
+    req.host = "h";
+    req.cancel.Cancel();
+    auto r = exec.Execute(req, nullptr, RequestContext{"GetObject", "s3://b/k", true}, {}, {});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().category() == ErrorCategory::kCancelled);
+    CHECK(client->sent.empty());
+  }
+  SECTION("cancelled while sleeping before a retry: the real sleeper wakes at once") {
+    auto client = std::make_shared<ScriptedClient>(std::vector<Step>{S3Error(503, "SlowDown"), Ok("x")});
+    RetryOptions ro;
+    ro.max_attempts = 3;
+    ro.base_delay = 20s;  // the back-off would sleep up to 20 s
+    ro.max_backoff = 20s;
+    ro.jitter_seed = 7;
+    REQUIRE(BackoffPolicy(ro.base_delay, ro.max_backoff, ro.jitter_seed).Delay(0) > 1s);  // the seed's first draw
+    RetryingExecutor exec(client, ro, clock, RealSleeper());
+    HttpRequest req;
+    req.host = "h";
+    std::thread canceller([t = req.cancel] {
+      std::this_thread::sleep_for(200ms);
+      t.Cancel();
+    });
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = exec.Execute(req, nullptr, RequestContext{"GetObject", "s3://b/k", true}, {}, {});
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    canceller.join();
+    CHECK(client->sent.size() == 1);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().category() == ErrorCategory::kCancelled);
+    CHECK(r.status().attempts() == 1);
+    CHECK(took < 1.0);
+  }
 }
