@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_util.h"
 #include "local_file.h"
 #include "progress.h"
 #include "s3_uri.h"
@@ -54,6 +55,16 @@ TEST_CASE("S3Uri: anything starting with s3: is treated as a URI attempt, not a 
   CHECK_FALSE(LooksLikeS3Uri("./s3:/x"));
   CHECK_FALSE(LooksLikeS3Uri("s3"));
   CHECK_FALSE(LooksLikeS3Uri("-"));
+}
+
+TEST_CASE("S3Uri: a recursive command's path is a directory, never a bare prefix that reaches dirX/") {
+  auto dir = [](const char* text) { return AsDirectory(ParseS3Uri(text).value()).ToString(); };
+  CHECK(dir("s3://bkt/dir") == "s3://bkt/dir/");
+  CHECK(dir("s3://bkt/dir/") == "s3://bkt/dir/");
+  CHECK(dir("s3://bkt/a/b") == "s3://bkt/a/b/");
+  CHECK(dir("s3://bkt") == "s3://bkt");  // a bucket stays the whole bucket, not the key "/"
+  CHECK(dir("s3://bkt/") == "s3://bkt");
+  CHECK(AsDirectory(ParseS3Uri("s3://bkt").value()).key.empty());
 }
 
 TEST_CASE("Progress: bytes are formatted with binary units") {
