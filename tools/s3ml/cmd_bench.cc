@@ -87,7 +87,13 @@ int RunBenchRead(const GlobalOptions& g, const BenchReadOptions& o) {
   auto client = MakeClient(g);
   if (!client.ok()) return Fail(cmd, client.status());
   auto reader = dataset::DatasetReader::Create(std::move(*client), dataset::Source::Prefix(o.uri), ro);
-  if (!reader.ok()) return Fail(cmd, reader.status());
+  if (!reader.ok()) {
+    return Fail(cmd, InFlagTerms(reader.status(), {{"ReaderOptions.fetch_threads", "--fetch-threads"},
+                                                   {"ReaderOptions.max_in_flight", "--max-in-flight"},
+                                                   {"ReaderOptions.memory_budget", "--memory-budget"},
+                                                   {"ReaderOptions.part_size", "--part-size"},
+                                                   {"ReaderOptions.prefetch_ahead", "--prefetch-ahead"}}));
+  }
   dataset::DatasetReader& r = **reader;
 
   dataset::ReaderMetrics prev = r.metrics();

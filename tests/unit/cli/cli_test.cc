@@ -67,6 +67,35 @@ TEST_CASE("S3Uri: a recursive command's path is a directory, never a bare prefix
   CHECK(AsDirectory(ParseS3Uri("s3://bkt").value()).key.empty());
 }
 
+TEST_CASE("InFlagTerms: an options struct's field in a message becomes the flag that set it") {
+  const std::vector<OptionFlag> flags = {{"ClientOptions.endpoint_url", "--endpoint-url"},
+                                         {"ReaderOptions.fetch_threads", "--fetch-threads"},
+                                         {"TransferOptions.part_size", "--part-size-mib"},
+                                         {"ClientOptions.retry.max_attempts", "AWS_MAX_ATTEMPTS"}};
+  auto restate = [&](const Status& st) { return InFlagTerms(st, flags); };
+  // The three spellings the structs use: "invalid S.f: ", "S: f ...", "S::f ...".
+  Status e = restate(Status::InvalidArgument("invalid ClientOptions.endpoint_url: malformed endpoint URL 'x': no scheme"));
+  CHECK(e.message() == "--endpoint-url: malformed endpoint URL 'x': no scheme");
+  CHECK(restate(Status::InvalidArgument("ReaderOptions: fetch_threads must be in [1, 256], got 300")).message() ==
+        "--fetch-threads must be in [1, 256], got 300");
+  Status t = restate(Status::InvalidArgument("TransferOptions::part_size must be 5 MiB..5 GiB, got 1 bytes")
+                         .WithContext("UploadFile", "s3://b/k"));
+  CHECK(t.message() == "--part-size-mib must be 5 MiB..5 GiB, got 1 bytes");
+  // A usage error now: no operation context, so the CLI prints it bare.
+  CHECK(t.operation().empty());
+  CHECK(t.category() == ErrorCategory::kInvalidArgument);
+  CHECK(restate(Status::InvalidArgument("invalid ClientOptions.retry.max_attempts: must be 1..100")).message() ==
+        "AWS_MAX_ATTEMPTS: must be 1..100");
+  // A longer field with the same start is not the field; other errors pass unchanged.
+  const Status longer = Status::InvalidArgument("TransferOptions::part_size_limit is odd");
+  CHECK(restate(longer).message() == longer.message());
+  const Status other = Status::InvalidArgument("ReaderOptions: rank must be in [0, world_size)");
+  CHECK(restate(other).message() == other.message());
+  const Status service = Status(ErrorCategory::kService, "ReaderOptions: fetch_threads").WithCode("X");
+  CHECK(restate(service).message() == service.message());
+  CHECK(restate(Status::Ok()).ok());
+}
+
 TEST_CASE("Progress: bytes are formatted with binary units") {
   CHECK(FormatBytes(0) == "0 B");
   CHECK(FormatBytes(1023) == "1023 B");
