@@ -1,7 +1,9 @@
 """What `s3ml` says when something is wrong, and the exit code it says it with.
 
 Against `s3ml serve`: a rejected option is named by the flag (or environment variable)
-the user set, never by the library struct behind it; usage errors exit 2, as one line.
+the user set, never by the library struct behind it (exit 2); a server error shows
+what was wrong (S3's message, or what this side knows when a HEAD answer has no body)
+(exit 1); each as one line.
 """
 
 import os
@@ -98,3 +100,37 @@ def test_checkpoint_artifact_option_error_names_the_flag(s3ml_serve, mock_s3, bu
     line = one_error_line(s3ml("checkpoint", *argv, endpoint=s3ml_serve.url, input="data"), EXIT_USAGE)
     assert line.startswith(f"s3ml checkpoint {argv[0]}: ") and needle in line, line
     assert not any(s in line for s in STRUCTS), line
+
+
+# ---- a server error says what was wrong ------------------------------------------------
+
+
+def test_checkpoint_load_malformed_version_id_says_it_is_not_a_valid_version_id(s3ml_serve, mock_s3, bucket):
+    mock_s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    mock_s3.put_object(Bucket=bucket, Key="m/ckpt", Body=b"weights")
+    line = one_error_line(s3ml("checkpoint", "load", "--version-id", "bogus", f"s3://{bucket}/m/ckpt", "-",
+                               endpoint=s3ml_serve.url), EXIT_FAILURE)
+    assert f"s3://{bucket}/m/ckpt" in line and "'bogus' is not a valid version id" in line, line
+
+
+def test_checkpoint_load_version_of_another_key_says_it_does_not_exist_for_the_key(s3ml_serve, mock_s3, bucket):
+    mock_s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    mock_s3.put_object(Bucket=bucket, Key="m/ckpt", Body=b"weights")
+    other = mock_s3.put_object(Bucket=bucket, Key="m/other", Body=b"other")["VersionId"]
+    line = one_error_line(s3ml("checkpoint", "load", "--version-id", other, f"s3://{bucket}/m/ckpt", "-",
+                               endpoint=s3ml_serve.url), EXIT_FAILURE)
+    assert "NoSuchVersion" in line and f"version id '{other}' does not exist" in line, line
+
+
+def test_checkpoint_rollback_malformed_version_id_says_it_is_not_a_valid_version_id(s3ml_serve, mock_s3, bucket):
+    mock_s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    mock_s3.put_object(Bucket=bucket, Key="m/ckpt", Body=b"weights")
+    line = one_error_line(s3ml("checkpoint", "rollback", f"s3://{bucket}/m/ckpt", "--version-id", "bogus",
+                               endpoint=s3ml_serve.url), EXIT_FAILURE)
+    assert "'bogus' is not a valid version id" in line, line
+
+
+def test_error_with_an_s3_error_body_shows_s3s_message(s3ml_serve, bucket):
+    # A GET's error has a body: its <Message> is part of the line, after the code.
+    line = one_error_line(s3ml("cat", f"s3://{bucket}/no/such/key", endpoint=s3ml_serve.url), EXIT_FAILURE)
+    assert "NoSuchKey (HTTP 404" in line and "The specified key does not exist." in line, line
