@@ -1,9 +1,9 @@
 """What `s3ml` says when something is wrong, and the exit code it says it with.
 
 Against `s3ml serve`: a rejected option is named by the flag (or environment variable)
-the user set, never by the library struct behind it (exit 2); a server error shows
-what was wrong (S3's message, or what this side knows when a HEAD answer has no body)
-(exit 1); each as one line.
+the user set, never by the library struct behind it; a server error shows what was
+wrong (S3's message, or what this side knows when a HEAD answer has no body); usage
+errors exit 2, failures of a command that started running exit 1, each as one line.
 """
 
 import os
@@ -134,3 +134,25 @@ def test_error_with_an_s3_error_body_shows_s3s_message(s3ml_serve, bucket):
     # A GET's error has a body: its <Message> is part of the line, after the code.
     line = one_error_line(s3ml("cat", f"s3://{bucket}/no/such/key", endpoint=s3ml_serve.url), EXIT_FAILURE)
     assert "NoSuchKey (HTTP 404" in line and "The specified key does not exist." in line, line
+
+
+# ---- bench read: runtime failures exit 1, usage errors 2 -----------------------------
+
+
+def test_bench_read_corrupt_tar_shard_exits_1_naming_the_shard(s3ml_serve, mock_s3, bucket):
+    mock_s3.put_object(Bucket=bucket, Key="shards/bad.tar", Body=os.urandom(64) + b"\x00garbage, not a tar" * 64)
+    proc = s3ml("bench", "read", f"s3://{bucket}/shards/", "--format", "tar", endpoint=s3ml_serve.url)
+    line = one_error_line(proc, EXIT_FAILURE)
+    assert line.startswith("s3ml bench read: "), line
+    # The shard, then the decoder's cause (libarchive's words, e.g. "Unrecognized archive format").
+    cause = line.partition(f"tar shard s3://{bucket}/shards/bad.tar: ")[2]
+    assert cause.strip(), line
+    assert proc.stdout == ""  # no epoch line for an epoch that failed
+
+
+def test_bench_read_empty_prefix_exits_1_and_bad_arguments_exit_2(s3ml_serve, bucket):
+    line = one_error_line(s3ml("bench", "read", f"s3://{bucket}/missing/", endpoint=s3ml_serve.url), EXIT_FAILURE)
+    assert f"s3://{bucket}/missing/" in line, line
+    one_error_line(s3ml("bench", "read", f"s3://{bucket}/t/", "--format", "zip", endpoint=s3ml_serve.url), EXIT_USAGE)
+    line = one_error_line(s3ml("bench", "read", "notauri", endpoint=s3ml_serve.url), EXIT_USAGE)
+    assert "invalid S3 URI 'notauri'" in line, line

@@ -69,12 +69,23 @@ void PrintError(const std::string& command, const std::string& what) {
   std::fprintf(stderr, "s3ml %s: %s\n", command.c_str(), line.c_str());
 }
 
-int Fail(const std::string& command, const Status& status) {
+namespace {
+void PrintStatus(const std::string& command, const Status& status) {
   // Our own usage errors read better without the "InvalidArgument: " tag.
   const bool bare = status.category() == ErrorCategory::kInvalidArgument && status.operation().empty() &&
                     status.code().empty() && !status.message().empty();
   PrintError(command, bare ? status.message() : status.ToString());
+}
+}  // namespace
+
+int Fail(const std::string& command, const Status& status) {
+  PrintStatus(command, status);
   return status.category() == ErrorCategory::kInvalidArgument ? kExitUsage : kExitFailure;
+}
+
+int FailRunning(const std::string& command, const Status& status) {
+  PrintStatus(command, status);
+  return kExitFailure;
 }
 
 std::string FormatLocalTime(Timestamp t) {

@@ -40,8 +40,13 @@ Status InFlagTerms(const Status& status, const std::vector<OptionFlag>& flags);
 void PrintError(const std::string& command, const std::string& what);
 
 /// PrintError with the status (Status::ToString()); returns kExitUsage for
-/// InvalidArgument errors and kExitFailure otherwise.
+/// InvalidArgument errors and kExitFailure otherwise. For checks of the arguments.
 int Fail(const std::string& command, const Status& status);
+
+/// PrintError with the status; returns kExitFailure whatever the category. For
+/// failures once the command runs (the data it reads, the server's answers): a
+/// corrupt shard is not a usage error even when the library calls it InvalidArgument.
+int FailRunning(const std::string& command, const Status& status);
 
 /// Local time as the aws CLI prints it: "2024-05-01 13:45:07".
 std::string FormatLocalTime(Timestamp t);
