@@ -69,7 +69,15 @@ Result<ObjectMetadata> Head(const Client& client, const std::string& bucket, con
   req.bucket = bucket;
   req.key = key;
   req.version_id = version_id;
-  return client.HeadObject(req);
+  auto head = client.HeadObject(req);
+  if (head.ok() || version_id.empty()) return head;
+  // A HEAD answer has no body, so S3 cannot say what was wrong; with only a bucket and
+  // key (both checked before sending) and a version id in the request, this layer can.
+  const Status& st = head.status();
+  if (st.http_status() == 400) return st.WithMessage("'" + version_id + "' is not a valid version id");
+  if (st.http_status() == 404)
+    return st.WithCode("NoSuchVersion").WithMessage("version id '" + version_id + "' does not exist for this key");
+  return head;
 }
 
 bool IsNotFound(const Status& st) {

@@ -72,6 +72,9 @@ Status ErrorFromResponse(const HttpResponse& resp, const ResponseTraits& traits)
       message = ChildText(err, "Message");
       if (std::string rid = ChildText(err, "RequestId"); !rid.empty()) request_id = rid;
       if (std::string hid = ChildText(err, "HostId"); !hid.empty()) host_id = hid;
+      // InvalidArgument & co. name the offending argument: "Invalid version id specified (versionId: x)".
+      if (std::string arg = ChildText(err, "ArgumentName"); !arg.empty())
+        message += (message.empty() ? "" : " ") + std::string("(") + arg + ": " + ChildText(err, "ArgumentValue") + ")";
       if (code == "PermanentRedirect" || code == "TemporaryRedirect") {
         std::string endpoint = ChildText(err, "Endpoint");
         if (!endpoint.empty()) message += (message.empty() ? "" : " ") + std::string("(endpoint ") + endpoint + ")";

@@ -16,6 +16,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "progress.h"
+#include "s3_uri.h"
 #include "s3ml/dataset/reader.h"
 
 namespace s3ml::cli {
@@ -65,6 +66,7 @@ double Seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double
 
 int RunBenchRead(const GlobalOptions& g, const BenchReadOptions& o) {
   const std::string cmd = "bench read";
+  if (auto uri = ParseS3Uri(o.uri); !uri.ok()) return Fail(cmd, uri.status());
   auto budget = ParseByteSize(o.memory_budget);
   if (!budget.ok()) return Fail(cmd, Status(ErrorCategory::kInvalidArgument, "--memory-budget: " + budget.status().message()));
   auto part = ParseByteSize(o.part_size);
@@ -87,7 +89,13 @@ int RunBenchRead(const GlobalOptions& g, const BenchReadOptions& o) {
   auto client = MakeClient(g);
   if (!client.ok()) return Fail(cmd, client.status());
   auto reader = dataset::DatasetReader::Create(std::move(*client), dataset::Source::Prefix(o.uri), ro);
-  if (!reader.ok()) return Fail(cmd, reader.status());
+  if (!reader.ok()) {
+    return Fail(cmd, InFlagTerms(reader.status(), {{"ReaderOptions.fetch_threads", "--fetch-threads"},
+                                                   {"ReaderOptions.max_in_flight", "--max-in-flight"},
+                                                   {"ReaderOptions.memory_budget", "--memory-budget"},
+                                                   {"ReaderOptions.part_size", "--part-size"},
+                                                   {"ReaderOptions.prefetch_ahead", "--prefetch-ahead"}}));
+  }
   dataset::DatasetReader& r = **reader;
 
   dataset::ReaderMetrics prev = r.metrics();
@@ -97,7 +105,9 @@ int RunBenchRead(const GlobalOptions& g, const BenchReadOptions& o) {
     std::uint64_t samples = 0, sample_bytes = 0;
     for (;;) {
       auto next = r.Next();
-      if (!next.ok()) return Fail(cmd, next.status());
+      // The arguments were fine: whatever fails now (a corrupt shard, an empty prefix,
+      // the server) is a runtime failure, exit 1, even when the reader calls it InvalidArgument.
+      if (!next.ok()) return FailRunning(cmd, next.status());
       if (!next->has_value()) break;
       ++samples;
       for (const auto& f : (*next)->fields) sample_bytes += f.second.size();

@@ -58,6 +58,18 @@ Result<S3Uri> ObjectUri(const std::string& text) {
   return u;
 }
 
+// The flags behind the artifact and transfer options these commands set.
+const std::vector<OptionFlag> kWriteFlags = {{"ArtifactWriteOptions.part_size", "--part-size-mib"},
+                                             {"ArtifactWriteOptions.concurrency", "--concurrency"}};
+const std::vector<OptionFlag> kLoadFlags = {{"ArtifactReadOptions.part_size", "--part-size-mib"},
+                                            {"ArtifactReadOptions.read_ahead", "--read-ahead"}};
+const std::vector<OptionFlag> kBenchFlags = {{"ArtifactWriteOptions.part_size", "--part-size-mib"},
+                                             {"ArtifactWriteOptions.concurrency", "--concurrency"},
+                                             {"ArtifactReadOptions.part_size", "--part-size-mib"},
+                                             {"ArtifactReadOptions.read_ahead", "--concurrency"},
+                                             {"TransferOptions.part_size", "--part-size-mib"},
+                                             {"TransferOptions.concurrency", "--concurrency"}};
+
 std::string JsonEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -167,7 +179,7 @@ int RunSave(const GlobalOptions& g, const CheckpointArgs& a) {
   auto client = MakeClient(g);
   if (!client.ok()) return Fail(command, client.status());
   auto w = ArtifactWriter::Open(*client, uri->bucket, uri->key, o);
-  if (!w.ok()) return Fail(command, w.status());
+  if (!w.ok()) return Fail(command, InFlagTerms(w.status(), kWriteFlags));
   std::vector<char> buf(kMiB);
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
@@ -196,7 +208,7 @@ int RunLoad(const GlobalOptions& g, const CheckpointArgs& a) {
   o.part_size = a.part_size_mib * kMiB;
   o.read_ahead = a.read_ahead;
   auto r = ArtifactReader::Open(*client, uri->bucket, uri->key, a.version_id, o);
-  if (!r.ok()) return Fail(command, r.status());
+  if (!r.ok()) return Fail(command, InFlagTerms(r.status(), kLoadFlags));
   const bool to_stdout = a.local == "-";
   // A temporary beside the target, renamed on success: a failed load leaves no file.
   const std::string tmp = a.local + ".s3ml-part-" + std::to_string(::getpid());
@@ -313,7 +325,7 @@ int RunBench(const GlobalOptions& g, const CheckpointArgs& a) {
   for (int run = 0; run < a.runs; ++run) {
     auto t0 = std::chrono::steady_clock::now();
     auto w = ArtifactWriter::Open(*client, uri->bucket, uri->key, wo);
-    if (!w.ok()) return Fail(command, w.status());
+    if (!w.ok()) return Fail(command, InFlagTerms(w.status(), kBenchFlags));
     for (std::uint64_t i = 0; i < a.size_mib; ++i) {
       stamp(i);
       Status st = (*w)->Write(chunk.data(), chunk.size());
@@ -326,12 +338,12 @@ int RunBench(const GlobalOptions& g, const CheckpointArgs& a) {
 
     t0 = std::chrono::steady_clock::now();
     auto up = tm.UploadFile(uri->bucket, uri->key + ".tm", file);
-    if (!up.ok()) return Fail(command, up.status());
+    if (!up.ok()) return Fail(command, InFlagTerms(up.status(), kBenchFlags));
     w_tm.push_back(mib / Seconds(t0));
 
     t0 = std::chrono::steady_clock::now();
     auto r = ArtifactReader::Open(*client, uri->bucket, uri->key, info->version_id, ro);
-    if (!r.ok()) return Fail(command, r.status());
+    if (!r.ok()) return Fail(command, InFlagTerms(r.status(), kBenchFlags));
     std::vector<char> buf(kMiB);
     std::uint64_t got = 0;
     for (;;) {
@@ -345,7 +357,7 @@ int RunBench(const GlobalOptions& g, const CheckpointArgs& a) {
 
     t0 = std::chrono::steady_clock::now();
     auto dl = tm.DownloadFile(uri->bucket, uri->key + ".tm", down);
-    if (!dl.ok()) return Fail(command, dl.status());
+    if (!dl.ok()) return Fail(command, InFlagTerms(dl.status(), kBenchFlags));
     r_tm.push_back(mib / Seconds(t0));
     ::unlink(down.c_str());
   }

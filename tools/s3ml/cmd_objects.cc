@@ -43,6 +43,7 @@ struct Session {
   std::uint64_t multipart_threshold = kDefaultMultipartThreshold;  // cp: TransferManager at or above this size
   ServerSideEncryption sse{};                            // cp --sse / --sse-kms-key-id
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kNone;  // cp --checksum-algorithm
+  bool dryrun = false;                                    // --dryrun: say what would be done, do nothing
   int failures = 0;
 
   // An aws-style result line on stdout ("upload: a to s3://b/a"), unless --quiet.
@@ -58,6 +59,12 @@ struct Session {
     ++failures;
   }
   int ExitCode() const { return failures == 0 ? 0 : kExitFailure; }
+  // Under --dryrun: the line aws prints ("(dryrun) delete: s3://b/k"); true when the
+  // caller must stop there.
+  bool DryRun(const std::string& line) const {
+    if (dryrun) Say("(dryrun) " + line);
+    return dryrun;
+  }
 };
 
 std::string Basename(const std::string& key) {
@@ -66,12 +73,6 @@ std::string Basename(const std::string& key) {
 }
 
 bool EndsWithSlash(const std::string& s) { return !s.empty() && s.back() == '/'; }
-
-// A key prefix naming a "directory": "" stays "", "a" becomes "a/".
-std::string AsDirPrefix(std::string prefix) {
-  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
-  return prefix;
-}
 
 // The Content-Type for an upload from the file name (the aws CLI guesses too).
 std::string GuessContentType(const std::string& name) {
@@ -149,6 +150,7 @@ Status TransferDownload(Session& s, const S3Uri& src, std::uint64_t size, const 
 
 Status UploadFile(Session& s, const std::string& path, const S3Uri& dst, const std::string& content_type) {
   S3ML_ASSIGN_OR_RETURN(InputFile in, OpenInputFile(path));
+  if (s.DryRun("upload: " + path + " to " + dst.ToString())) return Status::Ok();
   if (in.size >= s.multipart_threshold)
     return TransferUpload(s, path, in.size, dst, content_type.empty() ? GuessContentType(path) : content_type);
   ProgressBar bar("upload: " + path, in.size, s.progress);
@@ -177,6 +179,7 @@ Status UploadFile(Session& s, const std::string& path, const S3Uri& dst, const s
 }
 
 Status UploadStdin(Session& s, const S3Uri& dst, const std::string& content_type) {
+  if (s.DryRun("upload: - to " + dst.ToString())) return Status::Ok();
   // Without multipart upload the body must be sized up front: stdin is buffered whole.
   std::string data;
   char buf[1 << 16];
@@ -201,6 +204,7 @@ Status UploadStdin(Session& s, const S3Uri& dst, const std::string& content_type
 
 // Streams an object to stdout (cat, cp s3://b/k -).
 Status StreamToStdout(Session& s, const S3Uri& src) {
+  if (s.DryRun("download: " + src.ToString() + " to -")) return Status::Ok();
   GetObjectRequest req;
   req.bucket = src.bucket;
   req.key = src.key;
@@ -231,6 +235,7 @@ Status DownloadFile(Session& s, const S3Uri& src, const std::string& path) {
     total = info->content_length;
     req.if_match = info->etag;
   }
+  if (s.DryRun("download: " + src.ToString() + " to " + path)) return Status::Ok();
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;
@@ -255,6 +260,15 @@ Status DownloadFile(Session& s, const S3Uri& src, const std::string& path) {
 }
 
 Status CopyS3(Session& s, const S3Uri& src, const S3Uri& dst) {
+  if (s.dryrun) {
+    // As aws: a dry run still finds out whether the source exists.
+    HeadObjectRequest head;
+    head.bucket = src.bucket;
+    head.key = src.key;
+    if (auto info = s.client->HeadObject(head); !info.ok()) return info.status();
+    s.DryRun("copy: " + src.ToString() + " to " + dst.ToString());
+    return Status::Ok();
+  }
   CopyObjectRequest req;
   req.source_bucket = src.bucket;
   req.source_key = src.key;
@@ -296,9 +310,10 @@ Result<std::string> SafeRelativePath(const std::string& key, const std::string& 
   return rel;
 }
 
-// Deletes every object under prefix in DeleteObjects batches of up to 1000.
-// Walks with start-after rather than continuation tokens: the listing is being
-// deleted under its feet, and start-after stays valid whatever the server's tokens mean.
+// Deletes every object under prefix in DeleteObjects batches of up to 1000 (under
+// --dryrun only names them). Walks with start-after rather than continuation tokens:
+// the listing is being deleted under its feet, and start-after stays valid whatever
+// the server's tokens mean.
 Status DeletePrefix(Session& s, const std::string& bucket, const std::string& prefix) {
   std::string start_after;
   for (;;) {
@@ -310,7 +325,11 @@ Status DeletePrefix(Session& s, const std::string& bucket, const std::string& pr
     auto page = s.client->ListObjectsV2(list);
     if (!page.ok()) return page.status();
     if (page->contents.empty()) return Status::Ok();
-    for (std::size_t i = 0; i < page->contents.size(); i += kDeleteBatch) {
+    if (s.dryrun) {
+      for (const ObjectSummary& o : page->contents) s.DryRun("delete: " + S3Uri{bucket, o.key}.ToString());
+    }
+    // A page can be no longer than max_keys, but a server's word is not a bound: batch anyway.
+    for (std::size_t i = 0; !s.dryrun && i < page->contents.size(); i += kDeleteBatch) {
       DeleteObjectsRequest del;
       del.bucket = bucket;
       const std::size_t end = std::min(page->contents.size(), i + kDeleteBatch);
@@ -442,6 +461,7 @@ struct CpArgs {
   std::string src;
   std::string dst;
   bool recursive = false;
+  bool dryrun = false;
   bool no_progress = false;
   std::string content_type;
   std::string multipart_threshold;  // empty: kDefaultMultipartThreshold
@@ -506,7 +526,8 @@ int RunCp(const GlobalOptions& g, const CpArgs& a) {
   auto client = MakeClient(g);
   if (!client.ok()) return Fail(s.command, client.status());
   s.client = &*client;
-  s.progress = !g.quiet && !a.no_progress && StderrIsTerminal();
+  s.dryrun = a.dryrun;
+  s.progress = !g.quiet && !a.no_progress && !a.dryrun && StderrIsTerminal();
   if (!a.multipart_threshold.empty()) {
     auto t = ParseByteSize(a.multipart_threshold);
     if (!t.ok()) return Fail(s.command, t.status());
@@ -551,7 +572,7 @@ int RunCp(const GlobalOptions& g, const CpArgs& a) {
     }
     if (ec) return Fail(s.command, Status(ErrorCategory::kIo, "cannot list directory '" + a.src + "': " + ec.message()));
     std::sort(files.begin(), files.end());
-    const std::string prefix = AsDirPrefix(dst_uri->key);
+    const std::string prefix = AsDirectory(*dst_uri).key;
     for (const fs::path& f : files) {
       const std::string rel = f.lexically_relative(a.src).generic_string();
       if (Status st = UploadFile(s, f.string(), S3Uri{dst_uri->bucket, prefix + rel}, a.content_type); !st.ok()) {
@@ -561,8 +582,8 @@ int RunCp(const GlobalOptions& g, const CpArgs& a) {
     return s.ExitCode();
   }
 
-  const std::string src_prefix = AsDirPrefix(src_uri->key);
-  const std::string dst_prefix = dst_s3 ? AsDirPrefix(dst_uri->key) : std::string();
+  const std::string src_prefix = AsDirectory(*src_uri).key;
+  const std::string dst_prefix = dst_s3 ? AsDirectory(*dst_uri).key : std::string();
   Status listed = ForEachObject(s, src_uri->bucket, src_prefix, [&](const ObjectSummary& obj) {
     if (EndsWithSlash(obj.key)) return;  // "directory" marker objects have no file to become
     auto rel = SafeRelativePath(obj.key, src_prefix);
@@ -582,6 +603,7 @@ int RunCp(const GlobalOptions& g, const CpArgs& a) {
 struct RmArgs {
   std::string path;
   bool recursive = false;
+  bool dryrun = false;
 };
 
 int RunRm(const GlobalOptions& g, const RmArgs& a) {
@@ -594,11 +616,13 @@ int RunRm(const GlobalOptions& g, const RmArgs& a) {
   auto client = MakeClient(g);
   if (!client.ok()) return Fail(s.command, client.status());
   s.client = &*client;
+  s.dryrun = a.dryrun;
   if (a.recursive) {
-    // A literal prefix, as `aws s3 rm --recursive` takes it.
-    if (Status st = DeletePrefix(s, uri->bucket, uri->key); !st.ok()) return Fail(s.command, st);
+    // s3://b/dir is the directory dir/, as `aws s3 rm --recursive` takes it: never dirX/ or the object dir.
+    if (Status st = DeletePrefix(s, uri->bucket, AsDirectory(*uri).key); !st.ok()) return Fail(s.command, st);
     return s.ExitCode();
   }
+  if (s.DryRun("delete: " + uri->ToString())) return 0;
   DeleteObjectRequest req;
   req.bucket = uri->bucket;
   req.key = uri->key;
@@ -680,7 +704,9 @@ void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<
         "cp", "Copy local<->S3 or S3->S3 ('-' is stdin/stdout): cp SRC DST");
     sub->add_option("source", a->src, "Local path, '-' (stdin) or s3://bucket/key")->required();
     sub->add_option("destination", a->dst, "Local path, '-' (stdout) or s3://bucket/key")->required();
-    sub->add_flag("-r,--recursive", a->recursive, "Copy a directory or every object under a prefix");
+    sub->add_flag("-r,--recursive", a->recursive,
+                  "Copy a directory, or every object under s3://bucket/dir/ (s3://bucket/dir means dir/, as aws)");
+    sub->add_flag("--dryrun", a->dryrun, "Print what would be copied ('(dryrun) upload: ...'); copy nothing");
     sub->add_flag("--no-progress", a->no_progress, "Never draw the progress bar");
     sub->add_option("--content-type", a->content_type, "Content-Type of uploads (default: guessed from the name)");
     sub->add_option("--multipart-threshold", a->multipart_threshold,
@@ -693,9 +719,11 @@ void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<
   }
   {
     auto a = std::make_shared<RmArgs>();
-    CLI::App* sub = app.add_subcommand("rm", "Delete an object, or every object under a prefix with --recursive");
-    sub->add_option("path", a->path, "s3://bucket/key or s3://bucket/prefix")->required();
-    sub->add_flag("-r,--recursive", a->recursive, "Delete every object whose key starts with the prefix");
+    CLI::App* sub = app.add_subcommand("rm", "Delete an object, or every object under a directory with --recursive");
+    sub->add_option("path", a->path, "s3://bucket/key, or s3://bucket[/dir] with --recursive")->required();
+    sub->add_flag("-r,--recursive", a->recursive,
+                  "Delete every object under s3://bucket/dir/ (s3://bucket/dir means dir/, as aws), or the whole bucket");
+    sub->add_flag("--dryrun", a->dryrun, "Print what would be deleted ('(dryrun) delete: ...'); delete nothing");
     sub->callback([=] { on_selected([=] { return RunRm(*g, *a); }); });
   }
   {

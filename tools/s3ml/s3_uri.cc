@@ -32,4 +32,10 @@ Result<S3Uri> ParseS3Uri(const std::string& text) {
   return uri;
 }
 
+S3Uri AsDirectory(S3Uri uri) {
+  // awscli's FileFormat.s3_format appends '/' to the path of every directory operation.
+  if (!uri.key.empty() && uri.key.back() != '/') uri.key += '/';
+  return uri;
+}
+
 }  // namespace s3ml::cli

@@ -24,4 +24,11 @@ bool LooksLikeS3Uri(const std::string& text);
 /// valid key (if any). Errors are InvalidArgument: "invalid S3 URI 'x': <why>".
 Result<S3Uri> ParseS3Uri(const std::string& text);
 
+/// The aws CLI's reading of the S3 path of a recursive command (`rm --recursive`,
+/// `cp --recursive`, `rb --force`): a directory. A key gains a trailing '/', so
+/// s3://b/dir covers dir/a and dir/sub/b but neither the object "dir" nor "dirX/z";
+/// a bucket stays the whole bucket. (`ls --recursive` lists a literal prefix, as
+/// `aws s3 ls` does, and does not use this.)
+S3Uri AsDirectory(S3Uri uri);
+
 }  // namespace s3ml::cli

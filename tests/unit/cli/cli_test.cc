@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_util.h"
 #include "local_file.h"
 #include "progress.h"
 #include "s3_uri.h"
@@ -54,6 +55,45 @@ TEST_CASE("S3Uri: anything starting with s3: is treated as a URI attempt, not a 
   CHECK_FALSE(LooksLikeS3Uri("./s3:/x"));
   CHECK_FALSE(LooksLikeS3Uri("s3"));
   CHECK_FALSE(LooksLikeS3Uri("-"));
+}
+
+TEST_CASE("S3Uri: a recursive command's path is a directory, never a bare prefix that reaches dirX/") {
+  auto dir = [](const char* text) { return AsDirectory(ParseS3Uri(text).value()).ToString(); };
+  CHECK(dir("s3://bkt/dir") == "s3://bkt/dir/");
+  CHECK(dir("s3://bkt/dir/") == "s3://bkt/dir/");
+  CHECK(dir("s3://bkt/a/b") == "s3://bkt/a/b/");
+  CHECK(dir("s3://bkt") == "s3://bkt");  // a bucket stays the whole bucket, not the key "/"
+  CHECK(dir("s3://bkt/") == "s3://bkt");
+  CHECK(AsDirectory(ParseS3Uri("s3://bkt").value()).key.empty());
+}
+
+TEST_CASE("InFlagTerms: an options struct's field in a message becomes the flag that set it") {
+  const std::vector<OptionFlag> flags = {{"ClientOptions.endpoint_url", "--endpoint-url"},
+                                         {"ReaderOptions.fetch_threads", "--fetch-threads"},
+                                         {"TransferOptions.part_size", "--part-size-mib"},
+                                         {"ClientOptions.retry.max_attempts", "AWS_MAX_ATTEMPTS"}};
+  auto restate = [&](const Status& st) { return InFlagTerms(st, flags); };
+  // The three spellings the structs use: "invalid S.f: ", "S: f ...", "S::f ...".
+  Status e = restate(Status::InvalidArgument("invalid ClientOptions.endpoint_url: malformed endpoint URL 'x': no scheme"));
+  CHECK(e.message() == "--endpoint-url: malformed endpoint URL 'x': no scheme");
+  CHECK(restate(Status::InvalidArgument("ReaderOptions: fetch_threads must be in [1, 256], got 300")).message() ==
+        "--fetch-threads must be in [1, 256], got 300");
+  Status t = restate(Status::InvalidArgument("TransferOptions::part_size must be 5 MiB..5 GiB, got 1 bytes")
+                         .WithContext("UploadFile", "s3://b/k"));
+  CHECK(t.message() == "--part-size-mib must be 5 MiB..5 GiB, got 1 bytes");
+  // A usage error now: no operation context, so the CLI prints it bare.
+  CHECK(t.operation().empty());
+  CHECK(t.category() == ErrorCategory::kInvalidArgument);
+  CHECK(restate(Status::InvalidArgument("invalid ClientOptions.retry.max_attempts: must be 1..100")).message() ==
+        "AWS_MAX_ATTEMPTS: must be 1..100");
+  // A longer field with the same start is not the field; other errors pass unchanged.
+  const Status longer = Status::InvalidArgument("TransferOptions::part_size_limit is odd");
+  CHECK(restate(longer).message() == longer.message());
+  const Status other = Status::InvalidArgument("ReaderOptions: rank must be in [0, world_size)");
+  CHECK(restate(other).message() == other.message());
+  const Status service = Status(ErrorCategory::kService, "ReaderOptions: fetch_threads").WithCode("X");
+  CHECK(restate(service).message() == service.message());
+  CHECK(restate(Status::Ok()).ok());
 }
 
 TEST_CASE("Progress: bytes are formatted with binary units") {

@@ -47,6 +47,18 @@ TEST_CASE("ErrorBody: documented NoSuchKey error becomes a service error with co
         "The resource you requested does not exist");
 }
 
+TEST_CASE("ErrorBody: an InvalidArgument error shows S3's message and the argument it names", "[ops][errors]") {
+  // What S3 answers a GET with a malformed versionId.
+  Status s = ops::ClassifyResponse(Resp(400, R"(<Error><Code>InvalidArgument</Code>
+<Message>Invalid version id specified</Message><ArgumentName>versionId</ArgumentName>
+<ArgumentValue>bogus</ArgumentValue><RequestId>R1</RequestId></Error>)"),
+                                   Traits("GetObject"));
+  CHECK(s.code() == "InvalidArgument");
+  CHECK(s.message() == "Invalid version id specified (versionId: bogus)");
+  CHECK(s.WithContext("GetObject", "s3://b/k").ToString() ==
+        "GetObject s3://b/k: InvalidArgument (HTTP 400, request id R1): Invalid version id specified (versionId: bogus)");
+}
+
 TEST_CASE("ErrorBody: SlowDown 503 is transient", "[ops][errors]") {
   Status s = ops::ClassifyResponse(
       Resp(503, "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"),
