@@ -115,7 +115,9 @@ bool PyClient::started() const {
   return client_.has_value() && pid_ == getpid();
 }
 
-Client PyClient::Get() const {
+Client PyClient::Get() const { return Shared().WithCancellation(InterruptToken()); }
+
+Client PyClient::Shared() const {
   std::lock_guard<std::mutex> lock(mu_);
   const pid_t now = getpid();
   if (client_ && pid_ == now) return *client_;
@@ -415,12 +417,7 @@ GIL while it waits for the network.)doc");
           "delete_bucket",
           [](const PyClient& self, const std::string& bucket) {
             Client c = self.Get();
-            Status s;
-            {
-              py::gil_scoped_release nogil;
-              s = c.DeleteBucket(bucket);
-            }
-            Check(s);
+            Check(NoGil([&] { return c.DeleteBucket(bucket); }));
           },
           py::arg("bucket"))
       .def(
@@ -559,23 +556,21 @@ GIL while it waits for the network.)doc");
                 throw py::type_error("keys: expected str keys or (key, version_id) tuples");
               }
             }
-            DeleteObjectsResult all;
-            py::gil_scoped_release nogil;
-            for (std::size_t i = 0; i < ids.size(); i += 1000) {  // S3 takes 1000 keys per request
-              DeleteObjectsRequest req;
-              req.bucket = bucket;
-              req.quiet = quiet;
-              req.objects.assign(ids.begin() + static_cast<std::ptrdiff_t>(i),
-                                 ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 1000)));
-              Result<DeleteObjectsResult> r = c.DeleteObjects(req);
-              if (!r.ok()) {
-                py::gil_scoped_acquire gil;
-                Throw(r.status());
+            return Unwrap(NoGil([&]() -> Result<DeleteObjectsResult> {
+              DeleteObjectsResult all;
+              for (std::size_t i = 0; i < ids.size(); i += 1000) {  // S3 takes 1000 keys per request
+                DeleteObjectsRequest req;
+                req.bucket = bucket;
+                req.quiet = quiet;
+                req.objects.assign(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                   ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 1000)));
+                Result<DeleteObjectsResult> r = c.DeleteObjects(req);
+                if (!r.ok()) return r.status();
+                for (auto& d : r->deleted) all.deleted.push_back(std::move(d));
+                for (auto& e : r->errors) all.errors.push_back(std::move(e));
               }
-              for (auto& d : r->deleted) all.deleted.push_back(std::move(d));
-              for (auto& e : r->errors) all.errors.push_back(std::move(e));
-            }
-            return all;
+              return all;
+            }));
           },
           py::arg("bucket"), py::arg("keys"), py::kw_only(), py::arg("quiet") = false,
           "Deletes keys (str or (key, version_id)); any number, 1000 per request. Per-key failures\n"

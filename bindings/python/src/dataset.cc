@@ -126,19 +126,15 @@ class PyReader {
     DatasetReader& r = reader();
     std::vector<Sample> batch;
     batch.reserve(n);
-    Status error;
-    {
-      py::gil_scoped_release nogil;
+    Status error = NoGil([&] {
       while (batch.size() < n) {
         Result<std::optional<Sample>> got = r.Next();
-        if (!got.ok()) {
-          error = got.status();
-          break;
-        }
+        if (!got.ok()) return got.status();
         if (!got->has_value()) break;
         batch.push_back(std::move(**got));
       }
-    }
+      return Status::Ok();
+    });
     if (!error.ok() && batch.empty()) Throw(error);
     std::vector<PySample> out;
     out.reserve(batch.size());
@@ -384,12 +380,7 @@ void RegisterDataset(py::module_& m) {
               throw py::type_error("load_state_dict: expected the dict returned by state_dict() (or its 'state')");
             }
             DatasetReader& dr = r.reader();
-            Status st;
-            {
-              py::gil_scoped_release nogil;
-              st = dr.Resume(s);
-            }
-            Check(st);
+            Check(NoGil([&] { return dr.Resume(s); }));
           },
           py::arg("state"), "Continues exactly after the position recorded by state_dict().")
       .def("metrics", [](const PyReader& r) { return MetricsDict(r.reader().metrics()); },

@@ -425,12 +425,7 @@ unless ``Client(allow_sse_c_over_http=True)``. Immutable; repr shows only the MD
           "delete_bucket_lifecycle_configuration",
           [](const PyClient& self, const std::string& bucket) {
             Client c = self.Get();
-            Status s;
-            {
-              py::gil_scoped_release nogil;
-              s = c.DeleteBucketLifecycleConfiguration(bucket);
-            }
-            Check(s);
+            Check(NoGil([&] { return c.DeleteBucketLifecycleConfiguration(bucket); }));
           },
           py::arg("bucket"), "Removes the bucket's lifecycle configuration (no error when there is none).")
       .def(

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "s3ml/buffer.h"
+#include "s3ml/cancel.h"
 #include "s3ml/client.h"
 #include "s3ml/objects.h"
 #include "s3ml/result.h"
@@ -51,12 +52,37 @@ T Unwrap(Result<T>&& result) {
   if (!result.ok()) Throw(result.status());
   return std::move(*result);
 }
+/// A cancellation token for the calls a Python object makes from this thread. Made on
+/// Python's main thread, it is a polled token (CancellationToken::Polled): while a
+/// NoGil call blocks there, every wait in the library and the transport (at least every
+/// 50 ms) take the GIL and run PyErr_CheckSignals(); when a handler raises
+/// (KeyboardInterrupt from Ctrl-C), the token is cancelled, the C++ call cleans up and
+/// returns, and NoGil raises the exception. On other threads: a plain token (Python
+/// delivers signals to the main thread only). GIL held.
+CancellationToken InterruptToken();
+
+/// Marks the current thread as inside a NoGil call (the only time the interrupt
+/// check may run: it leaves the raised exception for NoGil to raise).
+class BlockingScope {
+ public:
+  BlockingScope();
+  ~BlockingScope();
+  BlockingScope(const BlockingScope&) = delete;
+  BlockingScope& operator=(const BlockingScope&) = delete;
+};
+
 /// Runs `f` (a blocking call into the C++ library) with the GIL released and
-/// returns its result; called with the GIL held.
+/// returns its result; called with the GIL held. If a signal handler raised while `f`
+/// ran (see InterruptToken), raises that exception once `f` has returned.
 template <class F>
 auto NoGil(F&& f) {
-  py::gil_scoped_release nogil;
-  return f();
+  BlockingScope scope;
+  auto result = [&] {
+    py::gil_scoped_release nogil;
+    return f();
+  }();
+  if (PyErr_Occurred() != nullptr) throw py::error_already_set();
+  return result;
 }
 /// Raises ValueError (through the s3ml.errors.InvalidArgumentError class) naming `arg`.
 [[noreturn]] void ThrowInvalid(const std::string& arg, const std::string& why);
@@ -116,13 +142,16 @@ class PyClient {
  public:
   explicit PyClient(ClientConfig config);
   /// The C++ client, built on first use (options from the environment/profile
-  /// overlaid with the explicit arguments). Errors raise (CredentialsError, ValueError).
+  /// overlaid with the explicit arguments), as a copy carrying a fresh InterruptToken():
+  /// what is done with it can be interrupted by Ctrl-C. Errors raise (CredentialsError,
+  /// ValueError). GIL held.
   Client Get() const;
   const ClientConfig& config() const { return config_; }
   /// True once the C++ client exists in this process.
   bool started() const;
 
  private:
+  Client Shared() const;  // the one C++ client of this process
   ClientConfig config_;
   mutable std::mutex mu_;
   mutable std::optional<Client> client_;
