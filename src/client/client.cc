@@ -146,7 +146,7 @@ Result<HttpResponse> Client::Impl::Execute(const CancellationToken& cancel, Http
   RequestContext ctx;
   ctx.operation = traits.operation;
   ctx.resource = resource;
-  ctx.idempotent = true;  // every operation here may safely run twice (PUT/DELETE/POST ?delete/copy)
+  ctx.idempotent = ops::IsIdempotent(traits.operation);
   SignFn sign;
   if (credentials) {
     auto creds = ResolveCredentials();

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -19,7 +20,9 @@
 
 #include "common/crypto.h"
 #include "common/wait.h"
+#include "common/logging.h"
 #include "ops/errors.h"
+#include "transport/retry.h"
 
 namespace s3ml {
 
@@ -457,12 +460,96 @@ Status AbortAfter(const Client& client, const UploadState& st, Status cause) {
                            " failed too: " + ab.ToString() + ")");
 }
 
+// CreateMultipartUpload is not repeated by the retry loop (ops::IsIdempotent): a
+// failure after the request went out (a reset, a cut-off answer) may have created an
+// upload nobody knows the id of. So: try again here, and once one attempt succeeds,
+// abort the other uploads of this key that were initiated during these attempts (by
+// the server's clock, within the time the attempts took, before ours), so that no
+// upload is left open and billed.
+Result<CreateMultipartUploadResult> CreateUpload(const Client& client, const CreateMultipartUploadRequest& req) {
+  constexpr int kTries = 3;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto created = client.CreateMultipartUpload(req);
+  bool ambiguous = false;
+  for (int i = 1; i < kTries && !created.ok() && MayHaveTakenEffect(created.status()); ++i) {
+    ambiguous = true;
+    if (client.cancellation().WaitFor(std::chrono::milliseconds(100 * i))) break;
+    created = client.CreateMultipartUpload(req);
+  }
+  if (!ambiguous) return created;
+  if (!created.ok())
+    return created.status().WithMessage(created.status().message() +
+                                        " (an upload may have been created by a lost answer; ListMultipartUploads "
+                                        "shows it)");
+  const auto window = std::chrono::steady_clock::now() - t0 + std::chrono::seconds(2);
+  const Client cleanup = client.WithCancellation(CancellationToken());
+  std::vector<MultipartUploadInfo> same_key;
+  ListMultipartUploadsRequest list;
+  list.bucket = req.bucket;
+  list.prefix = req.key;
+  for (int page = 0; page < 100; ++page) {
+    auto r = cleanup.ListMultipartUploads(list);
+    if (!r.ok()) break;  // best effort: the upload itself is fine
+    for (auto& u : r->uploads)
+      if (u.key == req.key) same_key.push_back(std::move(u));
+    if (!r->is_truncated || r->next_key_marker.empty()) break;
+    list.key_marker = r->next_key_marker;
+    list.upload_id_marker = r->next_upload_id_marker;
+  }
+  auto ours = std::find_if(same_key.begin(), same_key.end(),
+                           [&](const MultipartUploadInfo& u) { return u.upload_id == created->upload_id; });
+  if (ours == same_key.end()) return created;
+  const Timestamp ref = ours->initiated;
+  for (const auto& u : same_key) {
+    if (u.upload_id == created->upload_id || u.initiated > ref ||
+        ref - u.initiated > std::chrono::duration_cast<Timestamp::duration>(window))
+      continue;
+    S3ML_LOG(kInfo, "CreateMultipartUpload " << ops::ResourceName(req.bucket, req.key)
+                                             << ": aborting upload " << u.upload_id << " left by a lost answer");
+    (void)cleanup.AbortMultipartUpload(AbortMultipartUploadRequest{req.bucket, req.key, u.upload_id});
+  }
+  return created;
+}
+
+// CompleteMultipartUpload is not repeated by the retry loop either: after a failure
+// that may have completed the upload it is sent once more here, and a NoSuchUpload
+// answer (the upload is gone: completed by the lost request, or aborted) is settled by
+// a HEAD: the object is ours when its ETag is the one our parts give (or, where part
+// ETags are not MD5s, when its size and part count match).
+Result<CompleteMultipartUploadResult> CompleteUpload(const Client& client, const CompleteMultipartUploadRequest& req,
+                                                     const UploadState& st, std::uint64_t size) {
+  auto done = client.CompleteMultipartUpload(req);
+  if (!done.ok() && MayHaveTakenEffect(done.status()) && !client.cancellation().cancelled())
+    done = client.CompleteMultipartUpload(req);
+  if (done.ok() || done.status().code() != "NoSuchUpload") return done;
+  HeadObjectRequest head;
+  head.bucket = st.bucket;
+  head.key = st.key;
+  if (st.sse.kind == ServerSideEncryption::Kind::kCustomerKey) head.sse = st.sse;
+  auto h = client.HeadObject(head);
+  if (!h.ok()) return done;
+  const std::string etag = LowerHex(Unquote(h->etag));
+  const std::string suffix = "-" + std::to_string(st.parts.size());
+  const bool ours = st.md5_comparable ? etag == Unquote(MultipartETag(st.md5s))
+                                      : h->object_size == size && etag.size() > suffix.size() &&
+                                            etag.compare(etag.size() - suffix.size(), suffix.size(), suffix) == 0;
+  if (!ours) return done;
+  S3ML_LOG(kInfo, "CompleteMultipartUpload " << st.resource << ": the answer was lost; the object is complete ("
+                                             << h->etag << ")");
+  CompleteMultipartUploadResult r;
+  r.bucket = st.bucket;
+  r.key = st.key;
+  r.etag = h->etag;
+  r.version_id = h->version_id;
+  return r;
+}
+
 // Completes the upload and checks the multipart ETag; aborts if completion fails.
 Result<TransferUploadResult> Complete(const Client& client, const TransferOptions& o, UploadState& st,
                                       std::uint64_t size) {
   CompleteMultipartUploadRequest req{st.bucket, st.key, st.upload_id, st.parts};
   if (st.sse.kind == ServerSideEncryption::Kind::kCustomerKey) req.sse = st.sse;
-  auto done = client.CompleteMultipartUpload(req);
+  auto done = CompleteUpload(client, req, st, size);
   if (!done.ok()) return AbortAfter(client, st, done.status());
   TransferUploadResult out{done->etag, done->version_id, size, static_cast<int>(st.parts.size())};
   if (o.verify_etag && st.md5_comparable) {
@@ -501,7 +588,7 @@ Result<TransferUploadResult> UploadKnownSize(
     return p;
   }());
   if (o.cancel.cancelled()) return Cancelled("CreateMultipartUpload", resource);
-  auto created = client.CreateMultipartUpload(CreateRequest(bucket, key, attrs, o.checksum_algorithm));
+  auto created = CreateUpload(client, CreateRequest(bucket, key, attrs, o.checksum_algorithm));
   if (!created.ok()) return created.status();
   UploadState st;
   st.sse = attrs.sse;
@@ -632,7 +719,7 @@ Result<TransferUploadResult> TransferManager::UploadStream(const std::string& bu
     return TransferUploadResult{r->etag, r->version_id, first.size(), 0};
   }
   if (o.cancel.cancelled()) return Cancelled("CreateMultipartUpload", resource);
-  auto created = client_.CreateMultipartUpload(CreateRequest(bucket, key, attrs, o.checksum_algorithm));
+  auto created = CreateUpload(client_, CreateRequest(bucket, key, attrs, o.checksum_algorithm));
   if (!created.ok()) return created.status();
   UploadState st;
   st.sse = attrs.sse;

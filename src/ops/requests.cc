@@ -574,5 +574,9 @@ Result<ListObjectsV2Result> ParseListObjectsV2(const HttpResponse& resp) {
   return out;
 }
 
+bool IsIdempotent(std::string_view operation) {
+  return operation != "CreateMultipartUpload" && operation != "CompleteMultipartUpload";
+}
+
 }  // namespace ops
 }  // namespace s3ml

@@ -82,6 +82,13 @@ Status HashBody(RequestBody& body, Hasher* sha256, Hasher* md5);
 /// Checks a header value has no CR, LF or NUL (header injection). `what` names the field.
 Status CheckHeaderValue(std::string_view value, std::string_view what);
 
+/// The idempotency verdict of an S3 operation, for the retry loop: false for the two
+/// whose repetition is not harmless — CreateMultipartUpload (a second upload is left
+/// open) and CompleteMultipartUpload (a repeat after a lost answer fails with
+/// NoSuchUpload). Their callers recover from an ambiguous failure themselves (see
+/// TransferManager). Every other operation may run twice.
+bool IsIdempotent(std::string_view operation);
+
 // ---- parsers (2xx responses) -------------------------------------------------------
 // XML errors are kProtocol naming the operation and quoting the body.
 

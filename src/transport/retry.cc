@@ -23,6 +23,11 @@ bool NeverReachedServer(const Status& error) {
          c == transport_code::kTlsHandshakeFailed;
 }
 
+bool MayHaveTakenEffect(const Status& error) {
+  if (error.category() != ErrorCategory::kNetwork && error.category() != ErrorCategory::kTimeout) return false;
+  return !NeverReachedServer(error);
+}
+
 // ---------------------------------------------------------------------------
 
 bool RetryPolicy::IsRetryable(const Status& error) const {
@@ -34,7 +39,7 @@ bool RetryPolicy::IsRetryable(const Status& error) const {
 
 RetryVerdict RetryPolicy::Decide(const Status& error, int attempts_made, bool idempotent) const {
   if (!IsRetryable(error)) return RetryVerdict::kNotRetryable;
-  if (!idempotent && !NeverReachedServer(error)) return RetryVerdict::kNotIdempotent;
+  if (!idempotent && MayHaveTakenEffect(error)) return RetryVerdict::kNotIdempotent;
   if (attempts_made >= max_attempts_) return RetryVerdict::kAttemptsExhausted;
   return RetryVerdict::kRetry;
 }

@@ -28,8 +28,9 @@ namespace s3ml {
 struct RequestContext {
   std::string operation;  ///< "GetObject": prefixes the final error
   std::string resource;   ///< "s3://bucket/key": follows the operation in the final error
-  /// False for requests that must not run twice (the ops layer decides). Such a
-  /// request is retried only after failures that prove it never reached the server.
+  /// False for requests that must not run twice (ops::IsIdempotent decides). Such a
+  /// request is retried only after failures that prove it did not take effect
+  /// (MayHaveTakenEffect is false: never reached the server, or an error answer).
   bool idempotent = true;
 };
 
@@ -48,6 +49,12 @@ Status ClassifyByHttpStatus(const HttpResponse& resp);
 /// refused, connect failure or timeout, DNS failure, TLS handshake failure), so
 /// even a non-idempotent request may be sent again.
 bool NeverReachedServer(const Status& error);
+
+/// True when a failed attempt may still have taken effect on the server: a transport
+/// failure after the request may have been sent (reset, empty reply, cut-off body,
+/// stall). False for failures that never reached it and for error answers (S3
+/// rejected the request). A non-idempotent request is retried only when this is false.
+bool MayHaveTakenEffect(const Status& error);
 
 /// Why the retry loop stops or goes on after a failed attempt.
 enum class RetryVerdict {

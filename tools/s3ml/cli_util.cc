@@ -1,13 +1,10 @@
 #include "cli_util.h"
 
-<<<<<<< HEAD
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
-=======
 #include <cctype>
->>>>>>> wt-a
 #include <cstdio>
 #include <ctime>
 
@@ -21,10 +18,7 @@ Result<Client> MakeClient(const GlobalOptions& global) {
   if (!global.endpoint_url.empty()) options.endpoint_url = global.endpoint_url;
   if (!global.region.empty()) options.region = global.region;
   if (global.no_sign_request) options.no_sign_request = true;
-<<<<<<< HEAD
   options.cancel = ProcessCancellation();
-  return Client::Create(std::move(options));
-=======
   // A field the flags did not set came from the environment or the shared config profile.
   const std::vector<OptionFlag> sources = {
       {"ClientOptions.endpoint_url",
@@ -68,7 +62,6 @@ Status InFlagTerms(const Status& status, const std::vector<OptionFlag>& flags) {
     }
   }
   return status;
->>>>>>> wt-a
 }
 
 namespace {
@@ -113,13 +106,8 @@ void PrintError(const std::string& command, const std::string& what) {
   std::fprintf(stderr, "s3ml %s: %s\n", command.c_str(), line.c_str());
 }
 
-<<<<<<< HEAD
-int Fail(const std::string& command, const Status& status) {
-  if (Interrupted() && status.category() == ErrorCategory::kCancelled) return FailInterrupted(command);
-=======
 namespace {
 void PrintStatus(const std::string& command, const Status& status) {
->>>>>>> wt-a
   // Our own usage errors read better without the "InvalidArgument: " tag.
   const bool bare = status.category() == ErrorCategory::kInvalidArgument && status.operation().empty() &&
                     status.code().empty() && !status.message().empty();
@@ -128,6 +116,7 @@ void PrintStatus(const std::string& command, const Status& status) {
 }  // namespace
 
 int Fail(const std::string& command, const Status& status) {
+  if (Interrupted() && status.category() == ErrorCategory::kCancelled) return FailInterrupted(command);
   PrintStatus(command, status);
   return status.category() == ErrorCategory::kInvalidArgument ? kExitUsage : kExitFailure;
 }

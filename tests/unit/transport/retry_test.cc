@@ -355,7 +355,10 @@ TEST_CASE("RetryPolicy: verdicts for retryable, fatal, exhausted and non-idempot
   CHECK(p.Decide(throttled, 2, true) == RetryVerdict::kRetry);
   CHECK(p.Decide(slow, 3, true) == RetryVerdict::kAttemptsExhausted);
   CHECK(p.Decide(denied, 1, true) == RetryVerdict::kNotRetryable);
-  CHECK(p.Decide(slow, 1, false) == RetryVerdict::kNotIdempotent);
+  // An error answer means S3 rejected the request: even a non-idempotent one may go again.
+  CHECK(p.Decide(slow, 1, false) == RetryVerdict::kRetry);
+  CHECK(p.Decide(Status(ErrorCategory::kNetwork, "").WithCode("ConnectionReset"), 1, false) ==
+        RetryVerdict::kNotIdempotent);
   CHECK(p.Decide(refused, 1, false) == RetryVerdict::kRetry);
   CHECK(RetryPolicy(0).max_attempts() == 1);
 }

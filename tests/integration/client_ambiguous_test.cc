@@ -1,0 +1,103 @@
+// The two multipart steps that must not simply be repeated, with their answers lost on
+// the way back (the mock performs the request, then cuts its response off): the
+// TransferManager leaves no orphaned upload and reports the truth.
+#include <catch2/catch.hpp>
+
+#include "s3ml/transfer.h"
+#include "test_support.h"
+
+using namespace s3ml;
+using namespace s3ml::test;
+
+namespace {
+
+mock::FaultRule CutAnswer(const std::string& op) {
+  mock::FaultRule f;
+  f.kind = mock::FaultRule::Kind::kTruncateBody;
+  f.operation = op;
+  f.truncate_after = 10;
+  f.count = 1;
+  return f;
+}
+
+std::vector<MultipartUploadInfo> OpenUploads(const Client& c, const std::string& bucket) {
+  ListMultipartUploadsRequest req;
+  req.bucket = bucket;
+  auto r = c.ListMultipartUploads(req);
+  REQUIRE(r.ok());
+  return r->uploads;
+}
+
+std::string Get(const Client& c, const std::string& bucket, const std::string& key) {
+  GetObjectRequest req;
+  req.bucket = bucket;
+  req.key = key;
+  auto r = c.GetObject(req);
+  REQUIRE(r.ok());
+  return std::string(r->body.view());
+}
+
+}  // namespace
+
+TEST_CASE("TransferManager: a lost CreateMultipartUpload answer leaves no orphaned upload and the upload succeeds") {
+  auto server = StartMock();
+  auto c = Client::Create(MockOptions(*server)).value();
+  REQUIRE(c.CreateBucket({"amb-create", ""}).ok());
+  server->AddFault(CutAnswer("CreateMultipartUpload"));
+  const std::string data = RandomBytes(12u << 20, 5);
+  TransferOptions o;
+  o.part_size = 5u << 20;
+  o.multipart_threshold = 5u << 20;
+  auto r = TransferManager(c, o).UploadBuffer("amb-create", "obj", data);
+  REQUIRE(r.ok());
+  CHECK(r->parts == 3);
+  CHECK(OpenUploads(c, "amb-create").empty());  // before: the first (lost) upload stayed open
+  CHECK(Get(c, "amb-create", "obj") == data);
+}
+
+TEST_CASE("TransferManager: a lost CompleteMultipartUpload answer is a success when the object is the one uploaded") {
+  auto server = StartMock();
+  auto c = Client::Create(MockOptions(*server)).value();
+  REQUIRE(c.CreateBucket({"amb-complete", ""}).ok());
+  server->AddFault(CutAnswer("CompleteMultipartUpload"));
+  const std::string data = RandomBytes(11u << 20, 6);
+  TransferOptions o;
+  o.part_size = 5u << 20;
+  o.multipart_threshold = 5u << 20;
+  auto r = TransferManager(c, o).UploadBuffer("amb-complete", "obj", data);
+  REQUIRE(r.ok());  // before: NoSuchUpload from the retry, although the object was there
+  CHECK(r->parts == 3);
+  CHECK_FALSE(r->etag.empty());
+  CHECK(OpenUploads(c, "amb-complete").empty());
+  CHECK(Get(c, "amb-complete", "obj") == data);
+}
+
+TEST_CASE("Client: a non-idempotent CompleteMultipartUpload answered 503 is still retried (S3 did nothing)") {
+  auto server = StartMock();
+  auto c = Client::Create(MockOptions(*server)).value();
+  REQUIRE(c.CreateBucket({"amb-direct", ""}).ok());
+  CreateMultipartUploadRequest create;
+  create.bucket = "amb-direct";
+  create.key = "k";
+  auto up = c.CreateMultipartUpload(create).value();
+  UploadPartRequest part;
+  part.bucket = "amb-direct";
+  part.key = "k";
+  part.upload_id = up.upload_id;
+  part.part_number = 1;
+  const std::string body = RandomBytes(1000, 1);
+  part.data = body;
+  auto p1 = c.UploadPart(part).value();
+  mock::FaultRule slow;
+  slow.operation = "CompleteMultipartUpload";
+  slow.count = 1;  // a 503 answer: S3 did nothing, so the retry loop goes again
+  server->AddFault(slow);
+  CompleteMultipartUploadRequest complete;
+  complete.bucket = "amb-direct";
+  complete.key = "k";
+  complete.upload_id = up.upload_id;
+  complete.parts = {CompletedPart{1, p1.etag}};
+  auto done = c.CompleteMultipartUpload(complete);
+  REQUIRE(done.ok());
+  CHECK(done->etag.size() > 2);
+}
