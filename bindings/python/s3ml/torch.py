@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import weakref
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 import torch
@@ -104,6 +105,25 @@ class _ProcessLocalClient:
 
 # Samples a DataLoader worker takes from its reader per call (see _iter_worker).
 _WORKER_BATCH = 64
+
+# Datasets without their "iterated by workers" flag yet (see S3IterableDataset._seen).
+# The flag is shared memory that must exist before a worker process does: it is made
+# right before any fork() of this process (DataLoader workers with the fork start
+# method) and when the dataset is pickled (spawn/forkserver workers) -- never at
+# construction, so a dataset that is never handed to a worker costs nothing.
+_WANT_SEEN_FLAG: "weakref.WeakSet[S3IterableDataset]" = weakref.WeakSet()
+
+
+def _make_seen_flags() -> None:
+    for ds in list(_WANT_SEEN_FLAG):
+        try:
+            ds._seen_flag()
+        except Exception:  # never fail a fork; state_dict() then cannot detect workers
+            pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_make_seen_flags)
 
 
 def _skips(state: Dict[str, Any], n: int) -> List[int]:
@@ -236,7 +256,11 @@ class S3IterableDataset(_tud.IterableDataset):
     directly, by a ``torch.utils.data.DataLoader`` with ``num_workers=0``, or by
     :class:`s3ml.torch.DataLoader` with any ``num_workers`` (which counts the
     batches its consumer took and maps them to workers with the DataLoader's
-    round-robin order). Take it between batches; restore it with the same source,
+    round-robin order). After iteration by a ``torch.utils.data.DataLoader`` with
+    ``num_workers > 0`` the workers' progress is invisible to this process, and
+    ``state_dict()`` raises RuntimeError (never a wrong position) until the dataset
+    is iterated directly or by :class:`s3ml.torch.DataLoader`, or a state is loaded.
+    Take it between batches; restore it with the same source,
     options, ``num_workers`` and ``world_size``. In ``torch.distributed`` runs every
     rank saves and restores its own state.
 
@@ -313,6 +337,10 @@ class S3IterableDataset(_tud.IterableDataset):
         # (-1: still running), skip[N]].
         self._loader: Optional[Dict[str, Any]] = None
         self._shared: Optional[torch.Tensor] = None
+        # [1 once a DataLoader worker iterated this dataset without s3ml.torch.DataLoader
+        # tracking it]: written by workers, read by state_dict() here (shared memory).
+        self._seen: Optional[torch.Tensor] = None
+        _WANT_SEEN_FLAG.add(self)
 
     # -- configuration ------------------------------------------------------------
 
@@ -366,10 +394,27 @@ class S3IterableDataset(_tud.IterableDataset):
         # process group), and never ship a live reader.
         if self._rank_world is None:
             self._resolve_rank()
+        self._seen_flag()  # shared with a spawned worker, so that state_dict() here sees it
         st = self.__dict__.copy()
         st["_direct_reader"] = None
         st["_loader"] = None
         return st
+
+    def __setstate__(self, st):
+        self.__dict__.update(st)
+        if self.__dict__.get("_seen") is None:
+            self._seen = None
+            _WANT_SEEN_FLAG.add(self)
+
+    def _seen_flag(self) -> torch.Tensor:
+        if self._seen is None:
+            self._seen = torch.zeros(1, dtype=torch.int64).share_memory_()
+            _WANT_SEEN_FLAG.discard(self)
+        return self._seen
+
+    def _reset_seen(self) -> None:
+        if self._seen is not None:
+            self._seen[0] = 0
 
     def set_epoch(self, epoch: int) -> None:
         """Selects the epoch the next iteration reads (its shuffle order); the
@@ -425,6 +470,7 @@ class S3IterableDataset(_tud.IterableDataset):
             skip = _skips(st, 1)[0]
             reader_state = st.get("reader_state")
         self._mode = "direct"
+        self._reset_seen()
         self._base, self._base_epoch = [skip], epoch
         self._direct_count = 0
         reader = self._make_reader(0, 1, epoch)
@@ -454,6 +500,10 @@ class S3IterableDataset(_tud.IterableDataset):
             skip = int(shared[2 + nw + wid])
         else:
             shared = None
+            # Nothing in the main process counts what this worker delivers: tell its
+            # state_dict() that it cannot know the position.
+            if self._seen is not None:
+                self._seen[0] = 1
             st = self._pending
             if st is not None and st["epoch"] == epoch:
                 skip = _skips(st, nw)[wid]
@@ -492,6 +542,7 @@ class S3IterableDataset(_tud.IterableDataset):
         if st is not None and st["epoch"] == self._epoch:
             skip = _skips(st, n)
         self._base, self._base_epoch = skip, self._epoch
+        self._reset_seen()
         if num_workers == 0:
             # Iterated in this process: the dataset counts by itself.
             self._loader = None
@@ -520,7 +571,18 @@ class S3IterableDataset(_tud.IterableDataset):
     # -- state ----------------------------------------------------------------------
 
     def state_dict(self) -> Dict[str, Any]:
-        """The consumer's position (see the class docs). JSON-serializable."""
+        """The consumer's position (see the class docs). JSON-serializable.
+
+        Errors: RuntimeError when the position is unknown here: the dataset was
+        iterated in the worker processes of a ``torch.utils.data.DataLoader`` with
+        ``num_workers > 0`` (only :class:`s3ml.torch.DataLoader` tells the dataset
+        which batches its consumer took), or by one with ``in_order=False``."""
+        if self._seen is not None and int(self._seen[0]) != 0:
+            raise RuntimeError(
+                "S3IterableDataset.state_dict: the dataset was iterated in DataLoader worker processes "
+                "that this process cannot observe (a torch.utils.data.DataLoader with num_workers > 0), "
+                "so the consumed position is unknown; iterate it with s3ml.torch.DataLoader (same "
+                "arguments), which tracks the position exactly, or with num_workers=0")
         if self._mode is None:
             if self._pending is not None:
                 return dict(self._pending)
@@ -582,6 +644,7 @@ class S3IterableDataset(_tud.IterableDataset):
             raise ValueError(f"load_state_dict: the state was taken with different {', '.join(diff)}")
         self._pending = dict(state)
         self._mode = None
+        self._reset_seen()
         self._epoch = int(state["epoch"])
         if self._shared is not None:
             self._shared[0] = self._epoch
