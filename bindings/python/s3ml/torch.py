@@ -18,6 +18,7 @@ first use.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import pickle
@@ -28,6 +29,10 @@ import torch
 import torch.utils.data as _tud
 
 import s3ml as _s3ml
+from s3ml import _core
+from s3ml._args import bad_value, check_bool, check_callable, check_choice, check_float, check_int, check_known
+from s3ml.client import _check_client_args
+from s3ml.dataset import _check_dataset_options, _check_source
 
 __all__ = [
     "S3IterableDataset",
@@ -44,6 +49,24 @@ _STATE_VERSION = 1
 _CLIENT_ARGS = ("endpoint_url", "region", "profile", "access_key", "secret_key", "session_token",
                 "max_attempts", "addressing_style", "max_connections", "verify")
 _UNEVEN = ("exact", "drop", "pad")
+# Every keyword argument of s3ml.Client (client_kwargs may hold any of them).
+_ALL_CLIENT_ARGS = _CLIENT_ARGS + ("allow_sse_c_over_http", "request_checksum_calculation")
+# s3ml.Dataset options S3IterableDataset sets itself (from its own arguments and the
+# DataLoader worker / torch.distributed rank).
+_MANAGED_OPTIONS = ("format", "rank", "world_size", "worker_id", "num_workers", "uneven", "seed", "shuffle",
+                    "shuffle_buffer")
+
+
+def _check_client_choice(client: Any, client_kwargs: Any) -> Dict[str, Any]:
+    """Checks client= / client_kwargs= (TypeError / ValueError naming the argument)."""
+    if client is not None and not isinstance(client, _core.Client):
+        raise TypeError(f"client: expected an s3ml.Client, got {type(client).__name__}")
+    if client_kwargs is None:
+        return {}
+    if not isinstance(client_kwargs, dict):
+        raise TypeError(f"client_kwargs: expected a dict of s3ml.Client arguments, got {type(client_kwargs).__name__}")
+    check_known("client_kwargs", client_kwargs, _ALL_CLIENT_ARGS)
+    return dict(client_kwargs)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -155,13 +178,15 @@ def _skip(reader: Any, n: int) -> None:
             n -= 1
 
 
-def _split_s3_uri(uri: str) -> "tuple[str, str]":
-    if not isinstance(uri, str) or not uri.startswith("s3://"):
-        raise ValueError(f"uri: expected 's3://bucket/key', got {uri!r}")
+def _split_s3_uri(uri: str, name: str = "uri") -> "tuple[str, str]":
+    if not isinstance(uri, str):
+        raise TypeError(f"{name}: expected an 's3://bucket/key' str, got {type(uri).__name__}")
+    if not uri.startswith("s3://"):
+        raise bad_value(name, f"expected 's3://bucket/key', got {uri!r}")
     rest = uri[5:]
     bucket, _, key = rest.partition("/")
     if not bucket:
-        raise ValueError(f"uri: no bucket in {uri!r}")
+        raise bad_value(name, f"no bucket in {uri!r}")
     return bucket, key
 
 
@@ -288,36 +313,40 @@ class S3IterableDataset(_tud.IterableDataset):
         **reader_options: Any,
     ):
         super().__init__()
-        if format not in ("raw", "tar", "jsonl"):
-            raise ValueError(f"format: expected 'raw', 'tar' or 'jsonl', got {format!r}")
-        if uneven is not None and uneven not in _UNEVEN:
-            raise ValueError(f"uneven: expected one of {_UNEVEN} or None, got {uneven!r}")
-        if transform is not None and not callable(transform):
-            raise TypeError("transform: expected a callable")
+        # Everything is checked here, in the process that builds the dataset: a bad
+        # argument must not surface later as an error in a DataLoader worker.
+        source = _check_source(source)
+        check_choice("format", format, ("raw", "tar", "jsonl"))
+        check_choice("uneven", uneven, _UNEVEN, optional=True)
+        check_callable("transform", transform)
+        rank = check_int("rank", rank, min=0, max=2**31 - 1, optional=True)
+        world_size = check_int("world_size", world_size, min=1, max=2**31 - 1, optional=True)
         if (rank is None) != (world_size is None):
-            raise ValueError("rank and world_size: give both or neither")
-        if world_size is not None and (world_size < 1 or not 0 <= rank < world_size):
-            raise ValueError(f"rank/world_size: need 0 <= rank < world_size, got {rank}/{world_size}")
-        if int(seed) < 0:
-            raise ValueError("seed: must be >= 0")
-        if int(shuffle_buffer) < 0:
-            raise ValueError("shuffle_buffer: must be >= 0")
-        if isinstance(source, (list, tuple)):
-            source = list(source)
+            raise bad_value("rank" if rank is None else "world_size", "give rank and world_size both or neither")
+        if world_size is not None and not rank < world_size:
+            raise bad_value("rank", f"must be in [0, world_size), got {rank} of {world_size}")
+        seed = check_int("seed", seed, min=0, max=2**64 - 1)
+        shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, min=0, max=2**64 - 1)
+        shuffle = check_bool("shuffle", shuffle)
         self.source = source
         self.format = format
         self.transform = transform
-        self.shuffle = bool(shuffle)
-        self.seed = int(seed)
-        self.shuffle_buffer = int(shuffle_buffer)
+        self.shuffle = shuffle
+        self.seed = seed
+        self.shuffle_buffer = shuffle_buffer
         self.uneven = uneven
-        client_kwargs = dict(client_kwargs or {})
+        client_kwargs = _check_client_choice(client, client_kwargs)
         for name in _CLIENT_ARGS:
             if name in reader_options:
                 client_kwargs[name] = reader_options.pop(name)
         if client is not None and client_kwargs:
             raise TypeError(f"pass either client= or client arguments, not both ({', '.join(client_kwargs)})")
-        self.reader_options = dict(reader_options)
+        client_kwargs = _check_client_args(client_kwargs)
+        for name in _MANAGED_OPTIONS:
+            if name in reader_options:
+                raise TypeError(f"S3IterableDataset: {name} is not an argument here (it is set from the dataset's own "
+                                "arguments, the DataLoader worker and the torch.distributed rank)")
+        self.reader_options = _check_dataset_options(reader_options, owner="S3IterableDataset")
         self._client = _ProcessLocalClient(client, client_kwargs)
         self._explicit_rank = (rank, world_size) if rank is not None else None
         self._rank_world: Optional["tuple[int, int]"] = self._explicit_rank
@@ -656,7 +685,31 @@ class DataLoader(_tud.DataLoader):
     loader's ``state_dict()``) is exact with ``num_workers > 0``. Same arguments as
     torch's DataLoader. ``persistent_workers=True`` is supported for epochs
     (``set_epoch`` reaches the workers through shared memory); restore a state
-    before the first iteration."""
+    before the first iteration.
+
+    Errors: TypeError / ValueError naming the argument for a bad ``num_workers``,
+    ``batch_size``, ``drop_last``, ``timeout``, ``prefetch_factor`` or
+    ``persistent_workers``; torch checks the others."""
+
+    def __init__(self, dataset: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            bound = inspect.signature(_tud.DataLoader.__init__).bind(self, dataset, *args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"DataLoader: {exc}") from None
+        a = bound.arguments
+        if "num_workers" in a:
+            check_int("num_workers", a["num_workers"], min=0, max=2**31 - 1)
+        if "batch_size" in a:
+            check_int("batch_size", a["batch_size"], min=1, max=2**63 - 1, optional=True)
+        if "drop_last" in a:
+            check_bool("drop_last", a["drop_last"])
+        if "timeout" in a:
+            check_float("timeout", a["timeout"], min=0.0)
+        if a.get("prefetch_factor") is not None:
+            check_int("prefetch_factor", a["prefetch_factor"], min=1, max=2**31 - 1)
+        if "persistent_workers" in a:
+            check_bool("persistent_workers", a["persistent_workers"])
+        super().__init__(dataset, *args, **kwargs)
 
     def __iter__(self):
         ds = self.dataset
@@ -742,20 +795,18 @@ class S3MapDataset(_tud.Dataset):
         client_kwargs: Optional[Dict[str, Any]] = None,
         **client_args: Any,
     ):
-        if transform is not None and not callable(transform):
-            raise TypeError("transform: expected a callable")
-        unknown = [k for k in client_args if k not in _CLIENT_ARGS]
-        if unknown:
-            raise TypeError(f"S3MapDataset: unexpected keyword arguments {', '.join(unknown)}")
-        client_kwargs = dict(client_kwargs or {}, **client_args)
+        check_callable("transform", transform)
+        check_known("S3MapDataset", client_args, _CLIENT_ARGS)
+        client_kwargs = dict(_check_client_choice(client, client_kwargs), **client_args)
         if client is not None and client_kwargs:
             raise TypeError(f"pass either client= or client arguments, not both ({', '.join(client_kwargs)})")
+        client_kwargs = _check_client_args(client_kwargs)
         self.transform = transform
         self._client = _ProcessLocalClient(client, client_kwargs)
         self._pages = None
         self._pages_pid = None
         if isinstance(source, str):
-            self.bucket, self.prefix = _split_s3_uri(source)
+            self.bucket, self.prefix = _split_s3_uri(source, "source")
             self._keys: List["tuple[str, str]"] = []
             self._complete = False
         elif isinstance(source, (list, tuple)):
@@ -763,9 +814,9 @@ class S3MapDataset(_tud.Dataset):
             for i, uri in enumerate(source):
                 if not isinstance(uri, str):
                     raise TypeError(f"source[{i}]: expected an 's3://bucket/key' string")
-                b, k = _split_s3_uri(uri)
+                b, k = _split_s3_uri(uri, f"source[{i}]")
                 if not k:
-                    raise ValueError(f"source[{i}]: no key in {uri!r}")
+                    raise bad_value(f"source[{i}]", f"no key in {uri!r}")
                 keys.append((b, k))
             self.bucket, self.prefix = None, None
             self._keys = keys
