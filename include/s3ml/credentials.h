@@ -55,7 +55,8 @@ std::shared_ptr<CredentialsProvider> MakeProcessCredentialsProvider(std::string 
 
 /// Tries `providers` in order and returns the first credentials found (remembering
 /// which provider succeeded). When none has credentials, the kCredentials error reads
-/// "no credentials found: <name>: <why>; <name>: <why>; ..." naming every provider.
+/// "Unable to locate credentials. Looked in: <name>: <why>; <name>: <why>; ...." naming
+/// every provider.
 /// A provider reports "nothing here" with Status::code() == "NoCredentials"; any other
 /// error means it is configured but broken (e.g. a failing credential_process) and stops
 /// the chain with that error. Thread safety: safe to share.

@@ -43,7 +43,8 @@ enum class ChecksumCalculation {
 struct ClientOptions {
   std::string endpoint_url;  ///< empty: https://s3.<region>.amazonaws.com
   std::string region;        ///< empty: "us-east-1"
-  std::string profile;       ///< shared config profile for credentials (empty: AWS_PROFILE or "default")
+  std::string profile;       ///< shared config profile for credentials (empty: AWS_PROFILE or "default";
+                             ///< FromEnvironment sets it only when a profile was named)
   std::optional<Credentials> credentials;                  ///< explicit credentials (first in the chain)
   std::shared_ptr<CredentialsProvider> credentials_provider;  ///< custom provider (overrides the chain)
   bool no_sign_request = false;  ///< anonymous requests

@@ -17,7 +17,8 @@ enum class ErrorCategory {
   kTimeout,          ///< connect timeout or stall timeout: transient
   kService,          ///< the server answered with an S3 error (code() says which)
   kProtocol,         ///< the server answered something unparseable (garbage XML, bad stream)
-  kIntegrity,        ///< checksum / length mismatch, object changed during a read
+  kIntegrity,        ///< data corruption: checksum/length mismatch, corrupt or truncated data
+                     ///< (e.g. code "CorruptShard"), object changed during a read
   kIo,               ///< local file I/O
   kCancelled,        ///< the caller cancelled the operation
   kInternal,         ///< a bug in s3ml

@@ -403,11 +403,22 @@ class ImdsClient {
 
 // ---------------------------------------------------------------- chain
 
+// One source of a chain and how a person would name where it looked ("the shared
+// credentials file /home/u/.aws/credentials"); empty: the provider's Name().
+struct ChainLink {
+  std::shared_ptr<CredentialsProvider> provider;
+  std::string where;
+};
+
 class ChainProvider final : public CredentialsProvider {
  public:
-  explicit ChainProvider(std::vector<std::shared_ptr<CredentialsProvider>> providers)
-      : providers_(std::move(providers)) {
-    providers_.erase(std::remove(providers_.begin(), providers_.end(), nullptr), providers_.end());
+  ChainProvider(std::vector<ChainLink> links, std::string advice) : advice_(std::move(advice)) {
+    for (auto& l : links) {
+      if (!l.provider) continue;
+      if (l.where.empty()) l.where = l.provider->Name();
+      providers_.push_back(l.provider);
+      where_.push_back(std::move(l.where));
+    }
   }
 
   std::string Name() const override {
@@ -429,17 +440,18 @@ class ChainProvider final : public CredentialsProvider {
         winner_.store(static_cast<int>(i));
         return r;
       }
-      std::string msg = Described(*providers_[i], r.status());
       if (r.status().code() != kNoCredentialsCode) {
+        // ADR 0003: a configured but broken source stops the chain with its own error.
         return Status(ErrorCategory::kCredentials,
-                      "credentials source is configured but unusable: " + msg +
+                      "credentials source is configured but unusable: " + Described(*providers_[i], r.status()) +
                           (tried.empty() ? std::string() : " (tried before it: " + Join(tried, "; ") + ")"))
             .WithCode(r.status().code().empty() ? kBrokenCode : r.status().code());
       }
-      tried.push_back(std::move(msg));
+      tried.push_back(where_[i] + ": " + Why(*providers_[i], r.status()));
     }
     if (tried.empty()) return NoCredentials("credentials chain", "no providers configured");
-    return Status(ErrorCategory::kCredentials, "no credentials found: " + Join(tried, "; "))
+    return Status(ErrorCategory::kCredentials,
+                  "Unable to locate credentials. Looked in: " + Join(tried, "; ") + "." + advice_)
         .WithCode(kNoCredentialsCode);
   }
 
@@ -451,8 +463,16 @@ class ChainProvider final : public CredentialsProvider {
     if (msg.rfind(name + ": ", 0) == 0) return msg;
     return name + ": " + msg;
   }
+  // The provider's message without its "<name>: " prefix (the chain names the source itself).
+  static std::string Why(const CredentialsProvider& p, const Status& st) {
+    const std::string prefix = p.Name() + ": ";
+    const std::string& msg = st.message();
+    return msg.rfind(prefix, 0) == 0 ? msg.substr(prefix.size()) : msg;
+  }
 
   std::vector<std::shared_ptr<CredentialsProvider>> providers_;
+  std::vector<std::string> where_;  // parallel to providers_
+  const std::string advice_;        // appended to "Unable to locate credentials" (may be empty)
   std::atomic<int> winner_{-1};
 };
 
@@ -528,30 +548,41 @@ std::shared_ptr<CredentialsProvider> MakeImdsProvider(const Environment& env, Ht
 }
 
 std::shared_ptr<CredentialsProvider> MakeChainProvider(std::vector<std::shared_ptr<CredentialsProvider>> providers) {
-  return std::make_shared<ChainProvider>(std::move(providers));
+  std::vector<ChainLink> links;
+  for (auto& p : providers) links.push_back(ChainLink{std::move(p), {}});
+  return std::make_shared<ChainProvider>(std::move(links), std::string());
 }
 
 Result<std::shared_ptr<CredentialsProvider>> MakeDefaultCredentialsChain(const Environment& env,
                                                                          ChainOptions options) {
-  std::vector<std::shared_ptr<CredentialsProvider>> providers;
+  // Each source with the words the "Unable to locate credentials" message uses for it
+  // (as the aws CLI lists them).
+  std::vector<ChainLink> links;
   if (options.explicit_credentials) {
     if (options.explicit_credentials->empty())
       return Status(ErrorCategory::kInvalidArgument,
                     "explicit credentials need both an access key id and a secret access key");
-    providers.push_back(MakeStaticCredentialsProvider(*options.explicit_credentials));
+    links.push_back({MakeStaticCredentialsProvider(*options.explicit_credentials), "explicit credentials"});
   }
-  providers.push_back(MakeEnvironmentProvider(env));
-  providers.push_back(MakeSharedFileProvider(env, SharedFile::kCredentials, options.profile));
-  providers.push_back(MakeSharedFileProvider(env, SharedFile::kConfig, options.profile));
-  providers.push_back(MakeProfileProcessProvider(env, options.profile, options.refresh));
+  const SharedConfigPaths paths = ResolveSharedConfigPaths(env);
+  const std::string profile = ResolveProfileName(env, options.profile).name;
+  links.push_back({MakeEnvironmentProvider(env), "environment variables (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"});
+  links.push_back({MakeSharedFileProvider(env, SharedFile::kCredentials, options.profile),
+                   "the shared credentials file " + paths.credentials_file});
+  links.push_back({MakeSharedFileProvider(env, SharedFile::kConfig, options.profile),
+                   "the shared config file " + paths.config_file});
+  links.push_back({MakeProfileProcessProvider(env, options.profile, options.refresh),
+                   "a credential_process in profile '" + profile + "'"});
   ImdsOptions imds = options.imds;
   if (imds.refresh.clock == nullptr) imds.refresh = options.refresh;
   if (!imds.disabled && !env.IsTrue("AWS_EC2_METADATA_DISABLED")) {
     auto ep = ResolveImdsEndpoint(env, imds);
     if (!ep.ok()) return ep.status();
   }
-  providers.push_back(MakeImdsProvider(env, std::move(options.imds_fetcher), std::move(imds)));
-  return MakeChainProvider(std::move(providers));
+  links.push_back({MakeImdsProvider(env, std::move(options.imds_fetcher), std::move(imds)),
+                   "the EC2 instance metadata service (IMDS)"});
+  return std::shared_ptr<CredentialsProvider>(std::make_shared<ChainProvider>(
+      std::move(links), " Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile (aws configure)."));
 }
 
 // ---------------------------------------------------------------- public API (s3ml/credentials.h)

@@ -119,8 +119,11 @@ struct ChainOptions {
 /// The default chain: explicit (if given), environment, shared credentials file,
 /// shared config file, credential_process, IMDS. The first source that yields
 /// credentials is remembered and asked first next time. When none does, the
-/// kCredentials error starts "no credentials found: " and names every source tried
-/// and why it failed, '; '-separated.
+/// kCredentials error (code NoCredentials) reads "Unable to locate credentials.
+/// Looked in: environment variables (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY): <why>;
+/// the shared credentials file <path>: <why>; ..." naming every source in plain words
+/// and why it had nothing, then how to configure credentials. A broken source stops
+/// the chain with its own error (ADR 0003).
 /// Errors at construction: explicit credentials lacking a key; a malformed IMDS endpoint.
 Result<std::shared_ptr<CredentialsProvider>> MakeDefaultCredentialsChain(const Environment& env,
                                                                          ChainOptions options = {});

@@ -8,7 +8,10 @@ namespace s3ml {
 Result<ClientOptions> ClientOptionsFromEnvironment(const Environment& env, const std::string& profile) {
   ClientOptions o;
   S3ML_ASSIGN_OR_RETURN(ProfileSettings p, LoadProfile(env, profile));
-  o.profile = p.name;
+  // Only a profile that was asked for (argument, AWS_PROFILE, AWS_DEFAULT_PROFILE) is
+  // recorded: an implicit "default" stays implicit, so that the credentials chain
+  // treats a missing default profile as "nothing here", not as a broken source.
+  if (ResolveProfileName(env, profile).explicitly_named) o.profile = p.name;
   o.region = ResolveRegion(env, p);
   o.endpoint_url = ResolveS3EndpointUrl(env, p);
   if (p.addressing_style == "path") o.addressing = AddressingStyle::kPath;

@@ -2,6 +2,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <string>
 
@@ -9,6 +11,15 @@
 
 namespace s3ml::dataset {
 namespace {
+
+// Shard bytes that do not decode are data corruption (a truncated upload, a
+// damaged object), not a bad argument: callers that catch argument errors must
+// not swallow them.
+constexpr const char* kCorruptShard = "CorruptShard";
+
+Status CorruptShard(const std::string& message) {
+  return Status(ErrorCategory::kIntegrity, message).WithCode(kCorruptShard);
+}
 
 Sample BaseSample(const ShardData& shard, std::uint64_t index) {
   Sample s;
@@ -37,6 +48,7 @@ class JsonLinesDecoderImpl final : public SampleDecoder {
   Status Decode(const ShardData& shard, std::vector<Sample>& out) const override {
     std::string_view text = shard.bytes->view();
     std::size_t pos = 0, line_no = 0, index = 0;
+    const std::size_t first = out.size();  // a shard that fails adds no samples
     while (pos < text.size()) {
       auto nl = text.find('\n', pos);
       std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
@@ -44,6 +56,13 @@ class JsonLinesDecoderImpl final : public SampleDecoder {
       ++line_no;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+      // Validated without building a document: a cut-off or damaged record fails
+      // here, naming its line, instead of reaching the consumer as a sample.
+      if (!nlohmann::json::accept(line.begin(), line.end())) {
+        out.erase(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+        return CorruptShard("jsonl shard " + shard.info.Uri() + ": line " + std::to_string(line_no) +
+                            " is not valid JSON (truncated or corrupt data)");
+      }
       Sample s = BaseSample(shard, index++);
       s.key = shard.info.key + "#" + std::to_string(line_no);
       s.fields.emplace_back("json", line);
@@ -78,7 +97,7 @@ class TarDecoderImpl final : public SampleDecoder {
     const std::string uri = shard.info.Uri();
     auto fail = [&](const std::string& what) {
       const char* msg = archive_error_string(a.get());
-      return Status::InvalidArgument("tar shard " + uri + ": " + what + (msg ? std::string(": ") + msg : std::string()));
+      return CorruptShard("tar shard " + uri + ": " + what + (msg ? std::string(": ") + msg : std::string()));
     };
     if (buf.empty()) return Status::Ok();  // an empty object is an empty shard
     if (archive_read_open_memory(a.get(), buf.data(), buf.size()) != ARCHIVE_OK) return fail("cannot open");
@@ -155,8 +174,8 @@ class TarDecoderImpl final : public SampleDecoder {
       Sample& s = samples.back();
       for (const auto& f : s.fields)
         if (f.first == field)
-          return Status::InvalidArgument("tar shard " + uri + ": member " + path + " repeats field \"" + field +
-                                         "\" of sample " + key);
+          return CorruptShard("tar shard " + uri + ": member " + path + " repeats field \"" + field +
+                              "\" of sample " + key);
       s.fields.emplace_back(std::move(field), bytes);
     }
     for (auto& s : samples) out.push_back(std::move(s));

@@ -215,7 +215,7 @@ TEST_CASE("BadInput: missing credentials name every source tried", "[badinput]")
   CHECK(s.operation() == "ListBuckets");
   std::string msg = s.ToString();
   INFO(msg);
-  CHECK_THAT(msg, Catch::Contains("no credentials found"));
+  CHECK_THAT(msg, Catch::Contains("Unable to locate credentials. Looked in: "));
   CHECK_THAT(msg, Catch::Contains("environment"));
   CHECK_THAT(msg, Catch::Contains("/nonexistent-home-for-s3ml-test/.aws/credentials"));
   CHECK_THAT(msg, Catch::Contains("/nonexistent-home-for-s3ml-test/.aws/config"));
@@ -232,6 +232,43 @@ TEST_CASE("BadInput: missing credentials name every source tried", "[badinput]")
   auto ok = c2->ListBuckets();
   INFO(ok.status().ToString());
   CHECK(ok.ok());
+}
+
+TEST_CASE("BadInput: options from an empty environment and an empty HOME say where credentials were looked for",
+          "[badinput]") {
+  // What s3ml.Client() and the CLI do: options from the environment, then the chain.
+  // An implicit "default" profile that exists nowhere is "nothing there", not a
+  // source that is "configured but unusable".
+  std::string home = std::string(S3ML_BINARY_DIR) + "/it-empty-home-" + std::to_string(::getpid());
+  REQUIRE(std::system(("mkdir -p '" + home + "'").c_str()) == 0);
+  const std::string imds = "http://127.0.0.1:" + std::to_string(ClosedPort());  // no IMDS: refused at once
+  auto env = std::make_shared<Environment>(Environment::FromMap({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", imds}}, home));
+  auto o = ClientOptionsFromEnvironment(*env, "");
+  REQUIRE(o.ok());
+  CHECK(o->profile.empty());
+  auto server = StartMock();
+  o->endpoint_url = server->endpoint_url();
+  ClientDependencies deps;
+  deps.environment = env;
+  auto c = Client::Impl::Create(*o, deps);
+  REQUIRE(c.ok());
+  auto start = std::chrono::steady_clock::now();
+  auto r = c->ListBuckets();
+  REQUIRE_FALSE(r.ok());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK(r.status().category() == ErrorCategory::kCredentials);
+  CHECK(r.status().code() == "NoCredentials");
+  const std::string msg = r.status().message();
+  INFO(msg);
+  CHECK(msg.find("unusable") == std::string::npos);
+  CHECK_THAT(msg, Catch::StartsWith("Unable to locate credentials. Looked in: environment variables "
+                                    "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY): AWS_ACCESS_KEY_ID not set; "
+                                    "the shared credentials file " + home + "/.aws/credentials: not found; "
+                                    "the shared config file " + home + "/.aws/config: not found; "
+                                    "a credential_process in profile 'default': profile not found; "
+                                    "the EC2 instance metadata service (IMDS): PUT " + imds + "/latest/api/token: "));
+  CHECK(server->stats().requests == 0);
+  REQUIRE(std::system(("rm -rf '" + home + "'").c_str()) == 0);
 }
 
 TEST_CASE("Credentials: the default chain fetches instance credentials from a fake IMDSv2 on loopback",

@@ -156,7 +156,7 @@ def test_dataset_prefetch_ahead_bounds_read_ahead_within_the_budget(mock):
         assert reader.metrics()["budget_high_water"] <= 1 << 20
     assert ahead_seen[0][0] == 3 * (40 << 10)  # the window: three objects ahead, never a fourth
     assert ahead_seen[1 << 20][1] >= 10 * (40 << 10)  # as deep as the budget allows
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="^prefetch_ahead: must be >= 0"):
         s3ml.Dataset("obj/", prefetch_ahead=-1, **common)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import socket
 import subprocess
 import sys
+import tarfile
 
 import pytest
 
@@ -104,3 +106,62 @@ def test_errors_missing_credentials_raise_credentials_error(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "CredentialsError Credentials", out.stderr
+
+
+def _tar(members):
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt,body", [
+    ("tar", _tar([("a.txt", b"x" * 5000), ("b.txt", b"y")])[:700]),        # cut inside a member
+    ("tar", b"\xff" * 2048),                                              # not a tar at all
+    ("jsonl", b'{"i": 0}\n{"i": 1}\n{"i": '),                             # last record cut off
+])
+def test_errors_corrupt_shard_is_corrupt_data_error_not_value_error(mock, s3, bucket, fmt, body):
+    s3.put_object(bucket, f"bad.{fmt}", body)
+    ds = s3ml.Dataset([f"s3://{bucket}/bad.{fmt}"], format=fmt, client=s3)
+    with pytest.raises(s3ml.Error) as info:
+        list(ds)
+    err = info.value
+    assert type(err) is s3ml.CorruptDataError and err.code == "CorruptShard" and err.category == "Integrity"
+    assert not isinstance(err, ValueError)  # `except ValueError` around user input must not swallow it
+    assert isinstance(err, s3ml.IntegrityError) and s3ml.IntegrityError is s3ml.CorruptDataError
+    assert f"s3://{bucket}/bad.{fmt}" in str(err)
+
+
+def test_errors_no_credentials_anywhere_lists_the_places_looked_in(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]  # no instance metadata service: refused at once
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           "AWS_EC2_METADATA_SERVICE_ENDPOINT": f"http://127.0.0.1:{closed}"}
+    code = (
+        "import s3ml\n"
+        "c = s3ml.Client(endpoint_url='http://127.0.0.1:9', max_attempts=1)\n"
+        "try:\n"
+        "    c.get_object('some-bucket', 'k')\n"
+        "except s3ml.CredentialsError as e:\n"
+        "    print(e.code)\n"
+        "    print(e.message)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2, out.stdout + out.stderr
+    code_, msg = lines
+    assert code_ == "NoCredentials"
+    assert "unusable" not in msg
+    assert msg.startswith("Unable to locate credentials. Looked in: environment variables "
+                          "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY): ")
+    for place in (f"the shared credentials file {home}/.aws/credentials: not found",
+                  f"the shared config file {home}/.aws/config: not found",
+                  "a credential_process in profile 'default'",
+                  f"the EC2 instance metadata service (IMDS): PUT http://127.0.0.1:{closed}/latest/api/token"):
+        assert place in msg, msg

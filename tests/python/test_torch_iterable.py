@@ -322,3 +322,50 @@ def test_a_resume_applies_to_one_iteration_only(server):
     # Iterating the same epoch again (tracked or not) reads all of it.
     assert sorted(_epoch_keys(st.DataLoader(ds, batch_size=2, num_workers=2))) == sorted(RAW_KEYS)
     assert sorted(_epoch_keys(TorchDataLoader(ds, batch_size=2, num_workers=2))) == sorted(RAW_KEYS)
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_state_dict_after_plain_dataloader_workers_raises_instead_of_restarting_the_epoch(server, context):
+    # A torch DataLoader's workers iterate copies of the dataset in child processes:
+    # the dataset here never sees what they delivered. Its state must not claim
+    # "start of the epoch" (a resume would replay the samples already consumed).
+    ds = _ds(server, shuffle=True, seed=4)
+    it = iter(TorchDataLoader(ds, batch_size=3, num_workers=2, multiprocessing_context=context))
+    got = [k for _ in range(3) for k in _keys(next(it))]
+    assert len(set(got)) == 9
+    with pytest.raises(RuntimeError, match=r"num_workers > 0.*s3ml\.torch\.DataLoader"):
+        ds.state_dict()
+    del it
+    with pytest.raises(RuntimeError, match=r"s3ml\.torch\.DataLoader"):
+        ds.state_dict()  # still unknown after the iteration ended
+    ds.set_epoch(1)
+    with pytest.raises(RuntimeError, match=r"s3ml\.torch\.DataLoader"):
+        ds.state_dict()
+    # s3ml.torch.DataLoader tracks the consumer: states are exact again.
+    it = iter(st.DataLoader(ds, batch_size=3, num_workers=2))
+    taken = [k for _ in range(2) for k in _keys(next(it))]
+    state = ds.state_dict()
+    assert state["epoch"] == 1 and sum(state["consumed"]) == len(taken) == 6
+    del it
+
+
+def test_state_dict_is_exact_after_plain_dataloader_without_workers_or_a_load(server):
+    ds = _ds(server, shuffle=True, seed=4)
+    it = iter(TorchDataLoader(ds, batch_size=3, num_workers=2))
+    next(it)
+    del it
+    with pytest.raises(RuntimeError):
+        ds.state_dict()
+    # num_workers=0 iterates in this process: counted here.
+    it = iter(TorchDataLoader(ds, batch_size=3, num_workers=0))
+    next(it)
+    next(it)
+    assert ds.state_dict()["consumed"] == [6]
+    del it
+    # A loaded state is a known position too.
+    it = iter(TorchDataLoader(ds, batch_size=3, num_workers=2))
+    next(it)
+    del it
+    fresh = _ds(server, shuffle=True, seed=4).state_dict()
+    ds.load_state_dict(fresh)
+    assert ds.state_dict() == fresh

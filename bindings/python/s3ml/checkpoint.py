@@ -20,6 +20,7 @@ import io
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import _core
+from ._args import check_int, check_str, check_str_dict
 
 __all__ = ["CheckpointWriter", "CheckpointReader", "open_write", "open_read", "list_versions",
            "latest", "version", "best", "rollback", "parse_s3_uri", "ArtifactInfo"]
@@ -37,6 +38,11 @@ def parse_s3_uri(uri: str) -> Tuple[str, str]:
     if not bucket or not key:
         raise ValueError(f"uri: expected 's3://bucket/key' with a bucket and a key, got {uri!r}")
     return bucket, key
+
+
+def _check_client(client: Any) -> None:
+    if not isinstance(client, _core.Client):
+        raise TypeError(f"client: expected an s3ml.Client, got {type(client).__name__}")
 
 
 class CheckpointWriter(io.RawIOBase):
@@ -163,8 +169,16 @@ class CheckpointReader(io.RawIOBase):
 def open_write(client: Any, uri: str, metadata: Optional[Dict[str, Any]] = None, part_size: Optional[int] = None,
                *, concurrency: Optional[int] = None, memory_budget: Optional[int] = None,
                content_type: Optional[str] = None) -> CheckpointWriter:
-    """A CheckpointWriter for ``uri``. Metadata values are converted with ``str()``."""
+    """A CheckpointWriter for ``uri``. Metadata values are converted with ``str()``.
+    Errors: TypeError / ValueError naming the argument for bad options (``part_size``
+    5 MiB..5 GiB, ``concurrency`` 1..64, ``memory_budget`` at least one part)."""
+    _check_client(client)
     bucket, key = parse_s3_uri(uri)
+    check_str_dict("metadata", metadata)
+    part_size = check_int("part_size", part_size, min=5 * 2**20, max=5 * 2**30, optional=True)
+    concurrency = check_int("concurrency", concurrency, min=1, max=64, optional=True)
+    memory_budget = check_int("memory_budget", memory_budget, min=0, max=2**64 - 1, optional=True)
+    check_str("content_type", content_type, optional=True)
     md = None if metadata is None else {str(k): str(v) for k, v in metadata.items()}
     native = _core.open_artifact_writer(client, bucket, key, metadata=md, part_size=part_size,
                                         concurrency=concurrency, memory_budget=memory_budget,
@@ -174,8 +188,13 @@ def open_write(client: Any, uri: str, metadata: Optional[Dict[str, Any]] = None,
 
 def open_read(client: Any, uri: str, version_id: Optional[str] = None, *, part_size: Optional[int] = None,
               read_ahead: Optional[int] = None) -> CheckpointReader:
-    """A CheckpointReader for ``uri`` (the given version, or the current one)."""
+    """A CheckpointReader for ``uri`` (the given version, or the current one).
+    Errors: TypeError / ValueError naming the argument for bad options."""
+    _check_client(client)
     bucket, key = parse_s3_uri(uri)
+    check_str("version_id", version_id, optional=True, nonempty=True)
+    part_size = check_int("part_size", part_size, min=64 * 2**10, max=5 * 2**30, optional=True)
+    read_ahead = check_int("read_ahead", read_ahead, min=1, max=64, optional=True)
     native = _core.open_artifact_reader(client, bucket, key, version_id=version_id, part_size=part_size,
                                         read_ahead=read_ahead)
     return CheckpointReader(native, uri)

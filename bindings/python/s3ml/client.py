@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import os
+from typing import Any, Dict, Optional, Union
 
 from . import _core
+from ._args import bad_value, check_bool, check_choice, check_int, check_str
 
 __all__ = ["Client"]
+
+_INT_MAX = 2**31 - 1
+
+
+def _check_client_args(args: Dict[str, Any]) -> Dict[str, Any]:
+    """Checks s3ml.Client keyword arguments (TypeError / ValueError naming the argument);
+    returns them normalized. Used by Client and by the datasets that build clients."""
+    out = dict(args)
+    url = check_str("endpoint_url", args.get("endpoint_url"), optional=True)
+    if url is not None and not (url.startswith("http://") or url.startswith("https://")):
+        raise bad_value("endpoint_url", f"expected an http:// or https:// URL, got {url!r}")
+    if url is not None and len(url.split("://", 1)[1].split("/", 1)[0]) == 0:
+        raise bad_value("endpoint_url", f"no host in {url!r}")
+    for name in ("region", "profile"):
+        check_str(name, args.get(name), optional=True, nonempty=True)
+    for name in ("access_key", "secret_key", "session_token"):
+        check_str(name, args.get(name), optional=True)
+    for name in ("max_attempts", "max_connections"):
+        if name in args:
+            out[name] = check_int(name, args[name], min=1, max=_INT_MAX, optional=True)
+    check_choice("addressing_style", args.get("addressing_style"), ("auto", "path", "virtual"), optional=True)
+    verify = args.get("verify")
+    if isinstance(verify, os.PathLike):
+        out["verify"] = verify = os.fspath(verify)
+    if verify is not None and not isinstance(verify, (bool, str)):
+        raise TypeError(f"verify: expected a bool or the path of a CA bundle, got {type(verify).__name__}")
+    if isinstance(verify, str) and not verify:
+        raise bad_value("verify", "the CA bundle path must not be empty")
+    if "allow_sse_c_over_http" in args:
+        out["allow_sse_c_over_http"] = check_bool("allow_sse_c_over_http", args["allow_sse_c_over_http"])
+    rcc = check_str("request_checksum_calculation", args.get("request_checksum_calculation"), optional=True)
+    if rcc is not None and rcc.lower() not in ("when_supported", "when_required"):
+        raise bad_value("request_checksum_calculation", f"expected 'when_supported' or 'when_required', got {rcc!r}")
+    return out
 
 
 def _rebuild_client(cls: type, config: Dict[str, Any]) -> "Client":
@@ -15,6 +51,20 @@ def _rebuild_client(cls: type, config: Dict[str, Any]) -> "Client":
 
 class Client(_core.Client):
     __doc__ = _core.Client.__doc__
+
+    def __init__(self, endpoint_url: Optional[str] = None, region: Optional[str] = None,
+                 profile: Optional[str] = None, access_key: Optional[str] = None, secret_key: Optional[str] = None,
+                 session_token: Optional[str] = None, max_attempts: Optional[int] = None,
+                 addressing_style: Optional[str] = None, max_connections: Optional[int] = None,
+                 verify: Union[None, bool, str, "os.PathLike[str]"] = None, allow_sse_c_over_http: bool = False,
+                 request_checksum_calculation: Optional[str] = None) -> None:
+        args = _check_client_args(dict(
+            endpoint_url=endpoint_url, region=region, profile=profile, access_key=access_key,
+            secret_key=secret_key, session_token=session_token, max_attempts=max_attempts,
+            addressing_style=addressing_style, max_connections=max_connections, verify=verify,
+            allow_sse_c_over_http=allow_sse_c_over_http,
+            request_checksum_calculation=request_checksum_calculation))
+        super().__init__(**args)
 
     def __reduce__(self):
         # Only the configuration travels: the child process resolves credentials again

@@ -16,19 +16,86 @@ Formats: ``"raw"`` (one object = one sample, single field ``""``; use ``sample.d
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, Optional
 
 from . import _core
-from .client import Client
+from ._args import bad_value, check_bool, check_choice, check_int, check_known, check_path, check_str
+from .client import Client, _check_client_args
 
 __all__ = ["Dataset", "Reader", "Sample", "Manifest"]
 
 Reader = _core.Reader
 Sample = _core.Sample
-Manifest = _core.Manifest
+
+
+class Manifest(_core.Manifest):
+    """A manifest of shards: one "s3://bucket/key [size [etag]]" per line ('#' comments),
+    stored at an s3:// URI or a local path (str or os.PathLike)."""
+
+    def __init__(self, location: Any) -> None:
+        super().__init__(check_path("location", location))
+
 
 _CLIENT_ARGS = ("endpoint_url", "region", "profile", "access_key", "secret_key", "session_token",
                 "max_attempts", "addressing_style", "max_connections", "verify")
+
+_U64_MAX = 2**64 - 1
+_INT_MAX = 2**31 - 1
+_FORMATS = ("raw", "tar", "jsonl", "webdataset", "json_lines")
+# Keyword arguments of the native Dataset besides source and client, with their checks.
+_INT_OPTIONS = {  # name: (min, max)
+    "rank": (0, _INT_MAX), "world_size": (1, _INT_MAX), "worker_id": (0, _INT_MAX),
+    "num_workers": (1, _INT_MAX), "seed": (0, _U64_MAX), "shuffle_buffer": (0, _U64_MAX),
+    "fetch_threads": (1, 256), "max_in_flight": (1, _INT_MAX), "memory_budget": (1, _U64_MAX),
+    "part_size": (1, _U64_MAX), "prefetch_ahead": (0, _U64_MAX), "cache_limit": (1, _U64_MAX),
+}
+_BOOL_OPTIONS = ("shuffle", "as_completed", "skip_failed")
+DATASET_OPTIONS = ("format", "bucket", "uneven", "cache_dir") + tuple(_INT_OPTIONS) + _BOOL_OPTIONS
+
+
+def _check_source(source: Any) -> Any:
+    if isinstance(source, (_core.Manifest, str)):
+        if isinstance(source, str) and not source:
+            raise bad_value("source", "must not be empty")
+        return source
+    if isinstance(source, os.PathLike):
+        raise TypeError("source: a local path must be given as s3ml.Manifest(path)")
+    if isinstance(source, (list, tuple)):
+        for i, item in enumerate(source):
+            if not isinstance(item, str):
+                raise TypeError(f"source[{i}]: expected an s3:// URI or key (str), got {type(item).__name__}")
+        if not source:
+            raise bad_value("source", "the list of shards is empty")
+        return list(source)
+    raise TypeError("source: expected an s3:// prefix or brace pattern, a list of URIs/keys, or s3ml.Manifest, "
+                    f"got {type(source).__name__}")
+
+
+def _check_dataset_options(opts: Dict[str, Any], owner: str = "Dataset") -> Dict[str, Any]:
+    """Checks the keyword arguments of s3ml.Dataset other than source/client (TypeError /
+    ValueError naming the argument) and returns them normalized."""
+    check_known(owner, opts, DATASET_OPTIONS)
+    out = dict(opts)
+    if "format" in opts:
+        check_choice("format", opts["format"], _FORMATS)
+    check_str("bucket", opts.get("bucket"), optional=True, nonempty=True)
+    if "uneven" in opts:
+        check_choice("uneven", opts["uneven"], ("exact", "drop", "pad"))
+    if "cache_dir" in opts:
+        out["cache_dir"] = check_path("cache_dir", opts["cache_dir"], optional=True)
+    for name, (lo, hi) in _INT_OPTIONS.items():
+        if name in opts:
+            out[name] = check_int(name, opts[name], min=lo, max=hi)
+    for name in _BOOL_OPTIONS:
+        if name in opts:
+            out[name] = check_bool(name, opts[name])
+    if out.get("rank", 0) >= out.get("world_size", 1):
+        raise bad_value("rank", f"must be in [0, world_size), got {out.get('rank', 0)} of {out.get('world_size', 1)}")
+    if out.get("worker_id", 0) >= out.get("num_workers", 1):
+        raise bad_value("worker_id", f"must be in [0, num_workers), got {out.get('worker_id', 0)} of "
+                                     f"{out.get('num_workers', 1)}")
+    return out
 
 
 def _rebuild_dataset(cls: type, source: Any, kwargs: Dict[str, Any]) -> "Dataset":
@@ -52,12 +119,14 @@ class Dataset(_core.Dataset):
 
     def __init__(self, source: Any, *, client: Optional[Client] = None, **kwargs: Any) -> None:
         client_args = {k: kwargs.pop(k) for k in _CLIENT_ARGS if k in kwargs}
+        source = _check_source(source)
+        kwargs = _check_dataset_options(kwargs)
         if client is None:
-            client = Client(**client_args)
+            client = Client(**_check_client_args(client_args))
+        elif not isinstance(client, _core.Client):
+            raise TypeError(f"client: expected an s3ml.Client, got {type(client).__name__}")
         elif client_args:
             raise TypeError(f"Dataset: pass either client= or client arguments, not both ({', '.join(client_args)})")
-        if isinstance(source, (list, tuple)):
-            source = list(source)
         super().__init__(source, client, **kwargs)
         self._source_arg = source
         self._kwargs = dict(kwargs, client=client)

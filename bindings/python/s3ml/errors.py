@@ -21,7 +21,9 @@ Hierarchy::
          ├─ s3ml.TransportError          connection failures, resets, timeouts
          │   └─ s3ml.ConnectionTimeout   connect or stall timeout
          ├─ s3ml.ProtocolError           an unparseable answer
-         ├─ s3ml.IntegrityError          checksum/length mismatch, object changed mid-read
+         ├─ s3ml.CorruptDataError        data corruption: checksum/length mismatch, corrupt or
+         │                               truncated shard data, object changed during a read
+         │                               (s3ml.IntegrityError is the same class)
          ├─ s3ml.LocalIOError (OSError)  local file I/O
          ├─ s3ml.CancelledError          the operation was cancelled
          ├─ s3ml.InvalidArgumentError (ValueError)   a bad argument, named in the message
@@ -34,7 +36,7 @@ from typing import Dict, Type
 
 __all__ = [
     "Error", "S3Error", "CredentialsError", "TransportError", "ConnectionTimeout", "ProtocolError",
-    "IntegrityError", "LocalIOError", "CancelledError", "InvalidArgumentError", "LibraryBug",
+    "CorruptDataError", "IntegrityError", "LocalIOError", "CancelledError", "InvalidArgumentError", "LibraryBug",
     "error_class_for_code",
 ]
 
@@ -86,8 +88,15 @@ class ProtocolError(Error):
     """The server answered something s3ml cannot parse."""
 
 
-class IntegrityError(Error):
-    """A checksum or length mismatch, or an object that changed during a read."""
+class CorruptDataError(Error):
+    """Data corruption (category ``"Integrity"``): a checksum or length mismatch, corrupt or
+    truncated shard data (``.code == "CorruptShard"``), or an object that changed during a
+    read. Deliberately not a ValueError: ``except ValueError`` around argument handling
+    must not swallow it."""
+
+
+#: The former name of CorruptDataError (the same class).
+IntegrityError = CorruptDataError
 
 
 class LocalIOError(Error, OSError):
@@ -132,7 +141,7 @@ _BY_CATEGORY: Dict[str, Type[Error]] = {
     "Timeout": ConnectionTimeout,
     "Service": S3Error,
     "Protocol": ProtocolError,
-    "Integrity": IntegrityError,
+    "Integrity": CorruptDataError,
     "Io": LocalIOError,
     "IO": LocalIOError,
     "Cancelled": CancelledError,

@@ -18,15 +18,21 @@ first use.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import pickle
+import weakref
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 import torch
 import torch.utils.data as _tud
 
 import s3ml as _s3ml
+from s3ml import _core
+from s3ml._args import bad_value, check_bool, check_callable, check_choice, check_float, check_int, check_known
+from s3ml.client import _check_client_args
+from s3ml.dataset import _check_dataset_options, _check_source
 
 __all__ = [
     "S3IterableDataset",
@@ -43,6 +49,24 @@ _STATE_VERSION = 1
 _CLIENT_ARGS = ("endpoint_url", "region", "profile", "access_key", "secret_key", "session_token",
                 "max_attempts", "addressing_style", "max_connections", "verify")
 _UNEVEN = ("exact", "drop", "pad")
+# Every keyword argument of s3ml.Client (client_kwargs may hold any of them).
+_ALL_CLIENT_ARGS = _CLIENT_ARGS + ("allow_sse_c_over_http", "request_checksum_calculation")
+# s3ml.Dataset options S3IterableDataset sets itself (from its own arguments and the
+# DataLoader worker / torch.distributed rank).
+_MANAGED_OPTIONS = ("format", "rank", "world_size", "worker_id", "num_workers", "uneven", "seed", "shuffle",
+                    "shuffle_buffer")
+
+
+def _check_client_choice(client: Any, client_kwargs: Any) -> Dict[str, Any]:
+    """Checks client= / client_kwargs= (TypeError / ValueError naming the argument)."""
+    if client is not None and not isinstance(client, _core.Client):
+        raise TypeError(f"client: expected an s3ml.Client, got {type(client).__name__}")
+    if client_kwargs is None:
+        return {}
+    if not isinstance(client_kwargs, dict):
+        raise TypeError(f"client_kwargs: expected a dict of s3ml.Client arguments, got {type(client_kwargs).__name__}")
+    check_known("client_kwargs", client_kwargs, _ALL_CLIENT_ARGS)
+    return dict(client_kwargs)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -105,6 +129,25 @@ class _ProcessLocalClient:
 # Samples a DataLoader worker takes from its reader per call (see _iter_worker).
 _WORKER_BATCH = 64
 
+# Datasets without their "iterated by workers" flag yet (see S3IterableDataset._seen).
+# The flag is shared memory that must exist before a worker process does: it is made
+# right before any fork() of this process (DataLoader workers with the fork start
+# method) and when the dataset is pickled (spawn/forkserver workers) -- never at
+# construction, so a dataset that is never handed to a worker costs nothing.
+_WANT_SEEN_FLAG: "weakref.WeakSet[S3IterableDataset]" = weakref.WeakSet()
+
+
+def _make_seen_flags() -> None:
+    for ds in list(_WANT_SEEN_FLAG):
+        try:
+            ds._seen_flag()
+        except Exception:  # never fail a fork; state_dict() then cannot detect workers
+            pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_make_seen_flags)
+
 
 def _skips(state: Dict[str, Any], n: int) -> List[int]:
     """The per-worker skip counts of a loaded state for a run with n workers. A
@@ -135,13 +178,15 @@ def _skip(reader: Any, n: int) -> None:
             n -= 1
 
 
-def _split_s3_uri(uri: str) -> "tuple[str, str]":
-    if not isinstance(uri, str) or not uri.startswith("s3://"):
-        raise ValueError(f"uri: expected 's3://bucket/key', got {uri!r}")
+def _split_s3_uri(uri: str, name: str = "uri") -> "tuple[str, str]":
+    if not isinstance(uri, str):
+        raise TypeError(f"{name}: expected an 's3://bucket/key' str, got {type(uri).__name__}")
+    if not uri.startswith("s3://"):
+        raise bad_value(name, f"expected 's3://bucket/key', got {uri!r}")
     rest = uri[5:]
     bucket, _, key = rest.partition("/")
     if not bucket:
-        raise ValueError(f"uri: no bucket in {uri!r}")
+        raise bad_value(name, f"no bucket in {uri!r}")
     return bucket, key
 
 
@@ -236,7 +281,11 @@ class S3IterableDataset(_tud.IterableDataset):
     directly, by a ``torch.utils.data.DataLoader`` with ``num_workers=0``, or by
     :class:`s3ml.torch.DataLoader` with any ``num_workers`` (which counts the
     batches its consumer took and maps them to workers with the DataLoader's
-    round-robin order). Take it between batches; restore it with the same source,
+    round-robin order). After iteration by a ``torch.utils.data.DataLoader`` with
+    ``num_workers > 0`` the workers' progress is invisible to this process, and
+    ``state_dict()`` raises RuntimeError (never a wrong position) until the dataset
+    is iterated directly or by :class:`s3ml.torch.DataLoader`, or a state is loaded.
+    Take it between batches; restore it with the same source,
     options, ``num_workers`` and ``world_size``. In ``torch.distributed`` runs every
     rank saves and restores its own state.
 
@@ -264,36 +313,40 @@ class S3IterableDataset(_tud.IterableDataset):
         **reader_options: Any,
     ):
         super().__init__()
-        if format not in ("raw", "tar", "jsonl"):
-            raise ValueError(f"format: expected 'raw', 'tar' or 'jsonl', got {format!r}")
-        if uneven is not None and uneven not in _UNEVEN:
-            raise ValueError(f"uneven: expected one of {_UNEVEN} or None, got {uneven!r}")
-        if transform is not None and not callable(transform):
-            raise TypeError("transform: expected a callable")
+        # Everything is checked here, in the process that builds the dataset: a bad
+        # argument must not surface later as an error in a DataLoader worker.
+        source = _check_source(source)
+        check_choice("format", format, ("raw", "tar", "jsonl"))
+        check_choice("uneven", uneven, _UNEVEN, optional=True)
+        check_callable("transform", transform)
+        rank = check_int("rank", rank, min=0, max=2**31 - 1, optional=True)
+        world_size = check_int("world_size", world_size, min=1, max=2**31 - 1, optional=True)
         if (rank is None) != (world_size is None):
-            raise ValueError("rank and world_size: give both or neither")
-        if world_size is not None and (world_size < 1 or not 0 <= rank < world_size):
-            raise ValueError(f"rank/world_size: need 0 <= rank < world_size, got {rank}/{world_size}")
-        if int(seed) < 0:
-            raise ValueError("seed: must be >= 0")
-        if int(shuffle_buffer) < 0:
-            raise ValueError("shuffle_buffer: must be >= 0")
-        if isinstance(source, (list, tuple)):
-            source = list(source)
+            raise bad_value("rank" if rank is None else "world_size", "give rank and world_size both or neither")
+        if world_size is not None and not rank < world_size:
+            raise bad_value("rank", f"must be in [0, world_size), got {rank} of {world_size}")
+        seed = check_int("seed", seed, min=0, max=2**64 - 1)
+        shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, min=0, max=2**64 - 1)
+        shuffle = check_bool("shuffle", shuffle)
         self.source = source
         self.format = format
         self.transform = transform
-        self.shuffle = bool(shuffle)
-        self.seed = int(seed)
-        self.shuffle_buffer = int(shuffle_buffer)
+        self.shuffle = shuffle
+        self.seed = seed
+        self.shuffle_buffer = shuffle_buffer
         self.uneven = uneven
-        client_kwargs = dict(client_kwargs or {})
+        client_kwargs = _check_client_choice(client, client_kwargs)
         for name in _CLIENT_ARGS:
             if name in reader_options:
                 client_kwargs[name] = reader_options.pop(name)
         if client is not None and client_kwargs:
             raise TypeError(f"pass either client= or client arguments, not both ({', '.join(client_kwargs)})")
-        self.reader_options = dict(reader_options)
+        client_kwargs = _check_client_args(client_kwargs)
+        for name in _MANAGED_OPTIONS:
+            if name in reader_options:
+                raise TypeError(f"S3IterableDataset: {name} is not an argument here (it is set from the dataset's own "
+                                "arguments, the DataLoader worker and the torch.distributed rank)")
+        self.reader_options = _check_dataset_options(reader_options, owner="S3IterableDataset")
         self._client = _ProcessLocalClient(client, client_kwargs)
         self._explicit_rank = (rank, world_size) if rank is not None else None
         self._rank_world: Optional["tuple[int, int]"] = self._explicit_rank
@@ -313,6 +366,10 @@ class S3IterableDataset(_tud.IterableDataset):
         # (-1: still running), skip[N]].
         self._loader: Optional[Dict[str, Any]] = None
         self._shared: Optional[torch.Tensor] = None
+        # [1 once a DataLoader worker iterated this dataset without s3ml.torch.DataLoader
+        # tracking it]: written by workers, read by state_dict() here (shared memory).
+        self._seen: Optional[torch.Tensor] = None
+        _WANT_SEEN_FLAG.add(self)
 
     # -- configuration ------------------------------------------------------------
 
@@ -366,10 +423,27 @@ class S3IterableDataset(_tud.IterableDataset):
         # process group), and never ship a live reader.
         if self._rank_world is None:
             self._resolve_rank()
+        self._seen_flag()  # shared with a spawned worker, so that state_dict() here sees it
         st = self.__dict__.copy()
         st["_direct_reader"] = None
         st["_loader"] = None
         return st
+
+    def __setstate__(self, st):
+        self.__dict__.update(st)
+        if self.__dict__.get("_seen") is None:
+            self._seen = None
+            _WANT_SEEN_FLAG.add(self)
+
+    def _seen_flag(self) -> torch.Tensor:
+        if self._seen is None:
+            self._seen = torch.zeros(1, dtype=torch.int64).share_memory_()
+            _WANT_SEEN_FLAG.discard(self)
+        return self._seen
+
+    def _reset_seen(self) -> None:
+        if self._seen is not None:
+            self._seen[0] = 0
 
     def set_epoch(self, epoch: int) -> None:
         """Selects the epoch the next iteration reads (its shuffle order); the
@@ -425,6 +499,7 @@ class S3IterableDataset(_tud.IterableDataset):
             skip = _skips(st, 1)[0]
             reader_state = st.get("reader_state")
         self._mode = "direct"
+        self._reset_seen()
         self._base, self._base_epoch = [skip], epoch
         self._direct_count = 0
         reader = self._make_reader(0, 1, epoch)
@@ -454,6 +529,10 @@ class S3IterableDataset(_tud.IterableDataset):
             skip = int(shared[2 + nw + wid])
         else:
             shared = None
+            # Nothing in the main process counts what this worker delivers: tell its
+            # state_dict() that it cannot know the position.
+            if self._seen is not None:
+                self._seen[0] = 1
             st = self._pending
             if st is not None and st["epoch"] == epoch:
                 skip = _skips(st, nw)[wid]
@@ -492,6 +571,7 @@ class S3IterableDataset(_tud.IterableDataset):
         if st is not None and st["epoch"] == self._epoch:
             skip = _skips(st, n)
         self._base, self._base_epoch = skip, self._epoch
+        self._reset_seen()
         if num_workers == 0:
             # Iterated in this process: the dataset counts by itself.
             self._loader = None
@@ -520,7 +600,18 @@ class S3IterableDataset(_tud.IterableDataset):
     # -- state ----------------------------------------------------------------------
 
     def state_dict(self) -> Dict[str, Any]:
-        """The consumer's position (see the class docs). JSON-serializable."""
+        """The consumer's position (see the class docs). JSON-serializable.
+
+        Errors: RuntimeError when the position is unknown here: the dataset was
+        iterated in the worker processes of a ``torch.utils.data.DataLoader`` with
+        ``num_workers > 0`` (only :class:`s3ml.torch.DataLoader` tells the dataset
+        which batches its consumer took), or by one with ``in_order=False``."""
+        if self._seen is not None and int(self._seen[0]) != 0:
+            raise RuntimeError(
+                "S3IterableDataset.state_dict: the dataset was iterated in DataLoader worker processes "
+                "that this process cannot observe (a torch.utils.data.DataLoader with num_workers > 0), "
+                "so the consumed position is unknown; iterate it with s3ml.torch.DataLoader (same "
+                "arguments), which tracks the position exactly, or with num_workers=0")
         if self._mode is None:
             if self._pending is not None:
                 return dict(self._pending)
@@ -582,6 +673,7 @@ class S3IterableDataset(_tud.IterableDataset):
             raise ValueError(f"load_state_dict: the state was taken with different {', '.join(diff)}")
         self._pending = dict(state)
         self._mode = None
+        self._reset_seen()
         self._epoch = int(state["epoch"])
         if self._shared is not None:
             self._shared[0] = self._epoch
@@ -593,7 +685,31 @@ class DataLoader(_tud.DataLoader):
     loader's ``state_dict()``) is exact with ``num_workers > 0``. Same arguments as
     torch's DataLoader. ``persistent_workers=True`` is supported for epochs
     (``set_epoch`` reaches the workers through shared memory); restore a state
-    before the first iteration."""
+    before the first iteration.
+
+    Errors: TypeError / ValueError naming the argument for a bad ``num_workers``,
+    ``batch_size``, ``drop_last``, ``timeout``, ``prefetch_factor`` or
+    ``persistent_workers``; torch checks the others."""
+
+    def __init__(self, dataset: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            bound = inspect.signature(_tud.DataLoader.__init__).bind(self, dataset, *args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"DataLoader: {exc}") from None
+        a = bound.arguments
+        if "num_workers" in a:
+            check_int("num_workers", a["num_workers"], min=0, max=2**31 - 1)
+        if "batch_size" in a:
+            check_int("batch_size", a["batch_size"], min=1, max=2**63 - 1, optional=True)
+        if "drop_last" in a:
+            check_bool("drop_last", a["drop_last"])
+        if "timeout" in a:
+            check_float("timeout", a["timeout"], min=0.0)
+        if a.get("prefetch_factor") is not None:
+            check_int("prefetch_factor", a["prefetch_factor"], min=1, max=2**31 - 1)
+        if "persistent_workers" in a:
+            check_bool("persistent_workers", a["persistent_workers"])
+        super().__init__(dataset, *args, **kwargs)
 
     def __iter__(self):
         ds = self.dataset
@@ -679,20 +795,18 @@ class S3MapDataset(_tud.Dataset):
         client_kwargs: Optional[Dict[str, Any]] = None,
         **client_args: Any,
     ):
-        if transform is not None and not callable(transform):
-            raise TypeError("transform: expected a callable")
-        unknown = [k for k in client_args if k not in _CLIENT_ARGS]
-        if unknown:
-            raise TypeError(f"S3MapDataset: unexpected keyword arguments {', '.join(unknown)}")
-        client_kwargs = dict(client_kwargs or {}, **client_args)
+        check_callable("transform", transform)
+        check_known("S3MapDataset", client_args, _CLIENT_ARGS)
+        client_kwargs = dict(_check_client_choice(client, client_kwargs), **client_args)
         if client is not None and client_kwargs:
             raise TypeError(f"pass either client= or client arguments, not both ({', '.join(client_kwargs)})")
+        client_kwargs = _check_client_args(client_kwargs)
         self.transform = transform
         self._client = _ProcessLocalClient(client, client_kwargs)
         self._pages = None
         self._pages_pid = None
         if isinstance(source, str):
-            self.bucket, self.prefix = _split_s3_uri(source)
+            self.bucket, self.prefix = _split_s3_uri(source, "source")
             self._keys: List["tuple[str, str]"] = []
             self._complete = False
         elif isinstance(source, (list, tuple)):
@@ -700,9 +814,9 @@ class S3MapDataset(_tud.Dataset):
             for i, uri in enumerate(source):
                 if not isinstance(uri, str):
                     raise TypeError(f"source[{i}]: expected an 's3://bucket/key' string")
-                b, k = _split_s3_uri(uri)
+                b, k = _split_s3_uri(uri, f"source[{i}]")
                 if not k:
-                    raise ValueError(f"source[{i}]: no key in {uri!r}")
+                    raise bad_value(f"source[{i}]", f"no key in {uri!r}")
                 keys.append((b, k))
             self.bucket, self.prefix = None, None
             self._keys = keys

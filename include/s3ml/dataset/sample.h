@@ -56,8 +56,9 @@ struct ShardData {
 class SampleDecoder {
  public:
   virtual ~SampleDecoder() = default;
-  /// Appends the shard's samples to `out`. Errors: kInvalidArgument (or
-  /// kInternal) naming the shard and what is malformed.
+  /// Appends the shard's samples to `out` (nothing on error). Errors: bytes that
+  /// do not decode (corrupt or truncated data) are kIntegrity with code
+  /// "CorruptShard", naming the shard and what is malformed; kInternal for bugs.
   virtual Status Decode(const ShardData& shard, std::vector<Sample>& out) const = 0;
   /// A short name ("raw", "tar", "jsonl").
   virtual std::string name() const = 0;
@@ -75,12 +76,15 @@ std::shared_ptr<SampleDecoder> RawDecoder();
 /// directories, links and other non-regular entries are skipped; files whose name
 /// has no '.' or starts with '.' are skipped; a sample simply lacks the fields it
 /// has no member for; a field repeated within one sample is an error naming the
-/// shard and member; a leading "./" is removed.
+/// shard and member; a leading "./" is removed. A corrupt or truncated archive or
+/// a repeated field: kIntegrity "CorruptShard".
 std::shared_ptr<SampleDecoder> TarDecoder();
 
 /// JSON Lines: one sample per non-empty line (a trailing '\r' is removed), field
-/// "json" holding the line. Lines are not parsed (zero-copy); blank lines are
-/// skipped and do not count as samples.
+/// "json" holding the line (zero-copy). Each line is validated as JSON without
+/// building a document; a line that is not (a cut-off last record, damaged bytes)
+/// fails the shard with kIntegrity "CorruptShard" naming the line. Blank lines
+/// are skipped and do not count as samples.
 std::shared_ptr<SampleDecoder> JsonLinesDecoder();
 
 }  // namespace s3ml::dataset

@@ -638,11 +638,11 @@ TEST_CASE("IMDSv2 provider: no role, a server error and an unreachable endpoint 
 
 // ------------------------------------------------------------------ the chain
 
-TEST_CASE("Credentials chain: when every source fails the error names each one and why") {
-  TempDir dir;
+TEST_CASE("Credentials chain: with nothing anywhere the error lists every place looked in, in plain words") {
+  TempDir dir;  // HOME: an empty directory, no ~/.aws
   ChainOptions opts;
   opts.imds_fetcher = HttplibFetcher();
-  opts.imds.endpoint = "http://127.0.0.1:" + std::to_string(ClosedPort());
+  opts.imds.endpoint = "http://127.0.0.1:" + std::to_string(ClosedPort());  // refused at once: no IMDS
   auto chain = MakeDefaultCredentialsChain(EnvWith(dir), opts);
   REQUIRE(chain.ok());
   auto r = (*chain)->GetCredentials();
@@ -651,11 +651,35 @@ TEST_CASE("Credentials chain: when every source fails the error names each one a
   CHECK(r.status().code() == kNoCredentialsCode);
   const std::string& m = r.status().message();
   INFO(m);
-  CHECK_THAT(m, Catch::StartsWith("no credentials found: environment: AWS_ACCESS_KEY_ID not set; "));
-  CHECK_THAT(m, Catch::Contains("; shared credentials file " + dir.path() + "/.aws/credentials: not found; "));
-  CHECK_THAT(m, Catch::Contains("; shared config file " + dir.path() + "/.aws/config: not found; "));
-  CHECK_THAT(m, Catch::Contains("; credential_process (profile default): profile not found; "));
-  CHECK_THAT(m, Catch::EndsWith("; imds: PUT " + opts.imds.endpoint + "/latest/api/token: httplib error: Connection"));
+  CHECK_THAT(m, Catch::StartsWith("Unable to locate credentials. Looked in: environment variables "
+                                  "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY): AWS_ACCESS_KEY_ID not set; "));
+  CHECK_THAT(m, Catch::Contains("; the shared credentials file " + dir.path() + "/.aws/credentials: not found; "));
+  CHECK_THAT(m, Catch::Contains("; the shared config file " + dir.path() + "/.aws/config: not found; "));
+  CHECK_THAT(m, Catch::Contains("; a credential_process in profile 'default': profile not found; "));
+  CHECK_THAT(m, Catch::Contains("; the EC2 instance metadata service (IMDS): PUT " + opts.imds.endpoint +
+                                "/latest/api/token: httplib error: Connection"));
+  CHECK_THAT(m, Catch::EndsWith("configure a profile (aws configure)."));
+  CHECK(m.find("unusable") == std::string::npos);
+}
+
+TEST_CASE("Credentials chain: an implicit default profile that exists nowhere is not a broken source") {
+  TempDir dir;
+  ChainOptions named_default;
+  named_default.profile = "default";  // asked for by name: must exist (as the aws CLI insists)
+  auto asked = (*MakeDefaultCredentialsChain(EnvWith(dir, {{"AWS_EC2_METADATA_DISABLED", "true"}}),
+                                             named_default))
+                   ->GetCredentials();
+  REQUIRE_FALSE(asked.ok());
+  CHECK(asked.status().code() != kNoCredentialsCode);
+  CHECK_THAT(asked.status().message(), Catch::StartsWith("credentials source is configured but unusable: "));
+  CHECK_THAT(asked.status().message(), Catch::Contains("profile 'default' not found"));
+  auto implicit =
+      (*MakeDefaultCredentialsChain(EnvWith(dir, {{"AWS_EC2_METADATA_DISABLED", "true"}})))->GetCredentials();
+  REQUIRE_FALSE(implicit.ok());
+  CHECK(implicit.status().code() == kNoCredentialsCode);
+  CHECK_THAT(implicit.status().message(),
+             Catch::EndsWith("the EC2 instance metadata service (IMDS): disabled by AWS_EC2_METADATA_DISABLED. "
+                             "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile (aws configure)."));
 }
 
 TEST_CASE("Credentials chain: AWS order explicit > environment > credentials file > config > process > IMDS") {
@@ -698,7 +722,8 @@ TEST_CASE("Credentials chain: a broken source stops the chain and the error list
   INFO(m);
   CHECK_THAT(m, Catch::StartsWith("credentials source is configured but unusable: credential_process (profile "
                                   "default): command `sh -c 'echo denied >&2; exit 2'` exited with status 2: denied"));
-  CHECK_THAT(m, Catch::Contains("(tried before it: environment: AWS_ACCESS_KEY_ID not set; "));
+  CHECK_THAT(m, Catch::Contains("(tried before it: environment variables (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY): "
+                                "AWS_ACCESS_KEY_ID not set; the shared credentials file "));
   CHECK(m.find("imds") == std::string::npos);  // never reached
 }
 
@@ -724,7 +749,7 @@ TEST_CASE("Public chain: MakeChainCredentialsProvider prefixes foreign providers
   auto chain = MakeChainCredentialsProvider({std::make_shared<Nothing>(), std::make_shared<Nothing>()});
   auto r = chain->GetCredentials();
   REQUIRE_FALSE(r.ok());
-  CHECK(r.status().message() == "no credentials found: vault: vault is sealed; vault: vault is sealed");
+  CHECK(r.status().message() == "Unable to locate credentials. Looked in: vault: vault is sealed; vault: vault is sealed.");
   auto with_static = MakeChainCredentialsProvider(
       {std::make_shared<Nothing>(), MakeStaticCredentialsProvider(Credentials{"AK", "S", "", std::nullopt, ""})});
   CHECK(with_static->GetCredentials()->source == "explicit");

@@ -106,6 +106,54 @@ TEST_CASE("TarDecoder: a repeated field or a corrupt archive is an error naming 
   CHECK(out.empty());
 }
 
+TEST_CASE("TarDecoder: truncated, garbled or duplicate-field shards are data corruption, not a bad argument") {
+  const std::string tar = MakeTar({{"s.jpg", std::string(5000, 'q')}, {"t.jpg", "2"}});
+  std::string garbled_header = tar;
+  for (std::size_t i = 0; i < 100; ++i) garbled_header[i] = '\xff';  // the first member's name and checksum
+  struct Case {
+    const char* what;
+    std::string bytes;
+  } cases[] = {
+      {"cut inside a member", tar.substr(0, 700)},
+      {"cut inside a header", tar.substr(0, 5120 + 100)},
+      {"garbled header", garbled_header},
+      {"not a tar at all", std::string(2048, 'x')},
+      {"repeated field", MakeTar({{"s.jpg", "1"}, {"s.jpg", "2"}})},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    std::vector<Sample> out;
+    Status st = TarDecoder()->Decode(Shard(c.bytes), out);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.category() == ErrorCategory::kIntegrity);
+    CHECK(st.code() == "CorruptShard");
+    CHECK_THAT(st.message(), Catch::StartsWith("tar shard s3://b/shards/s0.tar: "));
+    CHECK(out.empty());
+  }
+}
+
+TEST_CASE("JsonLinesDecoder: a cut-off or damaged record fails the shard as corruption naming the line") {
+  struct Case {
+    const char* what;
+    std::string bytes;
+    const char* line;
+  } cases[] = {
+      {"truncated last record", "{\"a\":1}\n{\"a\":2}\n{\"a\":", "line 3 "},
+      {"damaged bytes mid-shard", "{\"a\":1}\n\n{\"a\"\x01:2}\n{\"a\":3}\n", "line 3 "},
+      {"invalid UTF-8", "{\"a\":\"\xff\xfe\"}\n", "line 1 "},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    std::vector<Sample> out(1);  // samples already there stay; none of this shard is added
+    Status st = JsonLinesDecoder()->Decode(Shard(c.bytes, "x.jsonl"), out);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.category() == ErrorCategory::kIntegrity);
+    CHECK(st.code() == "CorruptShard");
+    CHECK_THAT(st.message(), Catch::StartsWith(std::string("jsonl shard s3://b/x.jsonl: ") + c.line));
+    CHECK(out.size() == 1);
+  }
+}
+
 TEST_CASE("JsonLinesDecoder: one sample per non-empty line, zero-copy") {
   ShardData d = Shard("{\"a\":1}\n\n{\"a\":2}\r\n   \n{\"a\":3}", "x.jsonl");
   std::vector<Sample> out;
