@@ -576,6 +576,12 @@ TEST_CASE("CurlHttpClient: every failure path followed by more requests on the s
     auto trunc = client->Send(server.Request("GET", "/trunc"), nullptr);
     REQUIRE_FALSE(trunc.ok());
     CHECK(trunc.status().code() == "PartialBody");
+    HttpRequest tls = server.Request("GET", "/ok");  // https to a plain-http server: the handshake fails
+    tls.scheme = "https";
+    auto handshake = client->Send(tls, nullptr);
+    REQUIRE_FALSE(handshake.ok());
+    CHECK(handshake.status().category() == ErrorCategory::kNetwork);
+    CHECK(handshake.status().code() != "NetworkError");
     auto ok = client->Send(server.Request("GET", "/ok"), nullptr);
     REQUIRE(ok.ok());
     CHECK(ok->body == "fine");
