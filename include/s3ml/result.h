@@ -12,6 +12,12 @@ namespace s3ml {
 
 /// Holds either a T or a non-OK Status. `value()` throws `s3ml::Error` when it
 /// holds an error; `*` and `->` assume the caller has checked `ok()`.
+///
+/// On a temporary Result (`client.GetObject(g).value()`), `value()`, `*` and
+/// `status()` return by value (moved out), never a reference into the temporary, so
+/// `for (const auto& o : client.ListObjectsV2(r).value().contents)` and
+/// `const auto& v = f().value();` are safe: the range and the reference bind to a
+/// materialized value whose lifetime is extended to theirs.
 template <class T>
 class [[nodiscard]] Result {
  public:
@@ -23,7 +29,8 @@ class [[nodiscard]] Result {
   bool ok() const noexcept { return value_.has_value(); }
   explicit operator bool() const noexcept { return ok(); }
   /// OK when a value is held.
-  const Status& status() const noexcept { return status_; }
+  const Status& status() const& noexcept { return status_; }
+  Status status() && noexcept { return std::move(status_); }
 
   T& value() & {
     if (!ok()) throw Error(status_);
@@ -33,15 +40,16 @@ class [[nodiscard]] Result {
     if (!ok()) throw Error(status_);
     return *value_;
   }
-  T&& value() && {
+  T value() && {
     if (!ok()) throw Error(status_);
     return std::move(*value_);
   }
   T value_or(T other) const& { return ok() ? *value_ : std::move(other); }
+  T value_or(T other) && { return ok() ? std::move(*value_) : std::move(other); }
 
   T& operator*() & { assert(ok()); return *value_; }
   const T& operator*() const& { assert(ok()); return *value_; }
-  T&& operator*() && { assert(ok()); return std::move(*value_); }
+  T operator*() && { assert(ok()); return std::move(*value_); }
   T* operator->() { assert(ok()); return &*value_; }
   const T* operator->() const { assert(ok()); return &*value_; }
 

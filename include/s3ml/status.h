@@ -50,14 +50,22 @@ class Status {
   bool ok() const noexcept { return state_ == nullptr; }
   explicit operator bool() const noexcept { return ok(); }
 
+  // The string accessors return a copy on a temporary Status (`f().status().code()`),
+  // so a reference taken from one can never outlive the state it points into.
   ErrorCategory category() const noexcept;
-  const std::string& code() const noexcept;
+  const std::string& code() const& noexcept;
+  std::string code() &&;
   int http_status() const noexcept;
-  const std::string& message() const noexcept;
-  const std::string& request_id() const noexcept;
-  const std::string& host_id() const noexcept;
-  const std::string& operation() const noexcept;
-  const std::string& resource() const noexcept;
+  const std::string& message() const& noexcept;
+  std::string message() &&;
+  const std::string& request_id() const& noexcept;
+  std::string request_id() &&;
+  const std::string& host_id() const& noexcept;
+  std::string host_id() &&;
+  const std::string& operation() const& noexcept;
+  std::string operation() &&;
+  const std::string& resource() const& noexcept;
+  std::string resource() &&;
   int attempts() const noexcept;
 
   /// True for errors a retry may cure (network, timeouts, 5xx, throttling codes).

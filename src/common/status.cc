@@ -40,13 +40,19 @@ Status Status::Cancelled(std::string message) {
 }
 
 ErrorCategory Status::category() const noexcept { return state_ ? state_->category : ErrorCategory::kOk; }
-const std::string& Status::code() const noexcept { return state_ ? state_->code : Empty(); }
+const std::string& Status::code() const& noexcept { return state_ ? state_->code : Empty(); }
+std::string Status::code() && { return state_ ? state_->code : std::string(); }
 int Status::http_status() const noexcept { return state_ ? state_->http_status : 0; }
-const std::string& Status::message() const noexcept { return state_ ? state_->message : Empty(); }
-const std::string& Status::request_id() const noexcept { return state_ ? state_->request_id : Empty(); }
-const std::string& Status::host_id() const noexcept { return state_ ? state_->host_id : Empty(); }
-const std::string& Status::operation() const noexcept { return state_ ? state_->operation : Empty(); }
-const std::string& Status::resource() const noexcept { return state_ ? state_->resource : Empty(); }
+const std::string& Status::message() const& noexcept { return state_ ? state_->message : Empty(); }
+std::string Status::message() && { return state_ ? state_->message : std::string(); }
+const std::string& Status::request_id() const& noexcept { return state_ ? state_->request_id : Empty(); }
+std::string Status::request_id() && { return state_ ? state_->request_id : std::string(); }
+const std::string& Status::host_id() const& noexcept { return state_ ? state_->host_id : Empty(); }
+std::string Status::host_id() && { return state_ ? state_->host_id : std::string(); }
+const std::string& Status::operation() const& noexcept { return state_ ? state_->operation : Empty(); }
+std::string Status::operation() && { return state_ ? state_->operation : std::string(); }
+const std::string& Status::resource() const& noexcept { return state_ ? state_->resource : Empty(); }
+std::string Status::resource() && { return state_ ? state_->resource : std::string(); }
 int Status::attempts() const noexcept { return state_ ? state_->attempts : 0; }
 
 bool Status::IsTransient() const noexcept {
