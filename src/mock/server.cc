@@ -607,7 +607,9 @@ Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
   for (const auto& [param, header] : kOverrides) {
     if (!c.r.HasParam(param)) continue;
     auto& hs = reply.headers;
-    hs.erase(std::remove_if(hs.begin(), hs.end(), [&](const auto& kv) { return EqualsIgnoreCase(kv.first, header); }),
+    // C++17 lambdas cannot capture a structured binding: name the value first.
+    const char* const name = header;
+    hs.erase(std::remove_if(hs.begin(), hs.end(), [name](const auto& kv) { return EqualsIgnoreCase(kv.first, name); }),
              hs.end());
     reply.Header(header, c.r.Param(param));
   }
