@@ -35,13 +35,13 @@ std::pair<int, std::string> EvaluateConditions(const Headers& h, const ObjectRec
   const std::string* if_unmodified = h.Find(prefix + "If-Unmodified-Since");
   if (if_match && !EtagListMatches(*if_match, obj.etag)) return {412, prefix + "If-Match"};
   if (!if_match && if_unmodified) {
-    auto t = ParseHttpDate(*if_unmodified);
+    auto t = ParseHttpDate(*if_unmodified, OutOfRange::kClamp);  // a valid HTTP-date, however far off
     if (t.ok() && obj.last_modified > *t) return {412, prefix + "If-Unmodified-Since"};
   }
   const int not_modified = prefix.empty() ? 304 : 412;
   if (if_none_match && EtagListMatches(*if_none_match, obj.etag)) return {not_modified, prefix + "If-None-Match"};
   if (!if_none_match && if_modified) {
-    auto t = ParseHttpDate(*if_modified);
+    auto t = ParseHttpDate(*if_modified, OutOfRange::kClamp);
     if (t.ok() && obj.last_modified <= *t) return {not_modified, prefix + "If-Modified-Since"};
   }
   return {0, {}};
