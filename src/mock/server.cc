@@ -1415,11 +1415,14 @@ Result<std::unique_ptr<MockS3Server>> MockS3Server::Start(MockS3Options options)
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
   });
   auto handler = [self](const httplib::Request& req, httplib::Response& res) { self->Handle(req, res); };
-  http.Get(".*", handler);  // also serves HEAD
-  http.Put(".*", handler);
-  http.Post(".*", handler);
-  http.Delete(".*", handler);
-  http.Options(".*", handler);
+  // Every path, including keys with a line feed (httplib matches the decoded path,
+  // and ECMAScript's '.' stops at line terminators).
+  static const char* const kAnyPath = "[\\s\\S]*";
+  http.Get(kAnyPath, handler);  // also serves HEAD
+  http.Put(kAnyPath, handler);
+  http.Post(kAnyPath, handler);
+  http.Delete(kAnyPath, handler);
+  http.Options(kAnyPath, handler);
   // Errors httplib produces itself (unparseable request, unknown method, bad
   // Range syntax, body too large) get an S3-shaped body too.
   http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
