@@ -66,8 +66,10 @@ struct ArtifactWriteOptions {
   /// Additional checksum (x-amz-checksum-*) on every part or the single PutObject; the
   /// server rejects a part whose bytes do not match (TransferOptions::checksum_algorithm).
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kNone;
-  /// Called with the total bytes uploaded so far after each part (from a worker thread,
-  /// never while s3ml holds a lock).
+  /// Called with the total bytes uploaded so far after each part, from the upload
+  /// worker threads: possibly concurrently from different workers, so values may
+  /// arrive slightly out of order (keep the maximum) and the callback must be
+  /// thread-safe; never while s3ml holds a lock.
   std::function<void(std::uint64_t bytes_uploaded)> progress;
 };
 

@@ -55,7 +55,10 @@ struct SelectScanRange {
 struct SelectObjectContentRequest {
   std::string bucket;
   std::string key;
-  std::string sql;  ///< e.g. "SELECT s._1 FROM S3Object s WHERE s._2 > 10"
+  /// e.g. "SELECT s._1 FROM S3Object s WHERE s._2 > 10". The local engine (and the mock)
+  /// refuse more than 256 KB (ExpressionTooLong) or more than 128 levels of nesting
+  /// (ParseExpressionTooDeep); README "S3 Select" says what counts as a level.
+  std::string sql;
   SelectInputSerialization input;
   SelectOutputSerialization output;
   std::optional<SelectScanRange> scan_range;

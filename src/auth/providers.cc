@@ -56,7 +56,8 @@ class EnvironmentProvider final : public CredentialsProvider {
     c.secret_access_key = env.GetOr("AWS_SECRET_ACCESS_KEY");
     c.session_token = env.GetOr("AWS_SESSION_TOKEN", env.GetOr("AWS_SECURITY_TOKEN"));
     if (env.IsSet("AWS_CREDENTIAL_EXPIRATION")) {
-      auto t = ParseIso8601(env.GetOr("AWS_CREDENTIAL_EXPIRATION"));
+      // Clamped: "9999-12-31T00:00:00Z" (never) is a common way to say static.
+      auto t = ParseIso8601(env.GetOr("AWS_CREDENTIAL_EXPIRATION"), OutOfRange::kClamp);
       if (!t.ok()) return Broken("environment", "AWS_CREDENTIAL_EXPIRATION: " + t.status().message());
       c.expiration = *t;
     }
@@ -224,7 +225,7 @@ Result<Credentials> RunCredentialProcess(const std::string& name, const std::str
   if (c.access_key_id.empty()) return Broken(name, what + ": output lacks AccessKeyId");
   if (c.secret_access_key.empty()) return Broken(name, what + ": output lacks SecretAccessKey");
   if (std::string exp = str("Expiration"); !exp.empty()) {
-    auto t = ParseIso8601(exp);
+    auto t = ParseIso8601(exp, OutOfRange::kClamp);
     if (!t.ok()) return Broken(name, what + ": bad Expiration: " + t.status().message());
     c.expiration = *t;
   }
@@ -383,7 +384,7 @@ class ImdsClient {
     if (c.access_key_id.empty() || c.secret_access_key.empty())
       return NoCredentials("imds", where + ": answer lacks AccessKeyId or SecretAccessKey");
     if (std::string exp = str("Expiration"); !exp.empty()) {
-      auto t = ParseIso8601(exp);
+      auto t = ParseIso8601(exp, OutOfRange::kClamp);
       if (!t.ok()) return NoCredentials("imds", where + ": bad Expiration: " + t.status().message());
       c.expiration = *t;
     }

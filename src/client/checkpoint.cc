@@ -180,7 +180,10 @@ struct ArtifactWriter::Impl {
   }
 
   void OnProgress(std::uint64_t done) {
-    uploaded.store(done);
+    // Workers report concurrently and out of order: keep the maximum.
+    std::uint64_t seen = uploaded.load();
+    while (seen < done && !uploaded.compare_exchange_weak(seen, done)) {
+    }
     parts.fetch_add(1);
     // Saturating: the PutObject path reports once for the single buffer.
     std::uint64_t cur = in_use.load();

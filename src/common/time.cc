@@ -32,11 +32,25 @@ std::string Format(SystemTime t, const char* fmt) {
   std::size_t n = std::strftime(buf, sizeof buf, fmt, &tm);
   return std::string(buf, n);
 }
-SystemTime FromTm(std::tm& tm) { return std::chrono::system_clock::from_time_t(timegm(&tm)); }
-
 Status BadDate(std::string_view what, std::string_view s) {
   return Status(ErrorCategory::kProtocol, "cannot parse " + std::string(what) + " '" + std::string(s) + "'");
 }
+
+// Milliseconds since the epoch to SystemTime, range-checked first: converting an
+// out-of-range count to nanoseconds would overflow (undefined behaviour).
+Result<SystemTime> FromUnixMillis(long long ms, OutOfRange mode, std::string_view what, std::string_view s) {
+  constexpr long long kMinMs = kMinUnixSeconds * 1000, kMaxMs = kMaxUnixSeconds * 1000;
+  if (ms < kMinMs || ms > kMaxMs) {
+    if (mode == OutOfRange::kError)
+      return Status(ErrorCategory::kProtocol, std::string(what) + " '" + std::string(s) +
+                                                  "' is outside the supported years 1678 to 2262");
+    ms = ms < kMinMs ? kMinMs : kMaxMs;
+  }
+  return SystemTime(std::chrono::milliseconds(ms));
+}
+
+// strptime's fields as Unix seconds (%Y is at most 4 digits, so this cannot overflow).
+long long TmSeconds(std::tm& tm) { return static_cast<long long>(timegm(&tm)); }
 }  // namespace
 
 Clock& SystemClock() {
@@ -59,15 +73,23 @@ std::string FormatIso8601(SystemTime t) {
   return Format(t, "%Y-%m-%dT%H:%M:%S") + frac + "Z";
 }
 
-Result<SystemTime> ParseAmzDate(std::string_view s) {
+Result<SystemTime> FromUnixSeconds(long long seconds, OutOfRange mode) {
+  // Clamp before scaling to milliseconds, which could itself overflow.
+  const long long bounded = seconds < kMinUnixSeconds - 1 ? kMinUnixSeconds - 1
+                            : seconds > kMaxUnixSeconds + 1 ? kMaxUnixSeconds + 1
+                                                            : seconds;
+  return FromUnixMillis(bounded * 1000, mode, "Unix time", std::to_string(seconds));
+}
+
+Result<SystemTime> ParseAmzDate(std::string_view s, OutOfRange mode) {
   std::tm tm{};
   std::string str(s);
   const char* end = strptime(str.c_str(), "%Y%m%dT%H%M%SZ", &tm);
   if (end == nullptr || *end != '\0' || str.size() != 16) return BadDate("x-amz-date", s);
-  return FromTm(tm);
+  return FromUnixMillis(TmSeconds(tm) * 1000, mode, "x-amz-date", s);
 }
 
-Result<SystemTime> ParseIso8601(std::string_view s) {
+Result<SystemTime> ParseIso8601(std::string_view s, OutOfRange mode) {
   std::tm tm{};
   std::string str(s);
   const char* p = strptime(str.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -95,15 +117,15 @@ Result<SystemTime> ParseIso8601(std::string_view s) {
     p += 6;
   }
   if (*p != '\0') return BadDate("ISO-8601 time", s);
-  return FromTm(tm) + std::chrono::milliseconds(millis) - std::chrono::seconds(offset_sec);
+  return FromUnixMillis((TmSeconds(tm) - offset_sec) * 1000 + millis, mode, "ISO-8601 time", s);
 }
 
-Result<SystemTime> ParseHttpDate(std::string_view s) {
+Result<SystemTime> ParseHttpDate(std::string_view s, OutOfRange mode) {
   std::string str(s);
   for (const char* fmt : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
     std::tm tm{};
     const char* end = strptime(str.c_str(), fmt, &tm);
-    if (end != nullptr && *end == '\0') return FromTm(tm);
+    if (end != nullptr && *end == '\0') return FromUnixMillis(TmSeconds(tm) * 1000, mode, "HTTP date", s);
   }
   return BadDate("HTTP date", s);
 }

@@ -47,11 +47,28 @@ std::string FormatIso8601(SystemTime t);
 /// Fri, 24 May 2013 00:00:00 GMT (HTTP dates)
 std::string FormatHttpDate(SystemTime t);
 
+/// The instants every parser here accepts: 1678-01-01T00:00:00Z to
+/// 2262-01-01T00:00:00Z inclusive, as Unix seconds. SystemTime counts nanoseconds
+/// in 64 bits (about 1677-09-21 to 2262-04-11); the whole years inside leave room
+/// for the skews and expiry windows added to a parsed time.
+constexpr long long kMinUnixSeconds = -9'214'560'000LL;
+constexpr long long kMaxUnixSeconds = 9'214'646'400LL;
+
+/// What a parser does with a well-formed date outside [kMinUnixSeconds,
+/// kMaxUnixSeconds]: fail (kError, for dates that decide something, such as a
+/// request's signing time or expiry), or return the nearest bound (kClamp, for
+/// informational dates such as Last-Modified, where year 1000 or 9999 is odd
+/// but no reason to fail the call).
+enum class OutOfRange { kError, kClamp };
+
+/// Unix seconds as a SystemTime; kProtocol error (or the clamped bound) outside the range above.
+Result<SystemTime> FromUnixSeconds(long long seconds, OutOfRange mode = OutOfRange::kError);
+
 /// Parses 20130524T000000Z.
-Result<SystemTime> ParseAmzDate(std::string_view s);
+Result<SystemTime> ParseAmzDate(std::string_view s, OutOfRange mode = OutOfRange::kError);
 /// Parses ISO-8601 with optional fractional seconds and Z or +hh:mm offset.
-Result<SystemTime> ParseIso8601(std::string_view s);
+Result<SystemTime> ParseIso8601(std::string_view s, OutOfRange mode = OutOfRange::kError);
 /// Parses an RFC 7231 HTTP date (IMF-fixdate; also RFC 850 and asctime forms).
-Result<SystemTime> ParseHttpDate(std::string_view s);
+Result<SystemTime> ParseHttpDate(std::string_view s, OutOfRange mode = OutOfRange::kError);
 
 }  // namespace s3ml

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -102,6 +103,22 @@ class TarDecoderImpl final : public SampleDecoder {
     if (buf.empty()) return Status::Ok();  // an empty object is an empty shard
     if (archive_read_open_memory(a.get(), buf.data(), buf.size()) != ARCHIVE_OK) return fail("cannot open");
 
+    // Bytes the shard actually yields: its own size, or for a compressed shard
+    // what has been decompressed so far. Copies of members (and the zeros of
+    // sparse holes) may never add up to more, whatever sizes the headers declare.
+    const bool compressed = archive_filter_code(a.get(), 0) != ARCHIVE_FILTER_NONE;
+    auto available = [&](std::size_t block) {
+      std::uint64_t decoded = compressed ? static_cast<std::uint64_t>(archive_filter_bytes(a.get(), 0)) + block : 0;
+      return std::max<std::uint64_t>(buf.size(), decoded);
+    };
+    std::uint64_t materialised = 0;
+    auto oversized = [&](const std::string& path, std::uint64_t claimed) {
+      return Status(ErrorCategory::kIntegrity, "tar shard " + uri + ": member " + path + " claims " +
+                                                   std::to_string(claimed) + " bytes, more than the " +
+                                                   std::to_string(available(0)) + " bytes the shard holds")
+          .WithCode("CorruptShard");
+    };
+
     auto owner = std::make_shared<TarOwner>();
     owner->shard = shard.bytes;
     std::vector<Sample> samples;  // appended to `out` only when the whole shard decodes
@@ -134,6 +151,8 @@ class TarDecoderImpl final : public SampleDecoder {
       la_int64_t offset = 0;
       std::unique_ptr<Buffer> copy;
       std::int64_t expected = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : -1;
+      if (!compressed && expected > 0 && static_cast<std::uint64_t>(expected) > buf.size())
+        return oversized(path, static_cast<std::uint64_t>(expected));
       bool first_block = true;
       while (true) {
         int r = archive_read_data_block(a.get(), &block, &block_size, &offset);
@@ -145,9 +164,19 @@ class TarDecoderImpl final : public SampleDecoder {
             static_cast<std::int64_t>(block_size) == expected) {
           bytes = std::string_view(p, block_size);
         } else {
+          const std::uint64_t have = copy ? copy->size() : bytes.size();
+          if (offset < 0 || static_cast<std::uint64_t>(offset) < have)
+            return Status(ErrorCategory::kIntegrity, "tar shard " + uri + ": member " + path +
+                                                         " has overlapping data blocks")
+                .WithCode("CorruptShard");
+          const std::uint64_t extent = static_cast<std::uint64_t>(offset) + block_size;
+          // Checked before allocating: a sparse member can declare any size.
+          if (materialised + (copy ? 0 : have) + (extent - have) > available(block_size))
+            return oversized(path, extent);
           if (!copy) {
             copy = std::make_unique<Buffer>();
             if (!bytes.empty()) copy->append(bytes);
+            materialised += bytes.size();
             bytes = {};
           }
           if (static_cast<std::uint64_t>(offset) > copy->size()) {  // sparse hole
@@ -155,6 +184,7 @@ class TarDecoderImpl final : public SampleDecoder {
             copy->append(zeros);
           }
           copy->append(p, block_size);
+          materialised += extent - have;
         }
         first_block = false;
       }

@@ -150,10 +150,32 @@ Status Prefetcher::CountedFailure(Status st) {
   return st;
 }
 
+Status DecodeGuarded(const SampleDecoder& decoder, const ShardData& shard, std::vector<Sample>& out) noexcept {
+  const auto failed = [&](ErrorCategory category, const std::string& what) {
+    try {
+      return Status(category, "shard " + shard.info.Uri() + ": " + decoder.name() + " decoder failed: " + what);
+    } catch (...) {
+      return Status(category, "shard decoder failed: " + what);
+    }
+  };
+  try {
+    return decoder.Decode(shard, out);
+  } catch (const std::bad_alloc&) {
+    out.clear();
+    return failed(ErrorCategory::kInternal, "out of memory");
+  } catch (const std::exception& e) {
+    out.clear();
+    return failed(ErrorCategory::kInternal, e.what());
+  } catch (...) {
+    out.clear();
+    return failed(ErrorCategory::kInternal, "unknown exception");
+  }
+}
+
 void Prefetcher::Publish(Fetched f, std::uint64_t release) {
   if (f.status.ok() && f.bytes) {
     auto samples = std::make_shared<std::vector<Sample>>();
-    f.status = opts_.decoder->Decode(ShardData{f.info, f.bytes}, *samples);
+    f.status = DecodeGuarded(*opts_.decoder, ShardData{f.info, f.bytes}, *samples);
     if (f.status.ok()) f.samples = std::move(samples);
   }
   {

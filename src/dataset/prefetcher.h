@@ -29,6 +29,12 @@
 
 namespace s3ml::dataset::internal {
 
+/// Runs `decoder` on `shard`, turning anything it throws (std::bad_alloc from a
+/// hostile size, a user decoder's exception) into the shard's error: decoding
+/// runs on fetch threads, where an escaping exception would terminate.
+Status DecodeGuarded(const SampleDecoder& decoder, const ShardData& shard, std::vector<Sample>& out) noexcept;
+
+
 /// Counters shared by the reader and its prefetcher.
 struct Counters {
   std::atomic<std::uint64_t> bytes_fetched{0}, bytes_from_cache{0}, shards_fetched{0}, requests{0},

@@ -380,7 +380,7 @@ struct DatasetReader::Impl {
       out->samples = std::move(f->samples);  // decoded on the fetch thread
     } else if (st.ok()) {
       out->samples = std::make_shared<std::vector<Sample>>();
-      st = opts.decoder->Decode(ShardData{f->info, f->bytes}, *out->samples);
+      st = internal::DecodeGuarded(*opts.decoder, ShardData{f->info, f->bytes}, *out->samples);
     }
     if (st.ok()) out->count = out->samples->size();
     if (!st.ok()) {
@@ -590,7 +590,7 @@ struct DatasetReader::Impl {
       bytes = std::make_shared<const Buffer>(std::move(r->body));
     }
     std::vector<Sample> out;
-    S3ML_RETURN_IF_ERROR(opts.decoder->Decode(ShardData{info, bytes}, out));
+    S3ML_RETURN_IF_ERROR(internal::DecodeGuarded(*opts.decoder, ShardData{info, bytes}, out));
     if (out.size() != 1)
       return Status::InvalidArgument("dataset Get(" + std::to_string(i) + ") " + info.Uri() + ": the " +
                                      opts.decoder->name() + " decoder yields " + std::to_string(out.size()) +

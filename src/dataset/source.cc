@@ -1,6 +1,8 @@
 #include "s3ml/dataset/source.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -27,6 +29,7 @@ Result<S3Uri> ParseS3Uri(const std::string& uri) {
 namespace {
 
 constexpr std::size_t kMaxExpansion = 10'000'000;
+constexpr std::uint64_t kMaxExpansionBytes = std::uint64_t{64} << 20;  // total length of the names
 
 // Expands one brace group's body ("0000..0999" or "a,b,c") into alternatives.
 Result<std::vector<std::string>> ExpandGroup(const std::string& body, const std::string& pattern) {
@@ -65,9 +68,82 @@ Result<std::vector<std::string>> ExpandGroup(const std::string& body, const std:
   return out;
 }
 
+// What the expansion will produce, computed before anything is allocated: a
+// short pattern can multiply into gigabytes of names.
+struct ExpansionSize {
+  std::uint64_t names = 1;
+  std::uint64_t bytes = 0;  // total length of all names
+};
+
+// Sum of the lengths of the decimal numbers a..b, each padded to `width`.
+std::uint64_t RangeBytes(std::uint64_t a, std::uint64_t b, std::size_t width) {
+  std::uint64_t total = 0, lo_of_digits = 0, hi_of_digits = 9;
+  for (std::size_t digits = 1; digits <= 20 && lo_of_digits <= b; ++digits) {
+    const std::uint64_t lo = std::max(a, lo_of_digits), hi = std::min(b, hi_of_digits);
+    if (lo <= hi) total += (hi - lo + 1) * std::max<std::uint64_t>(digits, width);
+    lo_of_digits = hi_of_digits + 1;
+    hi_of_digits = hi_of_digits > UINT64_MAX / 10 ? UINT64_MAX : hi_of_digits * 10 + 9;
+  }
+  return total;
+}
+
+Status CheckedGrow(ExpansionSize& size, std::uint64_t alternatives, std::uint64_t alternative_bytes,
+                   const std::string& pattern) {
+  // names' = names * k; bytes' = bytes * k + names * alternative_bytes (each prefix gets every alternative).
+  const auto too_big = [&] {
+    return Status::InvalidArgument("\"" + pattern + "\" expands to more than " +
+                                   std::to_string(kMaxExpansionBytes >> 20) + " MiB of names");
+  };
+  std::uint64_t names = 0, bytes = 0, extra = 0;
+  if (__builtin_mul_overflow(size.names, alternatives, &names) || names > kMaxExpansion)
+    return Status::InvalidArgument("\"" + pattern + "\" expands to more than 10 million names");
+  if (__builtin_mul_overflow(size.bytes, alternatives, &bytes) ||
+      __builtin_mul_overflow(size.names, alternative_bytes, &extra) || __builtin_add_overflow(bytes, extra, &bytes) ||
+      bytes > kMaxExpansionBytes)
+    return too_big();
+  size.names = names;
+  size.bytes = bytes;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> ExpandBraces(const std::string& pattern) {
+  // First pass: check the result's size against both limits, allocating nothing.
+  ExpansionSize size;
+  for (std::size_t i = 0; i < pattern.size();) {
+    if (pattern[i] != '{') {
+      auto next = pattern.find('{', i);
+      const std::size_t len = (next == std::string::npos ? pattern.size() : next) - i;
+      S3ML_RETURN_IF_ERROR(CheckedGrow(size, 1, len, pattern));
+      if (next == std::string::npos) break;
+      i = next;
+      continue;
+    }
+    auto close = pattern.find('}', i + 1);
+    if (close == std::string::npos) break;  // reported by the second pass
+    const std::string body = pattern.substr(i + 1, close - i - 1);
+    auto dots = body.find("..");
+    std::uint64_t count = 0, bytes = 0;
+    if (dots != std::string::npos && body.find(',') == std::string::npos) {
+      const std::string lo = body.substr(0, dots), hi = body.substr(dots + 2);
+      const bool numeric = !lo.empty() && !hi.empty() && lo.size() <= 18 && hi.size() <= 18 &&
+                           lo.find_first_not_of("0123456789") == std::string::npos &&
+                           hi.find_first_not_of("0123456789") == std::string::npos;
+      if (!numeric) break;  // reported by the second pass
+      const std::uint64_t a = std::stoull(lo), b = std::stoull(hi);
+      if (a > b || b - a >= kMaxExpansion) break;
+      const std::size_t width = (lo.size() > 1 && lo[0] == '0') || lo.size() == hi.size() ? lo.size() : 0;
+      count = b - a + 1;
+      bytes = RangeBytes(a, b, width);
+    } else {
+      count = static_cast<std::uint64_t>(std::count(body.begin(), body.end(), ',')) + 1;
+      bytes = body.size() + 1 - count;  // the commas are not part of any name
+    }
+    S3ML_RETURN_IF_ERROR(CheckedGrow(size, count, bytes, pattern));
+    i = close + 1;
+  }
+
   std::vector<std::string> results{""};
   std::size_t i = 0;
   while (i < pattern.size()) {

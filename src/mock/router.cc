@@ -14,6 +14,37 @@ S3Error InvalidUri(const std::string& what) {
   return S3Error(400, "InvalidURI", "Couldn't parse the specified URI: " + what);
 }
 
+// Strict UTF-8 (RFC 3629): no overlong forms, surrogates or code points past U+10FFFF.
+bool IsValidUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    unsigned cp = 0, min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (std::size_t k = 1; k <= n; ++k) {
+      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 bool IsIpLiteral(const std::string& host) {
   if (host.find(':') != std::string::npos) return true;  // IPv6
   int dots = 0;
@@ -170,6 +201,9 @@ Expected<RoutedRequest> Route(const std::string& method, const std::string& targ
     r.bucket = std::move(*bucket);
     r.key = std::move(*key);
   }
+  // S3 refuses a key that is not UTF-8 (400 InvalidURI) for every operation: such a
+  // key could never be listed in the UTF-8 XML S3 answers with.
+  if (!IsValidUtf8(r.key)) return InvalidUri("the object key is not valid UTF-8");
 
   auto not_implemented = [&](const std::string& op) {
     r.operation = op;

@@ -35,13 +35,13 @@ std::pair<int, std::string> EvaluateConditions(const Headers& h, const ObjectRec
   const std::string* if_unmodified = h.Find(prefix + "If-Unmodified-Since");
   if (if_match && !EtagListMatches(*if_match, obj.etag)) return {412, prefix + "If-Match"};
   if (!if_match && if_unmodified) {
-    auto t = ParseHttpDate(*if_unmodified);
+    auto t = ParseHttpDate(*if_unmodified, OutOfRange::kClamp);  // a valid HTTP-date, however far off
     if (t.ok() && obj.last_modified > *t) return {412, prefix + "If-Unmodified-Since"};
   }
   const int not_modified = prefix.empty() ? 304 : 412;
   if (if_none_match && EtagListMatches(*if_none_match, obj.etag)) return {not_modified, prefix + "If-None-Match"};
   if (!if_none_match && if_modified) {
-    auto t = ParseHttpDate(*if_modified);
+    auto t = ParseHttpDate(*if_modified, OutOfRange::kClamp);
     if (t.ok() && obj.last_modified <= *t) return {not_modified, prefix + "If-Modified-Since"};
   }
   return {0, {}};
@@ -607,7 +607,9 @@ Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
   for (const auto& [param, header] : kOverrides) {
     if (!c.r.HasParam(param)) continue;
     auto& hs = reply.headers;
-    hs.erase(std::remove_if(hs.begin(), hs.end(), [&](const auto& kv) { return EqualsIgnoreCase(kv.first, header); }),
+    // C++17 lambdas cannot capture a structured binding: name the value first.
+    const char* const name = header;
+    hs.erase(std::remove_if(hs.begin(), hs.end(), [name](const auto& kv) { return EqualsIgnoreCase(kv.first, name); }),
              hs.end());
     reply.Header(header, c.r.Param(param));
   }
@@ -1413,11 +1415,14 @@ Result<std::unique_ptr<MockS3Server>> MockS3Server::Start(MockS3Options options)
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
   });
   auto handler = [self](const httplib::Request& req, httplib::Response& res) { self->Handle(req, res); };
-  http.Get(".*", handler);  // also serves HEAD
-  http.Put(".*", handler);
-  http.Post(".*", handler);
-  http.Delete(".*", handler);
-  http.Options(".*", handler);
+  // Every path, including keys with a line feed (httplib matches the decoded path,
+  // and ECMAScript's '.' stops at line terminators).
+  static const char* const kAnyPath = "[\\s\\S]*";
+  http.Get(kAnyPath, handler);  // also serves HEAD
+  http.Put(kAnyPath, handler);
+  http.Post(kAnyPath, handler);
+  http.Delete(kAnyPath, handler);
+  http.Options(kAnyPath, handler);
   // Errors httplib produces itself (unparseable request, unknown method, bad
   // Range syntax, body too large) get an S3-shaped body too.
   http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {

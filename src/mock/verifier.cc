@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 
 #include "common/crypto.h"
@@ -312,10 +313,15 @@ Expected<AuthInfo> Verifier::VerifyV2(const VerifyInput& in, const std::string* 
     signature = *FindParam(in.query, "Signature");
     const std::string* expires = FindParam(in.query, "Expires");
     char* end = nullptr;
+    errno = 0;
     const long long epoch = expires ? std::strtoll(expires->c_str(), &end, 10) : -1;
     if (!expires || expires->empty() || *end != '\0' || epoch < 0)
       return AccessDenied("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
-    const SystemTime expiry{std::chrono::seconds(epoch)};
+    // Range-checked before it becomes a time: seconds past 2262 overflow SystemTime.
+    auto expiry_time = FromUnixSeconds(epoch);
+    if (errno == ERANGE || !expiry_time.ok())
+      return AccessDenied("Invalid date (should be seconds since epoch): " + *expires).With("Expires", *expires);
+    const SystemTime expiry = *expiry_time;
     if (now > expiry)
       return AccessDenied("Request has expired")
           .With("Expires", FormatIso8601(expiry))

@@ -15,7 +15,16 @@ XmlWriter::XmlWriter(const char* root, bool with_namespace) {
 std::string XmlWriter::str() const {
   std::ostringstream os;
   doc_.save(os, "", pugi::format_raw, pugi::encoding_utf8);
-  return os.str();
+  // pugixml writes a carriage return in text raw, and every XML parser turns a raw
+  // CR into LF: S3 writes it as a reference so keys such as "a\rb" survive. With
+  // format_raw there is no other CR in the document.
+  std::string out = os.str();
+  std::string::size_type at = 0;
+  while ((at = out.find('\r', at)) != std::string::npos) {
+    out.replace(at, 1, "&#13;");
+    at += 5;
+  }
+  return out;
 }
 
 pugi::xml_node AddText(pugi::xml_node parent, const char* name, const std::string& text) {

@@ -128,7 +128,7 @@ Result<ObjectExpiration> ParseExpirationHeader(std::string_view value) {
   bool have_date = false;
   for (const auto& [k, v] : pairs) {
     if (k == "expiry-date") {
-      auto t = ParseHttpDate(v);
+      auto t = ParseHttpDate(v, OutOfRange::kClamp);
       if (!t.ok())
         return Status(ErrorCategory::kProtocol, "malformed expiry-date in x-amz-expiration: '" + v + "'");
       out.expiry_date = *t;
@@ -153,7 +153,7 @@ Result<ObjectRestoreStatus> ParseRestoreHeader(std::string_view value) {
       out.ongoing = v == "true";
       have_ongoing = true;
     } else if (k == "expiry-date") {
-      auto t = ParseHttpDate(v);
+      auto t = ParseHttpDate(v, OutOfRange::kClamp);
       if (!t.ok()) return Status(ErrorCategory::kProtocol, "malformed expiry-date in x-amz-restore: '" + v + "'");
       out.expiry_date = *t;
     }
@@ -218,7 +218,7 @@ Result<std::uint64_t> UintChild(const pugi::xml_node& n, const char* name, int h
 }
 
 Result<Timestamp> DateChild(const pugi::xml_node& n, const char* name, int http_status) {
-  auto t = ParseIso8601(ChildText(n, name));
+  auto t = ParseIso8601(ChildText(n, name), OutOfRange::kClamp);
   if (!t.ok())
     return Protocol(std::string("bad <") + name + "> '" + BodySnippet(ChildText(n, name), 40) + "'", http_status);
   return *t;

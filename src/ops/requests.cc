@@ -444,7 +444,7 @@ Result<ObjectMetadata> ParseObjectMetadata(int http_status, const Headers& h) {
   m.encryption = ParseEncryption(h);
   m.delete_marker = h.Get("x-amz-delete-marker") == "true";
   if (const std::string* lm = h.Find("Last-Modified")) {
-    auto t = ParseHttpDate(*lm);
+    auto t = ParseHttpDate(*lm, OutOfRange::kClamp);
     if (t.ok()) m.last_modified = *t;  // a malformed date is not worth failing a download over
   }
   if (const std::string* pc = h.Find("x-amz-mp-parts-count")) {

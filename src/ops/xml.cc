@@ -101,7 +101,8 @@ Result<std::chrono::system_clock::time_point> ChildTime(const pugi::xml_node& no
                                                         std::string_view operation) {
   pugi::xml_node c = node.child(name);
   if (!c) return std::chrono::system_clock::time_point{};
-  auto t = ParseIso8601(c.text().as_string());
+  // Informational (LastModified, Initiated, ...): a year outside 1678..2262 is clamped.
+  auto t = ParseIso8601(c.text().as_string(), OutOfRange::kClamp);
   if (!t.ok())
     return ProtocolError(operation, 0, std::string("<") + name + "> is not an ISO-8601 time: '" +
                                            BodySnippet(c.text().as_string(), 40) + "'");

@@ -58,6 +58,12 @@ struct Expr {
   CastType cast_type = CastType::kString;
   int agg_slot = -1;
   std::vector<std::unique_ptr<Expr>> args;
+
+  Expr() = default;
+  Expr(const Expr&) = delete;
+  Expr& operator=(const Expr&) = delete;
+  /// Frees the subtree iteratively (its depth can be the length of the statement).
+  ~Expr();
 };
 
 struct SelectItem {

@@ -101,7 +101,22 @@ int HeaderIndex::Find(const std::string& name, bool quoted) const {
   return it->second;
 }
 
-Evaluator::Evaluator(const QueryPlan& plan) : plan_(plan), aggs_(static_cast<size_t>(plan.aggregate_count)) {}
+Evaluator::Evaluator(const QueryPlan& plan) : plan_(plan), aggs_(static_cast<size_t>(plan.aggregate_count)) {
+  // The aggregates of the SELECT list, depth-first left to right (the order they
+  // fold and report errors in), found with an explicit stack: a chain such as
+  // `SUM(a) + SUM(b) + ...` is as deep as it is long. Aggregates never nest.
+  std::vector<const Expr*> stack;
+  for (auto it = plan.items.rbegin(); it != plan.items.rend(); ++it) stack.push_back(it->expr.get());
+  while (!stack.empty()) {
+    const Expr* e = stack.back();
+    stack.pop_back();
+    if (e->kind == Expr::Kind::kAggregate) {
+      aggregates_.push_back(e);
+      continue;
+    }
+    for (auto it = e->args.rbegin(); it != e->args.rend(); ++it) stack.push_back(it->get());
+  }
+}
 
 Value Evaluator::RowValue(const Row& row) {
   if (!row.fields) return row.json;
@@ -130,15 +145,11 @@ Result<bool> Evaluator::Matches(const Row& row) {
 }
 
 Status Evaluator::Accumulate(const Row& row) {
-  for (auto& item : plan_.items) S3ML_RETURN_IF_ERROR(Fold(*item.expr, row));
+  for (const Expr* e : aggregates_) S3ML_RETURN_IF_ERROR(Fold(*e, row));
   return Status::Ok();
 }
 
 Status Evaluator::Fold(const Expr& e, const Row& row) {
-  if (e.kind != Expr::Kind::kAggregate) {
-    for (auto& a : e.args) S3ML_RETURN_IF_ERROR(Fold(*a, row));
-    return Status::Ok();
-  }
   AggState& st = aggs_[static_cast<size_t>(e.agg_slot)];
   if (e.args.empty()) {  // COUNT(*)
     ++st.count;
@@ -264,21 +275,20 @@ Result<Value> Evaluator::EvalImpl(const Expr& e, const Row* row) {
       return Value::Bool(!v.b);
     }
     case Expr::Kind::kBinary: {
-      S3ML_ASSIGN_OR_RETURN(Value a, EvalImpl(*e.args[0], row));
-      if (e.op == "AND" || e.op == "OR") {
-        // Short-circuit where the left side decides.
-        bool is_and = e.op == "AND";
-        if (a.kind == Value::Kind::kBool && a.b != is_and) return Value::Bool(!is_and);
-        S3ML_ASSIGN_OR_RETURN(Value b, EvalImpl(*e.args[1], row));
-        for (const Value* v : {&a, &b})
-          if (!v->absent() && v->kind != Value::Kind::kBool)
-            return EvalError("EvaluatorInvalidArguments", e.op + " needs booleans, not " + KindName(*v), e.pos);
-        if (b.kind == Value::Kind::kBool && b.b != is_and) return Value::Bool(!is_and);
-        if (a.absent() || b.absent()) return Value::Null();
-        return Value::Bool(is_and);
+      // A left-associative chain (`1+1+...`, `a OR b OR ...`) is a left-deep tree as
+      // deep as the statement is long: walk its left spine in a loop, so recursion
+      // follows only the nesting the parser bounds. `spine_` is shared by nested
+      // chains as a stack (indices, not iterators: it may grow while in use).
+      const size_t base = spine_.size();
+      const Expr* leaf = &e;
+      while (leaf->kind == Expr::Kind::kBinary) {
+        spine_.push_back(leaf);
+        leaf = leaf->args[0].get();
       }
-      S3ML_ASSIGN_OR_RETURN(Value b, EvalImpl(*e.args[1], row));
-      return Binary(e, a, b);
+      Result<Value> acc = EvalImpl(*leaf, row);
+      for (size_t k = spine_.size(); acc.ok() && k > base; --k) acc = BinaryStep(*spine_[k - 1], std::move(*acc), row);
+      spine_.resize(base);
+      return acc;
     }
     case Expr::Kind::kLike: {
       S3ML_ASSIGN_OR_RETURN(Value v, EvalImpl(*e.args[0], row));
@@ -340,6 +350,23 @@ Result<Value> Evaluator::EvalImpl(const Expr& e, const Row* row) {
     }
   }
   return EvalError("InternalError", "unknown expression", e.pos);
+}
+
+Result<Value> Evaluator::BinaryStep(const Expr& e, Value a, const Row* row) {
+  if (e.op == "AND" || e.op == "OR") {
+    // Short-circuit where the left side decides.
+    bool is_and = e.op == "AND";
+    if (a.kind == Value::Kind::kBool && a.b != is_and) return Value::Bool(!is_and);
+    S3ML_ASSIGN_OR_RETURN(Value b, EvalImpl(*e.args[1], row));
+    for (const Value* v : {&a, &b})
+      if (!v->absent() && v->kind != Value::Kind::kBool)
+        return EvalError("EvaluatorInvalidArguments", e.op + " needs booleans, not " + KindName(*v), e.pos);
+    if (b.kind == Value::Kind::kBool && b.b != is_and) return Value::Bool(!is_and);
+    if (a.absent() || b.absent()) return Value::Null();
+    return Value::Bool(is_and);
+  }
+  S3ML_ASSIGN_OR_RETURN(Value b, EvalImpl(*e.args[1], row));
+  return Binary(e, a, b);
 }
 
 Result<Value> Evaluator::Binary(const Expr& e, const Value& a, const Value& b) {

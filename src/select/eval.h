@@ -59,6 +59,8 @@ class Evaluator {
   };
   Result<Value> EvalImpl(const Expr& e, const Row* row);
   Result<Value> Resolve(const Expr& e, const Row& row);
+  /// One link of a binary chain: `a` (the left side, already evaluated) op args[1].
+  Result<Value> BinaryStep(const Expr& e, Value a, const Row* row);
   Result<Value> Binary(const Expr& e, const Value& a, const Value& b);
   Result<Value> Call(const Expr& e, std::vector<Value>& args);
   Result<Value> Cast(const Expr& e, const Value& v);
@@ -68,6 +70,8 @@ class Evaluator {
 
   const QueryPlan& plan_;
   std::vector<AggState> aggs_;
+  std::vector<const Expr*> aggregates_;  // kAggregate nodes of the SELECT list, in fold order
+  std::vector<const Expr*> spine_;       // left spines of the binary chains being evaluated
 };
 
 /// Error with S3 code for a runtime failure at `pos` (category kService).

@@ -18,6 +18,18 @@ Status DataError(const char* code, const std::string& what) {
   return Status(ErrorCategory::kService, what).WithCode(code).WithHttpStatus(400);
 }
 
+Expr::~Expr() {
+  // A left-deep chain (`1+1+...+1`) is as deep as the statement is long: free the
+  // subtree from an explicit stack, so no destructor recursion follows its depth.
+  std::vector<std::unique_ptr<Expr>> pending = std::move(args);
+  while (!pending.empty()) {
+    std::unique_ptr<Expr> e = std::move(pending.back());
+    pending.pop_back();
+    for (auto& a : e->args) pending.push_back(std::move(a));
+    e->args.clear();
+  }  // each `e` dies here with no children left
+}
+
 namespace {
 
 std::string Upper(std::string s) {
@@ -192,7 +204,7 @@ class Parser {
     if (plan->aggregate_count > 0) {
       for (auto& item : plan->items) {
         Pos where;
-        if (HasBareReference(*item.expr, false, &where))
+        if (HasBareReference(*item.expr, &where))
           return SqlError("UnsupportedSqlOperation",
                           "Aggregate and non-aggregate expressions cannot be mixed in the SELECT list", where);
       }
@@ -227,15 +239,40 @@ class Parser {
     return Status::Ok();
   }
 
-  // True when `e` references the record outside any aggregate.
-  static bool HasBareReference(const Expr& e, bool in_agg, Pos* where) {
-    if (e.kind == Expr::Kind::kPath && !in_agg) {
-      *where = e.pos;
-      return true;
+  // Counts one level of nesting for the lifetime of the guard; `ok` is false past
+  // the limit. Nesting is what the recursive descent (and the evaluator) recurse
+  // on, so bounding it bounds their stack use.
+  class DepthGuard {
+   public:
+    explicit DepthGuard(int* depth) : depth_(depth), saved_(*depth) {}
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+    ~DepthGuard() { *depth_ = saved_; }
+    bool Enter() { return ++*depth_ <= Query::kMaxNestingDepth; }
+
+   private:
+    int* depth_;
+    int saved_;
+  };
+  Status TooDeep(Pos pos) const {
+    return SqlError("ParseExpressionTooDeep",
+                    "Expression nesting is deeper than " + std::to_string(Query::kMaxNestingDepth) + " levels", pos);
+  }
+
+  // True when `e` references the record outside any aggregate (depth-first, left to
+  // right, with an explicit stack: chains are as deep as they are long).
+  static bool HasBareReference(const Expr& root, Pos* where) {
+    std::vector<std::pair<const Expr*, bool>> stack{{&root, false}};
+    while (!stack.empty()) {
+      auto [e, in_agg] = stack.back();
+      stack.pop_back();
+      if (e->kind == Expr::Kind::kPath && !in_agg) {
+        *where = e->pos;
+        return true;
+      }
+      const bool agg = in_agg || e->kind == Expr::Kind::kAggregate;
+      for (auto it = e->args.rbegin(); it != e->args.rend(); ++it) stack.emplace_back(it->get(), agg);
     }
-    bool agg = in_agg || e.kind == Expr::Kind::kAggregate;
-    for (auto& a : e.args)
-      if (HasBareReference(*a, agg, where)) return true;
     return false;
   }
 
@@ -368,7 +405,12 @@ class Parser {
     return e;
   }
 
-  Result<ExprPtr> Expression() { return Or(); }
+  // Every parenthesised group, function argument and IN list item enters here.
+  Result<ExprPtr> Expression() {
+    DepthGuard guard(&depth_);
+    if (!guard.Enter()) return TooDeep(Peek().pos);
+    return Or();
+  }
 
   Result<ExprPtr> Or() {
     S3ML_ASSIGN_OR_RETURN(auto left, And());
@@ -393,6 +435,8 @@ class Parser {
   Result<ExprPtr> Not() {
     if (IsKeyword("NOT")) {
       Pos p = Peek().pos;
+      DepthGuard guard(&depth_);
+      if (!guard.Enter()) return TooDeep(p);
       Next();
       S3ML_ASSIGN_OR_RETURN(auto inner, Not());
       auto e = Make(Expr::Kind::kNot, p);
@@ -401,8 +445,12 @@ class Parser {
     }
     return Predicate();
   }
-  Result<ExprPtr> Predicate() {
+  __attribute__((noinline)) Result<ExprPtr> Predicate() {
     S3ML_ASSIGN_OR_RETURN(auto left, Additive());
+    // `x IS NULL IS NULL ...` nests without recursing here: each postfix predicate
+    // wraps the one before, so each counts as a level (comparisons are binary
+    // chains, which the evaluator walks in a loop).
+    DepthGuard guard(&depth_);
     while (true) {
       Pos p = Peek().pos;
       if (Peek().kind == Token::Kind::kOp &&
@@ -419,6 +467,7 @@ class Parser {
         Next();
       }
       if (IsKeyword("LIKE")) {
+        if (!guard.Enter()) return TooDeep(p);
         Next();
         auto e = Make(Expr::Kind::kLike, p);
         e->negated = negated;
@@ -432,6 +481,7 @@ class Parser {
         }
         left = std::move(e);
       } else if (IsKeyword("BETWEEN")) {
+        if (!guard.Enter()) return TooDeep(p);
         Next();
         auto e = Make(Expr::Kind::kBetween, p);
         e->negated = negated;
@@ -443,6 +493,7 @@ class Parser {
         e->args.push_back(std::move(hi));
         left = std::move(e);
       } else if (IsKeyword("IN")) {
+        if (!guard.Enter()) return TooDeep(p);
         Next();
         auto e = Make(Expr::Kind::kIn, p);
         e->negated = negated;
@@ -460,6 +511,7 @@ class Parser {
         S3ML_RETURN_IF_ERROR(ExpectOp(")"));
         left = std::move(e);
       } else if (IsKeyword("IS")) {
+        if (!guard.Enter()) return TooDeep(p);
         Next();
         bool neg = false;
         if (IsKeyword("NOT")) {
@@ -506,6 +558,8 @@ class Parser {
   Result<ExprPtr> Unary() {
     if (IsOp("-") || IsOp("+")) {
       Pos p = Peek().pos;
+      DepthGuard guard(&depth_);
+      if (!guard.Enter()) return TooDeep(p);
       bool neg = IsOp("-");
       Next();
       S3ML_ASSIGN_OR_RETURN(auto inner, Unary());
@@ -521,8 +575,26 @@ class Parser {
     return Primary();
   }
 
+  // Primary and Call are on the path of every nesting level, so they keep small
+  // frames: leaves (literals, paths, errors) are parsed out of line in Leaf.
   Result<ExprPtr> Primary() {
-    const Token t = Peek();
+    if (IsOp("(")) {
+      Next();
+      S3ML_ASSIGN_OR_RETURN(auto inner, Expression());
+      S3ML_RETURN_IF_ERROR(ExpectOp(")"));
+      return inner;
+    }
+    if (Peek().kind == Token::Kind::kIdent && Peek(1).kind == Token::Kind::kOp && Peek(1).text == "(") {
+      std::string up = Upper(Peek().text);
+      const bool leaf = up == "TRUE" || up == "FALSE" || up == "NULL" || up == "MISSING" || up == "CASE" ||
+                        up == "SELECT" || up == "EXISTS" || (IsReserved(up) && up != "CAST");
+      if (!leaf) return Call(std::move(up), Peek().pos);
+    }
+    return Leaf();
+  }
+
+  __attribute__((noinline)) Result<ExprPtr> Leaf() {
+    const Token& t = Peek();  // tokens never move once lexed
     switch (t.kind) {
       case Token::Kind::kString: {
         Next();
@@ -555,12 +627,6 @@ class Parser {
       }
       case Token::Kind::kQuotedIdent: return PathExpr();
       case Token::Kind::kOp:
-        if (t.text == "(") {
-          Next();
-          S3ML_ASSIGN_OR_RETURN(auto inner, Expression());
-          S3ML_RETURN_IF_ERROR(ExpectOp(")"));
-          return inner;
-        }
         if (t.text == ")" || t.text == "," || t.kind == Token::Kind::kEnd)
           return SqlError("ParseExpectedExpression", "Expected an expression", t.pos);
         return SqlError("ParseUnexpectedOperator", "Unexpected operator '" + t.text + "'", t.pos);
@@ -579,7 +645,6 @@ class Parser {
       return SqlError("UnsupportedSyntax", up + " expressions are not supported", t.pos);
     if (IsReserved(up) && up != "CAST")
       return SqlError("ParseUnexpectedKeyword", "Unexpected keyword " + up, t.pos);
-    if (Peek(1).kind == Token::Kind::kOp && Peek(1).text == "(") return Call(up, t.pos);
     return PathExpr();
   }
 
@@ -602,7 +667,7 @@ class Parser {
     return e;
   }
 
-  Result<ExprPtr> Call(const std::string& fn, Pos pos) {
+  Result<ExprPtr> Call(std::string fn, Pos pos) {
     Next();  // name
     Next();  // (
     if (fn == "CAST") {
@@ -724,11 +789,18 @@ class Parser {
   QueryPlan* plan_ = nullptr;
   bool in_where_ = false;
   bool in_aggregate_ = false;
+  int depth_ = 0;  // current nesting (see DepthGuard)
 };
 
 }  // namespace
 
 Result<std::shared_ptr<const QueryPlan>> ParseSql(std::string_view sql) {
+  if (sql.size() > Query::kMaxExpressionBytes)
+    return Status(ErrorCategory::kInvalidArgument,
+                  "The SQL expression is too long: the maximum byte-length for the SQL expression is 256 KB (" +
+                      std::to_string(Query::kMaxExpressionBytes) + " bytes), got " + std::to_string(sql.size()))
+        .WithCode("ExpressionTooLong")
+        .WithHttpStatus(400);
   S3ML_ASSIGN_OR_RETURN(auto toks, Lex(sql));
   Parser p(std::move(toks));
   return p.Run(sql);

@@ -3,6 +3,7 @@
 // reader (ranged GETs pinned to a version), and the model registry over a versioned bucket.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -123,8 +124,13 @@ TEST_CASE("Checkpoint: 40 MiB streamed in odd-sized writes round-trips byte-iden
   o.concurrency = 3;
   o.metadata = {{"step", "1200"}, {"epoch", "3"}};
   o.content_type = "application/x-pytorch";
-  std::uint64_t last_progress = 0;
-  o.progress = [&](std::uint64_t done) { last_progress = std::max(last_progress, done); };
+  // Called from several upload workers at once (see ArtifactWriteOptions::progress).
+  std::atomic<std::uint64_t> last_progress{0};
+  o.progress = [&](std::uint64_t done) {
+    std::uint64_t seen = last_progress.load();
+    while (seen < done && !last_progress.compare_exchange_weak(seen, done)) {
+    }
+  };
   auto w = OpenWriter(f.client, f.bucket, "models/resnet/ckpt", o);
 
   // After one full part and a byte more, the multipart upload is in progress.

@@ -43,7 +43,9 @@ Result<S3Uri> ParseS3Uri(const std::string& uri);
 /// bounds have equal width), "{a,b,c}" (alternatives); several groups expand as
 /// a cartesian product, left to right. Errors: kInvalidArgument for unbalanced or
 /// nested braces, a range with non-numeric or descending bounds, or an expansion
-/// of more than 10 million names.
+/// of more than 10 million names or more than 64 MiB of names in total (the sum
+/// of their lengths). Both limits are checked before anything is allocated, so a
+/// short hostile pattern fails at once instead of exhausting memory.
 Result<std::vector<std::string>> ExpandBraces(const std::string& pattern);
 
 /// Describes where a dataset's shards are. A value type: building a Source does

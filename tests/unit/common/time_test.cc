@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <climits>
+
 #include "common/time.h"
 
 using namespace s3ml;
@@ -33,4 +35,36 @@ TEST_CASE("Time parsers reject garbage with a message naming the input") {
   CHECK_THAT(r.status().message(), Catch::Contains("2013-05-24"));
   CHECK_FALSE(ParseIso8601("yesterday").ok());
   CHECK_FALSE(ParseHttpDate("Fri 24 May").ok());
+}
+
+TEST_CASE("Time parsers: dates outside 1678..2262 are errors by default, not an overflowed time") {
+  for (auto r : {ParseAmzDate("99991231T000000Z"), ParseAmzDate("10000101T000000Z"),
+                 ParseIso8601("1000-01-01T00:00:00Z"), ParseIso8601("9999-12-31T23:59:59.999Z"),
+                 ParseIso8601("2262-01-01T00:00:00.001Z"), ParseIso8601("1678-01-01T00:00:00+00:01"),
+                 ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT"), ParseHttpDate("Mon, 01 Jan 1000 00:00:00 GMT"),
+                 FromUnixSeconds(LLONG_MAX), FromUnixSeconds(LLONG_MIN), FromUnixSeconds(kMaxUnixSeconds + 1)}) {
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().category() == ErrorCategory::kProtocol);
+    CHECK_THAT(r.status().message(), Catch::Contains("outside the supported years 1678 to 2262"));
+  }
+}
+
+TEST_CASE("Time parsers: the bounds themselves parse, and kClamp maps beyond them to the nearest bound") {
+  const SystemTime lo{std::chrono::seconds(kMinUnixSeconds)}, hi{std::chrono::seconds(kMaxUnixSeconds)};
+  CHECK(ParseIso8601("1678-01-01T00:00:00Z").value() == lo);
+  CHECK(ParseIso8601("2262-01-01T00:00:00Z").value() == hi);
+  CHECK(ParseAmzDate("22620101T000000Z").value() == hi);
+  CHECK(ParseHttpDate("Fri, 01 Jan 2262 00:00:00 GMT").value() == hi);
+  CHECK(FormatIso8601(hi) == "2262-01-01T00:00:00.000Z");
+  CHECK(FormatIso8601(lo) == "1678-01-01T00:00:00.000Z");
+
+  CHECK(ParseIso8601("1000-01-01T00:00:00Z", OutOfRange::kClamp).value() == lo);
+  CHECK(ParseIso8601("9999-12-31T23:59:59Z", OutOfRange::kClamp).value() == hi);
+  CHECK(ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT", OutOfRange::kClamp).value() == hi);
+  CHECK(ParseAmzDate("99991231T000000Z", OutOfRange::kClamp).value() == hi);
+  CHECK(FromUnixSeconds(LLONG_MAX, OutOfRange::kClamp).value() == hi);
+  CHECK(FromUnixSeconds(LLONG_MIN, OutOfRange::kClamp).value() == lo);
+  // Clamping never hides a malformed date.
+  CHECK_FALSE(ParseIso8601("99999-01-01T00:00:00Z", OutOfRange::kClamp).ok());
+  CHECK_FALSE(ParseHttpDate("not a date", OutOfRange::kClamp).ok());
 }

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdio>
+
 #include "s3ml/dataset/sample.h"
 #include "unit/dataset/dataset_test_util.h"
 
@@ -173,4 +176,65 @@ TEST_CASE("RawDecoder: the whole object is one sample keyed by the object key") 
   CHECK(out[0].key == "img/1.png");
   CHECK(out[0].data() == "bytes");
   CHECK(out[0].data().data() == d.bytes->data());
+}
+
+namespace {
+// An old-GNU sparse member ('S'): `stored` data bytes that belong at `data_offset`
+// of a file whose declared (real) size is `real_size`. Hand-made, since tar
+// writers only produce sparse members from sparse files.
+std::string GnuSparseTar(const std::string& name, std::uint64_t real_size, std::uint64_t data_offset,
+                         const std::string& stored) {
+  std::string h(512, '\0');
+  auto octal = [&](std::size_t at, std::size_t width, std::uint64_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%0*llo", static_cast<int>(width - 1), static_cast<unsigned long long>(v));
+    h.replace(at, width - 1, buf, width - 1);
+  };
+  h.replace(0, name.size(), name);
+  octal(100, 8, 0644);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  octal(124, 12, stored.size());
+  octal(136, 12, 0);
+  h[156] = 'S';
+  h.replace(257, 8, std::string("ustar  \0", 8));  // old GNU magic
+  octal(386, 12, data_offset);                     // sparse map entry 0: offset, length
+  octal(398, 12, stored.size());
+  h[482] = '\0';                                   // no extension headers
+  octal(483, 12, real_size);
+  std::fill(h.begin() + 148, h.begin() + 156, ' ');
+  unsigned sum = 0;
+  for (unsigned char c : h) sum += c;
+  char chk[8];
+  std::snprintf(chk, sizeof chk, "%06o", sum);
+  h.replace(148, 7, chk, 7);  // six digits, NUL, and the space already there
+  std::string data = stored;
+  data.resize((stored.size() + 511) / 512 * 512, '\0');
+  return h + data + std::string(1024, '\0');
+}
+}  // namespace
+
+TEST_CASE("TarDecoder: a sparse member claiming 4 GiB in a 2 KiB shard is CorruptShard, not a 4 GiB allocation") {
+  const std::uint64_t four_gib = 4ull << 30;
+  std::string tar = GnuSparseTar("big.bin", four_gib, four_gib - 512, std::string(512, 'x'));
+  REQUIRE(tar.size() == 2048);
+  std::vector<Sample> out;
+  Status st = TarDecoder()->Decode(Shard(tar), out);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.category() == ErrorCategory::kIntegrity);
+  CHECK(st.code() == "CorruptShard");
+  CHECK_THAT(st.message(), Catch::Contains("s3://b/shards/s0.tar"));
+  CHECK_THAT(st.message(), Catch::Contains("big.bin"));
+  CHECK_THAT(st.message(), Catch::Contains("2048 bytes"));
+  CHECK(out.empty());
+}
+
+TEST_CASE("TarDecoder: a sparse member within the shard's size decodes with its hole as zeros") {
+  std::string tar = GnuSparseTar("s.bin", 1024, 512, std::string(512, 'y'));
+  std::vector<Sample> out;
+  Status st = TarDecoder()->Decode(Shard(tar), out);
+  REQUIRE(st.ok());
+  REQUIRE(out.size() == 1);
+  REQUIRE(out[0].fields.size() == 1);
+  CHECK(out[0].fields[0].second == std::string(512, '\0') + std::string(512, 'y'));
 }

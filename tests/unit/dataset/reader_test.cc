@@ -722,3 +722,44 @@ TEST_CASE("DatasetReader: an empty prefix fails the first Next() naming the pref
   CHECK_THAT(s.status().message(), Catch::Contains("has no shards"));
   CHECK_THAT(s.status().message(), Catch::Contains("s3://data/none/"));
 }
+
+namespace {
+// A decoder that throws, as a hostile size can make any decoder throw std::bad_alloc.
+class ThrowingDecoder final : public SampleDecoder {
+ public:
+  Status Decode(const ShardData& shard, std::vector<Sample>& out) const override {
+    if (shard.info.key.find("bad") != std::string::npos) throw std::bad_alloc();
+    return RawDecoder()->Decode(shard, out);
+  }
+  std::string name() const override { return "throwing"; }
+};
+}  // namespace
+
+TEST_CASE("DatasetReader: a decoder throwing std::bad_alloc on a fetch thread fails that shard (or skips it), "
+          "never terminates") {
+  test::MockFixture fx;
+  fx.Put("x/0", "zero");
+  fx.Put("x/1-bad", "one");
+  fx.Put("x/2", "two");
+  ReaderOptions o;
+  o.decoder = std::make_shared<ThrowingDecoder>();
+  auto strict = MakeReader(*fx.client, Source::Prefix("s3://data/x/"), o);
+  REQUIRE(strict->Next().ok());
+  auto bad = strict->Next();
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("s3://data/x/1-bad"));
+  CHECK_THAT(bad.status().message(), Catch::Contains("out of memory"));
+
+  o.skip_failed_shards = true;
+  auto lenient = MakeReader(*fx.client, Source::Prefix("s3://data/x/"), o);
+  auto samples = ReadEpoch(*lenient);
+  REQUIRE(samples.size() == 2);
+  CHECK(samples[1].data() == "two");
+  CHECK(lenient->metrics().shards_skipped == 1);
+
+  // Map-style access decodes on the caller's thread: the same error, not an exception.
+  auto map = MakeReader(*fx.client, Source::Prefix("s3://data/x/"), o);
+  auto one = map->Get(1);
+  REQUIRE_FALSE(one.ok());
+  CHECK_THAT(one.status().message(), Catch::Contains("out of memory"));
+}

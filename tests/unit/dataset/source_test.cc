@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 
@@ -115,4 +116,31 @@ TEST_CASE("Source: an empty prefix or missing manifest is an error naming it") {
   auto missing = Source::Manifest("s3://data/no-manifest.txt").Resolve(*fx.client);
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().code() == "NoSuchKey");
+}
+
+TEST_CASE("ExpandBraces: a 1 KB pattern that would need gigabytes of names fails at once, before allocating") {
+  // 1000 names of ~1000 bytes each, times 10,000: ~10 GB of names from 1,012 bytes.
+  const std::string pattern = std::string(980, 'k') + "{0..999}{0000..9999}";
+  REQUIRE(pattern.size() < 1012);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = ExpandBraces(pattern);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().category() == ErrorCategory::kInvalidArgument);
+  CHECK_THAT(r.status().message(), Catch::Contains("more than 64 MiB of names"));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+  // Also when the size comes from a long list alternative rather than the literal.
+  auto list = ExpandBraces("{" + std::string(900, 'a') + ",b}{0..99999}");
+  REQUIRE_FALSE(list.ok());
+  CHECK_THAT(list.status().message(), Catch::Contains("64 MiB"));
+}
+
+TEST_CASE("ExpandBraces: an expansion just under 64 MiB of names is produced in full") {
+  // 1,000,000 names of 60 bytes = 60,000,000 bytes (< 64 MiB = 67,108,864).
+  const std::string prefix(54, 'p');
+  auto r = ExpandBraces(prefix + "{000000..999999}");
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 1'000'000);
+  CHECK(r->back() == prefix + "999999");
+  // 1,200,000 such names (72,000,000 bytes) are over.
+  CHECK_FALSE(ExpandBraces(prefix + "{0000000..1199999}").ok());
 }

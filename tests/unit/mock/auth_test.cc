@@ -403,3 +403,62 @@ TEST_CASE("Auth: keys with = @ + space % ~ unicode // and trailing / sign, store
   std::sort(sorted.begin(), sorted.end());
   CHECK(*listed == sorted);
 }
+
+TEST_CASE("Auth: dates and expiries beyond year 2262, checked before the signature, are errors (no overflow)") {
+  auto server = StartServer();
+  Client c(*server);
+  REQUIRE(c.CreateBucket("far").status == 200);
+  const std::string ak = server->options().access_key;
+  auto send = [&](std::vector<std::pair<std::string, std::string>> query,
+                  std::vector<std::pair<std::string, std::string>> headers) {
+    Request r;
+    r.sign = Sign::kNone;
+    r.path = "/far";
+    r.query = std::move(query);
+    r.headers = std::move(headers);
+    return c.Send(r);
+  };
+
+  SECTION("SigV2 query Expires past LLONG_MAX or past 2262") {
+    for (const char* expires : {"99999999999999999999", "9999999999999", "9223372036854775807"}) {
+      INFO(expires);
+      auto r = send({{"AWSAccessKeyId", ak}, {"Expires", expires}, {"Signature", "AAAA"}}, {});
+      CHECK(r.status == 403);
+      CHECK(r.Xml("/Error/Code") == "AccessDenied");
+      CHECK_THAT(r.Xml("/Error/Message"), Catch::Contains("Invalid date"));
+    }
+  }
+  SECTION("SigV4 presigned X-Amz-Date in year 9999 with a huge X-Amz-Expires") {
+    for (const char* expires : {"99999999999999999999", "300"}) {
+      INFO(expires);
+      auto r = send({{"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
+                     {"X-Amz-Credential", ak + "/99991231/" + c.region() + "/s3/aws4_request"},
+                     {"X-Amz-Date", "99991231T000000Z"},
+                     {"X-Amz-Expires", expires},
+                     {"X-Amz-SignedHeaders", "host"},
+                     {"X-Amz-Signature", std::string(64, '0')}},
+                    {});
+      CHECK(r.status == 400);
+      CHECK(r.Xml("/Error/Code") == "AuthorizationQueryParametersError");
+    }
+  }
+  SECTION("SigV4 header x-amz-date in year 9999 or 1000") {
+    for (const char* date : {"99991231T000000Z", "10000101T000000Z"}) {
+      INFO(date);
+      auto r = send({}, {{"x-amz-date", date},
+                         {"x-amz-content-sha256", "UNSIGNED-PAYLOAD"},
+                         {"Authorization", "AWS4-HMAC-SHA256 Credential=" + ak + "/" + std::string(date).substr(0, 8) +
+                                               "/" + c.region() + "/s3/aws4_request, SignedHeaders=host;x-amz-date, "
+                                               "Signature=" + std::string(64, '0')}});
+      CHECK(r.status == 403);
+      CHECK(r.Xml("/Error/Code") == "AccessDenied");
+    }
+  }
+  SECTION("SigV2 header Date in year 9999") {
+    auto r = send({}, {{"Date", "Fri, 31 Dec 9999 23:59:59 GMT"}, {"Authorization", "AWS " + ak + ":AAAA"}});
+    CHECK(r.status == 403);
+    CHECK(r.Xml("/Error/Code") == "AccessDenied");
+  }
+  // And the server still answers a good request.
+  CHECK(c.Get("/far").status == 200);
+}

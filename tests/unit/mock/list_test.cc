@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "common/uri.h"
@@ -14,7 +15,10 @@ namespace {
 struct Fixture {
   explicit Fixture(std::vector<std::string> keys) : server(StartServer()), c(*server) {
     REQUIRE(c.CreateBucket("list").status == 200);
-    for (const auto& k : keys) REQUIRE(c.Put(ObjPath("list", k), "v:" + k).status == 200);
+    for (const auto& k : keys) {
+      INFO(UriEncode(k, true));
+      REQUIRE(c.Put(ObjPath("list", k), "v:" + k).status == 200);
+    }
   }
   Response List(std::vector<std::pair<std::string, std::string>> params, bool v2 = true) const {
     Request r;
@@ -173,4 +177,79 @@ TEST_CASE("ListObjects v1: marker paging and NextMarker with a delimiter") {
   CHECK(delimited.Xml("/ListBucketResult/NextMarker") == "b/");
   auto rest = f.List({{"marker", "b/"}, {"delimiter", "/"}}, false);
   CHECK(rest.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"c", "d"});
+}
+
+namespace {
+// XML 1.0's Char production, checked on the raw body: valid UTF-8, no control bytes
+// but tab/LF/CR, and no character reference to one either (what strict parsers
+// such as expat, behind Python's xml.etree, refuse).
+bool StrictXml10Chars(const std::string& body, std::string* why) {
+  auto valid = [](unsigned long cp) {
+    return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+           (cp >= 0x10000 && cp <= 0x10FFFF);
+  };
+  for (std::size_t i = 0; i < body.size();) {
+    const unsigned char c = static_cast<unsigned char>(body[i]);
+    std::size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
+    if (n == 9 || i + n >= body.size()) return *why = "bad UTF-8 at " + std::to_string(i), false;
+    unsigned long cp = n == 0 ? c : (c & (0x3F >> n));
+    for (std::size_t k = 1; k <= n; ++k) {
+      if ((static_cast<unsigned char>(body[i + k]) & 0xC0) != 0x80) return *why = "bad UTF-8 at " + std::to_string(i), false;
+      cp = (cp << 6) | (static_cast<unsigned char>(body[i + k]) & 0x3F);
+    }
+    if (!valid(cp)) return *why = "raw character " + std::to_string(cp) + " at " + std::to_string(i), false;
+    if (c == '&' && i + 2 < body.size() && body[i + 1] == '#') {
+      const bool hex = body[i + 2] == 'x';
+      const std::size_t semi = body.find(';', i);
+      if (semi == std::string::npos) return *why = "unterminated reference", false;
+      const unsigned long ref = std::stoul(body.substr(i + (hex ? 3 : 2), semi - i - (hex ? 3 : 2)), nullptr, hex ? 16 : 10);
+      if (!valid(ref)) return *why = "reference to character " + std::to_string(ref), false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("Keys: a key that is not UTF-8 is 400 InvalidURI on every operation, so no listing can carry it") {
+  Fixture f({"plain"});
+  for (const std::string key : {"h\xFF", "\xC0\xAF", "\xED\xA0\x80surrogate", "cut\xE2\x82", "\xF4\x90\x80\x80"}) {
+    INFO(UriEncode(key, true));
+    for (const auto& r : {f.c.Put(ObjPath("list", key), "x"), f.c.Get(ObjPath("list", key)),
+                          f.c.Head(ObjPath("list", key)), f.c.Delete(ObjPath("list", key))}) {
+      CHECK(r.status == 400);
+      if (!r.body.empty()) CHECK(r.Xml("/Error/Code") == "InvalidURI");
+    }
+  }
+  auto r = f.List({});
+  REQUIRE(r.status == 200);
+  CHECK(r.XmlAll("/ListBucketResult/Contents/Key") == std::vector<std::string>{"plain"});
+  std::string why;
+  CHECK(StrictXml10Chars(r.body, &why));
+}
+
+TEST_CASE("Keys: control characters are accepted; listings escape them, and encoding-type=url gives strict XML 1.0") {
+  const std::vector<std::string> keys = {std::string("\x01one"), "tab\there", "v\x0Bt", "cr\rlf\n", "del\x7F"};
+  Fixture f(keys);
+  std::vector<std::string> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+
+  // Without encoding-type: no raw control byte reaches the body; each is a character
+  // reference, which lenient parsers (pugixml, the s3ml client) decode to the exact key.
+  auto plain = f.List({});
+  REQUIRE(plain.status == 200);
+  CHECK(plain.XmlAll("/ListBucketResult/Contents/Key") == sorted);
+  CHECK(plain.body.find('\x01') == std::string::npos);
+  CHECK(plain.body.find('\x0B') == std::string::npos);
+  CHECK(plain.body.find('\r') == std::string::npos);  // would be normalised to \n by any XML parser
+
+  // With encoding-type=url (what S3 recommends and the s3ml client always sends): strict XML 1.0.
+  auto url = f.List({{"encoding-type", "url"}});
+  REQUIRE(url.status == 200);
+  std::string why;
+  CHECK(StrictXml10Chars(url.body, &why));
+  INFO(why);
+  std::vector<std::string> decoded;
+  for (const auto& k : url.XmlAll("/ListBucketResult/Contents/Key")) decoded.push_back(UriDecode(k).value());
+  CHECK(decoded == sorted);
 }
