@@ -113,10 +113,8 @@ class TarDecoderImpl final : public SampleDecoder {
     };
     std::uint64_t materialised = 0;
     auto oversized = [&](const std::string& path, std::uint64_t claimed) {
-      return Status(ErrorCategory::kIntegrity, "tar shard " + uri + ": member " + path + " claims " +
-                                                   std::to_string(claimed) + " bytes, more than the " +
-                                                   std::to_string(available(0)) + " bytes the shard holds")
-          .WithCode("CorruptShard");
+      return CorruptShard("tar shard " + uri + ": member " + path + " claims " + std::to_string(claimed) +
+                          " bytes, more than the " + std::to_string(available(0)) + " bytes the shard holds");
     };
 
     auto owner = std::make_shared<TarOwner>();
@@ -166,9 +164,7 @@ class TarDecoderImpl final : public SampleDecoder {
         } else {
           const std::uint64_t have = copy ? copy->size() : bytes.size();
           if (offset < 0 || static_cast<std::uint64_t>(offset) < have)
-            return Status(ErrorCategory::kIntegrity, "tar shard " + uri + ": member " + path +
-                                                         " has overlapping data blocks")
-                .WithCode("CorruptShard");
+            return CorruptShard("tar shard " + uri + ": member " + path + " has overlapping data blocks");
           const std::uint64_t extent = static_cast<std::uint64_t>(offset) + block_size;
           // Checked before allocating: a sparse member can declare any size.
           if (materialised + (copy ? 0 : have) + (extent - have) > available(block_size))
