@@ -220,6 +220,7 @@ Expected<ChunkedDecoder::Step> ChunkedDecoder::Decode(const char* in, std::size_
         if (c == '\n') {
           if (!line_cr_) return MalformedRequest("a line of the chunked body ends with a bare LF");
           line_cr_ = false;
+          in_extension_ = false;
           if (state_ == State::kSizeLine) {
             if (auto e = SizeLineDone()) return *e;
           } else if (line_.empty()) {
@@ -239,6 +240,15 @@ Expected<ChunkedDecoder::Step> ChunkedDecoder::Decode(const char* in, std::size_
         } else if (c == '\r') {
           line_cr_ = true;
         } else {
+          // A size line is refused at its first wrong byte, not when its CRLF comes.
+          if (state_ == State::kSizeLine && !in_extension_) {
+            if (std::isxdigit(static_cast<unsigned char>(c)) == 0) {
+              if (line_.empty()) return MalformedRequest("a chunk-size line does not start with a hex number");
+              if (c != ' ' && c != '\t' && c != ';')
+                return MalformedRequest("a chunk size is followed by something other than ';'");
+              in_extension_ = true;
+            }
+          }
           line_ += c;
           const std::size_t limit = state_ == State::kSizeLine ? kMaxChunkLine : kMaxTrailerSection;
           if (line_.size() + 2 > limit) return MalformedRequest("a line of the chunked body is too long");

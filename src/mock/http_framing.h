@@ -100,6 +100,7 @@ class ChunkedDecoder {
   State state_ = State::kSizeLine;
   std::string line_;          // the current size or trailer line, CRLF excluded
   bool line_cr_ = false;      // the last byte of line_ input was CR
+  bool in_extension_ = false;  // the size line's hex digits have ended
   std::uint64_t chunk_left_ = 0, total_ = 0;
   std::size_t trailer_bytes_ = 0;
 };

@@ -433,11 +433,16 @@ class ConnectionServer::IdleSet {
         // Read the head here: a connection gets a worker thread only once its
         // whole head (or too much of one, or EOF) is in.
         std::size_t head_size = 0;
-        if (ReadHead(*c, head_timeout, head_size) == HeadState::kIncomplete) {
+        const HeadState head = ReadHead(*c, head_timeout, head_size);
+        if (head == HeadState::kIncomplete) {
           conns.push_back(std::move(c));
           continue;
         }
         --count_;
+        if (head == HeadState::kClosed) {  // the client left: no thread needed to close
+          server_.Close(std::move(c), false);
+          continue;
+        }
         Connection* raw = c.release();
         queue_.load()->enqueue([srv = &server_, raw] { srv->Serve(std::unique_ptr<Connection>(raw)); });
       }

@@ -265,6 +265,7 @@ TEST_CASE("HTTP front end: malformed chunked bodies are 400 BadRequest; unknown 
       "11111111111111111\r\n",           // 17 hex digits
       "3 x\r\nabc\r\n0\r\n\r\n",         // junk after the size
       "3\r\nabc\r\n0\r\nbad trailer\r\n\r\n",
+      "hello",                           // refused at its first byte, without waiting for a CRLF
   };
   for (const auto& body : bodies) {
     INFO(body);
