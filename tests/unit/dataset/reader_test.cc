@@ -203,6 +203,34 @@ TEST_CASE("DatasetReader: a resume state from another configuration or a malform
   CHECK_FALSE(b->Resume("{\"v\":1}").ok());
 }
 
+TEST_CASE("DatasetReader: a resume state naming huge or out-of-range shard segments is refused at once") {
+  test::MockFixture fx;
+  std::vector<ShardInfo> shards;
+  for (int i = 0; i < 4; ++i) shards.push_back({"data", "s" + std::to_string(i), 1, "", ""});
+  auto reader = MakeReader(*fx.client, Source::Shards(shards), ReaderOptions{});
+  const std::string fresh = reader->State();
+  const auto at = fresh.find("\"config\":\"") + 10;
+  const std::string config = fresh.substr(at, fresh.find('"', at) - at);
+  auto state = [&](const std::string& fed, int shard_count) {
+    return "{\"v\":1,\"epoch\":0,\"delivered\":0,\"fed\":" + fed + ",\"config\":\"" + config +
+           "\",\"shards\":" + std::to_string(shard_count) + "}";
+  };
+  // 2^30 positions in 40 bytes: must not expand into a billion entries (it used to,
+  // taking minutes and tens of GB).
+  for (int shard_count : {4, 0}) {
+    Status st = reader->Resume(state("[[0,1073741824,0]]", shard_count));
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.category() == ErrorCategory::kInvalidArgument);
+    CHECK_THAT(st.message(), Catch::Contains("outside the 4 shards"));
+  }
+  CHECK_FALSE(reader->Resume(state("[[4,1,0]]", 4)).ok());
+  CHECK_FALSE(reader->Resume(state("[[18446744073709551615,2,0]]", 4)).ok());
+  CHECK_FALSE(reader->Resume(state("[[0,2,1],[1,1,1]]", 4)).ok());
+  // Segments inside the dataset still resume.
+  REQUIRE(reader->Resume(state("[[0,2,1],[2,1,-1]]", 4)).ok());
+  REQUIRE(reader->Resume(state("[]", 0)).ok());
+}
+
 TEST_CASE("DatasetReader: resident prefetched bytes never exceed the memory budget, multi-part shards reassemble") {
   test::MockFixture fx;
   std::map<std::string, std::string> uploaded;
