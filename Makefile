@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libcli11-dev libarchive-dev nlohmann-json3-dev libbenchmark-dev zlib1g-dev curl time \
   python3-venv python3-dev python3-numpy python3-torch
 
-.PHONY: all deps pydeps configure build test demo install clean pyvenv pyinstall pytest-python
+.PHONY: all deps pydeps configure build test demo install clean pyvenv pyinstall pytest-python reliability-docs
 
 all: build
 
@@ -68,6 +68,10 @@ pyinstall: pyvenv
 
 pytest-python: pyinstall
 	@$(VENV_PY) -m pytest -q tests/python
+
+# Rewrites the fault conformance table of docs/reliability.md from the test that checks it.
+reliability-docs: build
+	@cd $(BUILD_DIR) && S3ML_UPDATE_DOCS=1 ctest -R fault_matrix --output-on-failure --timeout 900
 
 demo: build
 	@$(BUILD_DIR)/tools/s3ml/s3ml demo
