@@ -1604,10 +1604,7 @@ Result<std::unique_ptr<MockS3Server>> MockS3Server::Start(MockS3Options options)
     if (!req.matches.empty() || !res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     const_cast<httplib::Request&>(req).ranges.clear();
     S3Error e(res.status, "BadRequest", "The request could not be parsed.");
-    if (res.status == 400 && (req.method == "PUT" || req.method == "POST") && !req.has_header("Content-Length") &&
-        !req.has_header("Transfer-Encoding"))
-      e = S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
-    else if (res.status == 404) e = S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.").With("Method", req.method);
+    if (res.status == 404) e = S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.").With("Method", req.method);
     else if (res.status == 416) e = S3Error(416, "InvalidRange", "The requested range is not satisfiable");
     else if (res.status == 413) e = S3Error(413, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
     else if (res.status == 414) e = S3Error(414, "RequestURITooLong", "The request URI is too long.");
