@@ -17,7 +17,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   clang-14 libclang-rt-14-dev llvm-14
 
 .PHONY: all deps pydeps configure build test demo install clean pyvenv pyinstall pytest-python \
-  sanitize tsan fuzz-build fuzz fuzz-smoke
+  sanitize tsan fuzz-build fuzz fuzz-smoke reliability-docs
 
 all: build
 
@@ -70,6 +70,10 @@ pyinstall: pyvenv
 
 pytest-python: pyinstall
 	@$(VENV_PY) -m pytest -q tests/python
+
+# Rewrites the fault conformance table of docs/reliability.md from the test that checks it.
+reliability-docs: build
+	@cd $(BUILD_DIR) && S3ML_UPDATE_DOCS=1 ctest -R fault_matrix --output-on-failure --timeout 900
 
 # ---- libFuzzer harnesses (tests/fuzz, docs/reliability.md "Fuzzing") ---------------------
 # One clang ASan+UBSan build dir with coverage instrumentation; its ordinary test

@@ -492,6 +492,8 @@ void Prefetcher::RunPart(const Part& part) {
     if (job.multi) {
       req.range = ByteRange::Closed(part.offset, part.offset + part.length - 1);
       req.if_match = job.etag;  // all parts from one version of the object
+    } else {
+      req.checksum_mode = opts_.verify_checksums;  // a whole object: its checksum covers these bytes
     }
     // The body is written straight into the preallocated shard buffer at the
     // part's offset (the whole shard: offset 0, length = size).

@@ -74,6 +74,13 @@ struct ReaderOptions {
   /// an error naming it. true: it is skipped and counted in metrics().shards_skipped.
   bool skip_failed_shards = false;
 
+  /// Whole-shard GETs ask for the object's checksum (x-amz-checksum-mode: ENABLED) and
+  /// verify the bytes against it, so a shard corrupted in transit fails with kIntegrity
+  /// (code ChecksumMismatch) instead of being decoded. Shards stored without a checksum,
+  /// and shards fetched as ranged parts (S3 sends no checksum for a range), are not
+  /// covered. false: no checksum pass over the shard bytes.
+  bool verify_checksums = true;
+
   /// Optional local cache of whole shards; empty: no cache. Entries are written
   /// to a temporary file and renamed, so a crash never leaves a partial shard.
   std::string cache_dir;
