@@ -454,6 +454,11 @@ void RequireCleanError(const Status& st, const std::string& bucket, const std::s
   CHECK_THAT(st.ToString(), Catch::Contains("s3://" + bucket + "/" + key));
 }
 
+std::uint64_t OpCount(const mock::MockStats& s, const std::string& op) {
+  auto it = s.requests_by_operation.find(op);
+  return it == s.requests_by_operation.end() ? 0 : it->second;
+}
+
 struct Tally {
   int completed = 0, failed = 0;
 };
@@ -461,28 +466,30 @@ struct Tally {
 // The size of the large transfers: 200 MiB at scale 1.
 std::size_t LargeSize() { return Scaled(200) << 20; }
 
-// Extra faults aimed at the multipart control requests, on top of the mix: the
-// first CreateMultipartUpload's answer is lost after the upload was created, the
-// first CompleteMultipartUpload's answer is lost after the object was completed,
-// the second Create is reset and the second Complete is a 503.
+// Extra faults aimed at the multipart control requests, on top of the mix (the
+// uploads run one after another, so these schedules are deterministic): answers of
+// CreateMultipartUpload lost after the upload was created (three in a row once, so
+// every try of one upload loses its answer), resets; answers of
+// CompleteMultipartUpload lost after the object was completed, followed by 503s
+// for the resend.
 void AddControlFaults(mock::MockS3Server& server) {
   mock::FaultRule lost_create;
   lost_create.kind = mock::FaultRule::Kind::kTruncateBody;
   lost_create.operation = "CreateMultipartUpload";
   lost_create.truncate_after = 20;
-  lost_create.nth = {1};
+  lost_create.nth = {1, 5, 6, 7, 12, 20};
   server.AddFault(lost_create);
   mock::FaultRule reset_create = lost_create;
   reset_create.kind = mock::FaultRule::Kind::kConnectionReset;
-  reset_create.nth = {3};
+  reset_create.nth = {3, 10, 16};
   server.AddFault(reset_create);
   mock::FaultRule lost_complete = lost_create;
   lost_complete.operation = "CompleteMultipartUpload";
-  lost_complete.nth = {1};
+  lost_complete.nth = {1, 4, 8, 12, 15};
   server.AddFault(lost_complete);
   mock::FaultRule busy_complete = lost_complete;
   busy_complete.kind = mock::FaultRule::Kind::kHttpError;
-  busy_complete.nth = {2};
+  busy_complete.nth = {2, 5, 6, 9, 13, 14};
   server.AddFault(busy_complete);
 }
 
@@ -522,12 +529,14 @@ TEST_CASE("Soak: TransferManager multipart uploads under ~10% mixed faults compl
     CHECK(up->parts == static_cast<int>((size + to.part_size - 1) / to.part_size));
     ++tally.completed;
   }
-  // Rounds 2+: smaller uploads with one retry only, so some fail: each completes
-  // byte-identical or fails with a clear error, and either way leaves nothing open.
-  const int rounds = static_cast<int>(std::max<std::size_t>(4, Scaled(8)));
-  const std::size_t small = std::min<std::size_t>(size, 30ull << 20);
+  // Rounds 2+: 11 MiB uploads (three parts) with one retry only, so some fail:
+  // each completes byte-identical or fails with a clear error, and either way
+  // leaves nothing open.
+  const int rounds = static_cast<int>(std::max<std::size_t>(8, Scaled(24)));
+  const std::size_t small = std::min<std::size_t>(size - static_cast<std::size_t>(rounds) * 4096, 11ull << 20);
   std::vector<std::string> completed_keys = {"big.bin"};
   {
+    to.multipart_threshold = to.part_size;
     TransferManager tm(MakeClient(SoakClientOptions(*server, 2)), to);
     for (int i = 0; i < rounds; ++i) {
       const std::string key = "round-" + std::to_string(i) + ".bin";
@@ -560,11 +569,12 @@ TEST_CASE("Soak: TransferManager multipart uploads under ~10% mixed faults compl
   const double seconds = std::chrono::duration<double>(WallClock::now() - t0).count();
   std::printf(
       "soak: upload: %zu MiB file + %d x %zu MiB buffers (%d completed, %d failed cleanly), %llu requests "
-      "(%llu UploadPart), %llu faults injected, %.1f s, peak RSS %ld KiB\n",
+      "(%llu CreateMultipartUpload, %llu UploadPart, %llu CompleteMultipartUpload), %llu faults injected, %.1f s, "
+      "peak RSS %ld KiB\n",
       size >> 20, rounds, small >> 20, tally.completed, tally.failed, static_cast<unsigned long long>(stats.requests),
-      static_cast<unsigned long long>(stats.requests_by_operation.count("UploadPart")
-                                          ? stats.requests_by_operation.at("UploadPart")
-                                          : 0),
+      static_cast<unsigned long long>(OpCount(stats, "CreateMultipartUpload")),
+      static_cast<unsigned long long>(OpCount(stats, "UploadPart")),
+      static_cast<unsigned long long>(OpCount(stats, "CompleteMultipartUpload")),
       static_cast<unsigned long long>(stats.faults_injected), seconds, PeakRssKiB());
   std::fflush(stdout);
   CHECK(stats.faults_injected > 10);
@@ -583,11 +593,13 @@ TEST_CASE("Soak: TransferManager downloads under ~10% mixed faults give a byte-i
   TransferOptions to;
   to.part_size = 5ull << 20;
   to.concurrency = 8;
-  {
-    auto up = TransferManager(setup, to).UploadBuffer(bucket, "big.bin", source);
+  const std::size_t small = std::min<std::size_t>(size, 30ull << 20);
+  for (const auto& [key, n] : {std::pair<std::string, std::size_t>{"big.bin", size}, {"small.bin", small}}) {
+    auto up = TransferManager(setup, to).UploadBuffer(bucket, key, std::string_view(source).substr(0, n));
     INFO(up.status().ToString());
     REQUIRE(up.ok());
   }
+  const std::string small_hash = Sha256Hex(std::string_view(source).substr(0, small));
   source.clear();
   source.shrink_to_fit();
 
@@ -609,23 +621,24 @@ TEST_CASE("Soak: TransferManager downloads under ~10% mixed faults give a byte-i
     REQUIRE(::unlink(path.c_str()) == 0);
     ++tally.completed;
   }
-  // Rounds 2+: one retry only, so some fail; afterwards the directory holds the
-  // complete file or nothing (no temporary left behind).
-  const int rounds = static_cast<int>(std::max<std::size_t>(4, Scaled(6)));
+  // Rounds 2+: a 30 MiB object (six ranges) with one retry only, so some fail;
+  // afterwards the directory holds the complete file or nothing (no temporary
+  // left behind).
+  const int rounds = static_cast<int>(std::max<std::size_t>(6, Scaled(16)));
   {
     TransferManager tm(MakeClient(SoakClientOptions(*server, 2)), to);
     for (int i = 0; i < rounds; ++i) {
       const std::string name = "copy-" + std::to_string(i) + ".bin";
       const std::string path = dir.path + "/" + name;
-      auto got = tm.DownloadFile(bucket, "big.bin", path);
+      auto got = tm.DownloadFile(bucket, "small.bin", path);
       if (got.ok()) {
         ++tally.completed;
         CHECK(DirEntries(dir.path) == std::vector<std::string>{name});
-        REQUIRE(Sha256Hex(ReadFile(path)) == source_hash);
+        REQUIRE(Sha256Hex(ReadFile(path)) == small_hash);
         REQUIRE(::unlink(path.c_str()) == 0);
       } else {
         ++tally.failed;
-        RequireCleanError(got.status(), bucket, "big.bin");
+        RequireCleanError(got.status(), bucket, "small.bin");
         CHECK(DirEntries(dir.path).empty());
       }
     }
@@ -634,9 +647,9 @@ TEST_CASE("Soak: TransferManager downloads under ~10% mixed faults give a byte-i
   server->ClearFaults();
   const double seconds = std::chrono::duration<double>(WallClock::now() - t0).count();
   std::printf(
-      "soak: download: %d x %zu MiB (%d completed, %d failed cleanly), %llu requests, %llu faults injected, "
-      "%.1f s, peak RSS %ld KiB\n",
-      1 + rounds, size >> 20, tally.completed, tally.failed, static_cast<unsigned long long>(stats.requests),
+      "soak: download: %zu MiB + %d x %zu MiB (%d completed, %d failed cleanly), %llu requests, %llu faults "
+      "injected, %.1f s, peak RSS %ld KiB\n",
+      size >> 20, rounds, small >> 20, tally.completed, tally.failed, static_cast<unsigned long long>(stats.requests),
       static_cast<unsigned long long>(stats.faults_injected), seconds, PeakRssKiB());
   std::fflush(stdout);
   CHECK(stats.faults_injected > 10);
