@@ -118,6 +118,7 @@ struct HttpResponse {
   int status = 0;
   Headers headers;
   Buffer body;
+  int attempts = 1;  ///< requests the retry loop sent for this response (1: no retry)
 };
 
 }  // namespace s3ml

@@ -595,11 +595,12 @@ struct DatasetReader::Impl {
       counters.requests.fetch_add(1);
       auto r = client.GetObject(req);
       if (!r.ok()) {
-        counters.requests_failed.fetch_add(1);
+        if (r.status().category() != ErrorCategory::kCancelled) counters.requests_failed.fetch_add(1);
         if (r.status().attempts() > 1) counters.retries.fetch_add(static_cast<std::uint64_t>(r.status().attempts() - 1));
         return r.status().WithMessage("dataset Get(" + std::to_string(i) + ") " + info.Uri() + ": " +
                                       r.status().message());
       }
+      if (r->attempts > 1) counters.retries.fetch_add(static_cast<std::uint64_t>(r->attempts - 1));
       counters.bytes_fetched.fetch_add(r->body.size());
       info.etag = r->info.etag;
       info.version_id = r->info.version_id;

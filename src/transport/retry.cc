@@ -167,6 +167,7 @@ Result<HttpResponse> RetryingExecutor::Execute(const HttpRequest& unsigned_reque
       if (error.ok()) {
         quota_.Release(last_acquired);
         if (attempts > 1) S3ML_LOG(kInfo, Describe(ctx) << ": succeeded on attempt " << attempts);
+        r->attempts = attempts;
         return r;
       }
     } else {

@@ -98,9 +98,14 @@ struct ReaderMetrics {
   std::uint64_t shards_fetched = 0;
   std::uint64_t shards_skipped = 0;       ///< failed and skipped (skip_failed_shards)
   std::uint64_t requests = 0;             ///< GET and HEAD requests issued
-  std::uint64_t requests_failed = 0;      ///< requests that failed after the client's retries
-  std::uint64_t retries = 0;              ///< retries visible to the reader (attempts - 1 of failed requests;
-                                          ///< the client does not report retries of requests that succeed)
+  std::uint64_t requests_failed = 0;      ///< requests that failed after the client's retries (not those
+                                          ///< aborted by Close() or cancellation)
+  /// Requests sent again: the client's retries of every GET (attempts - 1, whether
+  /// the GET then succeeded or failed) and of failed HEADs, and the reader's restarts
+  /// of a GET cut off after part of its body arrived (which share the client's
+  /// RetryOptions::max_attempts with its retries). Not seen: a request libcurl
+  /// resends by itself when a reused connection closes before any answer byte.
+  std::uint64_t retries = 0;
   int requests_in_flight = 0;
   std::uint64_t budget_in_use = 0;        ///< bytes currently reserved for prefetch
   std::uint64_t budget_high_water = 0;    ///< maximum bytes ever reserved at once
