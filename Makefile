@@ -16,7 +16,8 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   python3-venv python3-dev python3-numpy python3-torch \
   clang-14 libclang-rt-14-dev llvm-14
 
-.PHONY: all deps pydeps configure build test demo install clean pyvenv pyinstall pytest-python sanitize tsan
+.PHONY: all deps pydeps configure build test demo install clean pyvenv pyinstall pytest-python \
+  sanitize tsan fuzz-build fuzz fuzz-smoke reliability-docs
 
 all: build
 
@@ -69,6 +70,33 @@ pyinstall: pyvenv
 
 pytest-python: pyinstall
 	@$(VENV_PY) -m pytest -q tests/python
+
+# Rewrites the fault conformance table of docs/reliability.md from the test that checks it.
+reliability-docs: build
+	@cd $(BUILD_DIR) && S3ML_UPDATE_DOCS=1 ctest -R fault_matrix --output-on-failure --timeout 900
+
+# ---- libFuzzer harnesses (tests/fuzz, docs/reliability.md "Fuzzing") ---------------------
+# One clang ASan+UBSan build dir with coverage instrumentation; its ordinary test
+# executables link and run too (ctest --test-dir build-fuzz). `make fuzz` runs every
+# harness FUZZ_SECONDS on a scratch copy of its corpus, two at a time; findings go to
+# build-fuzz/fuzz/artifacts/<harness>/ and fail the target.
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_PARALLEL ?= 2
+FUZZ_CXX ?= clang++-14
+FUZZ_CC ?= clang-14
+
+fuzz-build: deps
+	@CC=$(FUZZ_CC) CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DS3ML_WERROR=$(WERROR) \
+	  -DS3ML_SANITIZE=address,undefined -DS3ML_FUZZ=ON -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
+	@cmake --build $(FUZZ_BUILD_DIR) --target fuzzers -j $(JOBS)
+
+fuzz: fuzz-build
+	@tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_PARALLEL)
+
+fuzz-smoke: FUZZ_SECONDS = 20
+fuzz-smoke: fuzz
 
 demo: build
 	@$(BUILD_DIR)/tools/s3ml/s3ml demo

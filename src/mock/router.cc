@@ -204,6 +204,14 @@ Expected<RoutedRequest> Route(const std::string& method, const std::string& targ
   // S3 refuses a key that is not UTF-8 (400 InvalidURI) for every operation: such a
   // key could never be listed in the UTF-8 XML S3 answers with.
   if (!IsValidUtf8(r.key)) return InvalidUri("the object key is not valid UTF-8");
+  // The same for the listing parameters that are compared with keys and echoed
+  // in the listing's XML.
+  for (const auto& [name, value] : r.query) {
+    if (IsValidUtf8(value)) continue;
+    for (const char* param : {"prefix", "delimiter", "start-after", "marker", "key-marker", "continuation-token",
+                              "upload-id-marker", "version-id-marker"})
+      if (name == param) return InvalidUri("the " + name + " parameter is not valid UTF-8");
+  }
 
   auto not_implemented = [&](const std::string& op) {
     r.operation = op;

@@ -1,8 +1,18 @@
 #include "mock/xml.h"
 
 #include <sstream>
+#include <string_view>
 
 namespace s3ml::mock {
+
+namespace {
+// pugixml stores text as C strings, so a NUL (a valid character of an S3 key)
+// would end the text. AddText stores this marker instead and str() writes it
+// as the character reference S3 writes ("&#x0;", like "&#x1;" for U+0001).
+// The marker's bytes never occur in UTF-8, and every text the mock writes is
+// UTF-8 (keys and listing parameters are checked by the router).
+constexpr std::string_view kNulMarker = "\xFF\xFE\xFD";
+}  // namespace
 
 XmlWriter::XmlWriter(const char* root, bool with_namespace) {
   auto decl = doc_.append_child(pugi::node_declaration);
@@ -24,12 +34,26 @@ std::string XmlWriter::str() const {
     out.replace(at, 1, "&#13;");
     at += 5;
   }
+  at = 0;
+  while ((at = out.find(kNulMarker, at)) != std::string::npos) {
+    out.replace(at, kNulMarker.size(), "&#x0;");
+    at += 5;
+  }
   return out;
 }
 
 pugi::xml_node AddText(pugi::xml_node parent, const char* name, const std::string& text) {
   auto n = parent.append_child(name);
-  n.text().set(text.c_str());
+  if (text.find('\0') == std::string::npos) {
+    n.text().set(text.c_str());
+    return n;
+  }
+  std::string marked;
+  for (char c : text) {
+    if (c == '\0') marked += kNulMarker;
+    else marked += c;
+  }
+  n.text().set(marked.c_str());
   return n;
 }
 

@@ -5,7 +5,9 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -34,6 +36,16 @@ int RunServe(const ServeOptions& opts) {
   if (pthread_sigmask(SIG_BLOCK, &stop_signals, &previous) != 0) {
     std::fprintf(stderr, "s3ml serve: cannot block SIGINT/SIGTERM\n");
     return 1;
+  }
+
+  // Every connection, idle ones included, is a file descriptor: raise the soft
+  // limit to the hard one (often 1,024 -> 4,096 or more), as servers do. Best
+  // effort; at the limit new connections wait in the listen queue.
+  rlimit files{};
+  constexpr rlim_t kEnoughFiles = rlim_t{1} << 20;  // Linux's default nr_open
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < std::min(files.rlim_max, kEnoughFiles)) {
+    files.rlim_cur = std::min(files.rlim_max, kEnoughFiles);
+    (void)setrlimit(RLIMIT_NOFILE, &files);
   }
 
   mock::MockS3Options server_options = opts.server;

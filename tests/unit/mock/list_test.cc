@@ -253,3 +253,40 @@ TEST_CASE("Keys: control characters are accepted; listings escape them, and enco
   for (const auto& k : url.XmlAll("/ListBucketResult/Contents/Key")) decoded.push_back(UriDecode(k).value());
   CHECK(decoded == sorted);
 }
+
+TEST_CASE("Keys: a key with NUL round-trips with encoding-type=url and is escaped, not cut, without it") {
+  const std::string key("nul\0key", 7);
+  Fixture f({key, "plain"});
+  CHECK(f.server->ObjectBody("list", key).value() == "v:" + key);
+  auto url = f.List({{"encoding-type", "url"}});
+  REQUIRE(url.status == 200);
+  std::vector<std::string> decoded;
+  for (const auto& k : url.XmlAll("/ListBucketResult/Contents/Key")) decoded.push_back(UriDecode(k).value());
+  CHECK(decoded == std::vector<std::string>{key, "plain"});
+  // Without it, S3 writes the character as a reference (XML 1.0 has no NUL).
+  auto plain = f.List({});
+  REQUIRE(plain.status == 200);
+  CHECK(plain.body.find("<Key>nul&#x0;key</Key>") != std::string::npos);
+  CHECK(plain.body.find('\0') == std::string::npos);
+  auto v1 = f.List({{"prefix", "nul"}}, /*v2=*/false);
+  CHECK(v1.body.find("<Key>nul&#x0;key</Key>") != std::string::npos);
+}
+
+TEST_CASE("ListObjects: listing parameters that are not UTF-8 are 400 InvalidURI") {
+  Fixture f({"plain"});
+  for (const char* param : {"prefix", "delimiter", "start-after", "continuation-token"}) {
+    INFO(param);
+    auto r = f.List({{param, "a\xFF"}});
+    CHECK(r.status == 400);
+    CHECK(r.Xml("/Error/Code") == "InvalidURI");
+  }
+  CHECK(f.List({{"marker", "\xC0\xAF"}}, /*v2=*/false).Xml("/Error/Code") == "InvalidURI");
+  Request versions;
+  versions.path = "/list";
+  versions.query = {{"versions", ""}, {"key-marker", "\xED\xA0\x80"}};
+  CHECK(f.c.Send(versions).Xml("/Error/Code") == "InvalidURI");
+  Request uploads;
+  uploads.path = "/list";
+  uploads.query = {{"uploads", ""}, {"key-marker", "k"}, {"upload-id-marker", "\xFF"}};
+  CHECK(f.c.Send(uploads).Xml("/Error/Code") == "InvalidURI");
+}
