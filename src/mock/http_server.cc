@@ -744,7 +744,10 @@ void ConnectionServer::Serve(std::unique_ptr<Connection> c) {
       if (c->pending.empty()) std::string().swap(c->pending);  // no buffer kept while parked
       return Park(std::move(c));
     }
-    if (state_of_head == HeadState::kTooLarge) return Refuse(std::move(c), http::HeadTooLarge(c->pending), "", "");
+    if (state_of_head == HeadState::kTooLarge) {
+      const S3Error too_large = http::HeadTooLarge(c->pending);  // before c is moved from
+      return Refuse(std::move(c), too_large, "", "");
+    }
 
     // 2. Check the head and work out the body's framing.
     const std::string_view raw_head = std::string_view(c->pending).substr(0, head_size);
