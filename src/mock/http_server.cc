@@ -767,8 +767,13 @@ void ConnectionServer::Serve(std::unique_ptr<Connection> c) {
     ConnStream strm(HeadForHttplib(raw_head), std::string_view(c->pending).substr(head_size), *head,
                     payload_max_length_, read_timeout_ms, write_timeout_ms, c->fd, state);
     c->pending.clear();
-    const bool close_connection =
-        c->remaining == 1 || stopping_ || head->framing == http::BodyFraming::kUnframed;
+    // httplib reads bodies of PUT, POST and PATCH only; another method's body is
+    // left unread, so its connection cannot carry another request.
+    const bool body_left_unread = (head->framing == http::BodyFraming::kChunked ||
+                                   (head->framing == http::BodyFraming::kLength && head->content_length > 0)) &&
+                                  head->method != "PUT" && head->method != "POST" && head->method != "PATCH";
+    const bool close_connection = c->remaining == 1 || stopping_ ||
+                                  head->framing == http::BodyFraming::kUnframed || body_left_unread;
     bool connection_closed = false;
     tls_connection = &state;
     const bool ok = process_request(strm, close_connection, connection_closed, {});
