@@ -13,9 +13,11 @@ endif
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libcurl4-openssl-dev libssl-dev libpugixml-dev libfmt-dev catch2 libcpp-httplib-dev \
   libcli11-dev libarchive-dev nlohmann-json3-dev libbenchmark-dev zlib1g-dev curl time \
-  python3-venv python3-dev python3-numpy python3-torch
+  python3-venv python3-dev python3-numpy python3-torch \
+  clang-14 libclang-rt-14-dev llvm-14
 
-.PHONY: all deps pydeps configure build test demo install clean pyvenv pyinstall pytest-python
+.PHONY: all deps pydeps configure build test demo install clean pyvenv pyinstall pytest-python \
+  sanitize tsan fuzz-build fuzz fuzz-smoke reliability-docs
 
 all: build
 
@@ -69,6 +71,33 @@ pyinstall: pyvenv
 pytest-python: pyinstall
 	@$(VENV_PY) -m pytest -q tests/python
 
+# Rewrites the fault conformance table of docs/reliability.md from the test that checks it.
+reliability-docs: build
+	@cd $(BUILD_DIR) && S3ML_UPDATE_DOCS=1 ctest -R fault_matrix --output-on-failure --timeout 900
+
+# ---- libFuzzer harnesses (tests/fuzz, docs/reliability.md "Fuzzing") ---------------------
+# One clang ASan+UBSan build dir with coverage instrumentation; its ordinary test
+# executables link and run too (ctest --test-dir build-fuzz). `make fuzz` runs every
+# harness FUZZ_SECONDS on a scratch copy of its corpus, two at a time; findings go to
+# build-fuzz/fuzz/artifacts/<harness>/ and fail the target.
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_PARALLEL ?= 2
+FUZZ_CXX ?= clang++-14
+FUZZ_CC ?= clang-14
+
+fuzz-build: deps
+	@CC=$(FUZZ_CC) CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DS3ML_WERROR=$(WERROR) \
+	  -DS3ML_SANITIZE=address,undefined -DS3ML_FUZZ=ON -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
+	@cmake --build $(FUZZ_BUILD_DIR) --target fuzzers -j $(JOBS)
+
+fuzz: fuzz-build
+	@tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_PARALLEL)
+
+fuzz-smoke: FUZZ_SECONDS = 20
+fuzz-smoke: fuzz
+
 demo: build
 	@$(BUILD_DIR)/tools/s3ml/s3ml demo
 
@@ -76,4 +105,43 @@ install: build
 	@cmake --install $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR)
+
+# ---- Sanitizers (docs/reliability.md, "Sanitizers") ---------------------------------------
+# `make sanitize`: the whole tree built by clang-14 with AddressSanitizer + UBSan (every target,
+# S3ML_SANITIZE in CMakeLists.txt), then the WHOLE ctest suite. `make tsan`: ThreadSanitizer,
+# the concurrency-heavy test programs only. Any report fails the run (-fno-sanitize-recover=all,
+# halt_on_error); leaks are reported at exit. -O1 with line tables: about half the compile time
+# of -O2 -g, and the stacks still name file:line.
+SAN_CC ?= clang-14
+SAN_CXX ?= clang++-14
+SAN_SYMBOLIZER ?= $(shell command -v llvm-symbolizer-14 || command -v llvm-symbolizer)
+SAN_OPT_FLAGS ?= -O1 -gline-tables-only -DNDEBUG
+ASAN_BUILD_DIR ?= build-asan
+TSAN_BUILD_DIR ?= build-tsan
+ASAN_SANITIZE ?= address,undefined
+SAN_SUPP := $(CURDIR)/tests/sanitizers
+SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:print_summary=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:report_error_type=1 \
+  LSAN_OPTIONS=suppressions=$(SAN_SUPP)/lsan.supp:print_suppressions=0 \
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$(SAN_SUPP)/tsan.supp:print_suppressions=0 \
+  ASAN_SYMBOLIZER_PATH=$(SAN_SYMBOLIZER) TSAN_SYMBOLIZER_PATH=$(SAN_SYMBOLIZER)
+# Test programs `make tsan` builds and runs (ctest -R on the "<program>: " prefix).
+TSAN_TESTS ?= unit_transport unit_mock unit_dataset integration_client integration_cancel integration_checkpoint
+san_space := $(subst ,, )
+# configure-and-build of one sanitizer tree: $(1) build dir, $(2) -fsanitize= list, $(3) targets.
+define san_build
+	@cmake -S . -B $(1) -G Ninja -DCMAKE_C_COMPILER=$(SAN_CC) -DCMAKE_CXX_COMPILER=$(SAN_CXX) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$(SAN_OPT_FLAGS)" \
+	  -DS3ML_SANITIZE=$(2) -DS3ML_WERROR=ON -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
+	@cmake --build $(1) -j $(JOBS) $(3)
+endef
+
+sanitize: deps
+	$(call san_build,$(ASAN_BUILD_DIR),$(ASAN_SANITIZE),)
+	@cd $(ASAN_BUILD_DIR) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 600
+
+tsan: deps
+	$(call san_build,$(TSAN_BUILD_DIR),thread,--target $(TSAN_TESTS))
+	@cd $(TSAN_BUILD_DIR) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 600 \
+	  -R '^($(subst $(san_space),|,$(strip $(TSAN_TESTS)))): '

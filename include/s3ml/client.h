@@ -90,7 +90,10 @@ class Client {
   Result<UploadPartCopyResult> UploadPartCopy(const UploadPartCopyRequest& req) const;
   /// Completes the upload; an <Error> in a 200 answer is returned as an error.
   Result<CompleteMultipartUploadResult> CompleteMultipartUpload(const CompleteMultipartUploadRequest& req) const;
-  /// Aborts the upload and discards its parts.
+  /// Aborts the upload and discards its parts. When a retry finds the upload gone
+  /// (NoSuchUpload after an attempt whose answer was lost, e.g. a connection reset
+  /// after S3 had aborted it), the abort succeeded: OK. NoSuchUpload on the first
+  /// attempt is an error.
   Status AbortMultipartUpload(const AbortMultipartUploadRequest& req) const;
   /// One page of an upload's parts (continue with part_number_marker = next_part_number_marker).
   Result<ListPartsResult> ListParts(const ListPartsRequest& req) const;

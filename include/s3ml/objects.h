@@ -168,6 +168,9 @@ struct ObjectMetadata {
 struct GetObjectResult {
   ObjectMetadata info;
   Buffer body;  ///< empty when the body went to a file or callback
+  /// Requests sent for this result by the retry loop (1: it succeeded first time), so
+  /// callers can report the retries a successful GET needed.
+  int attempts = 1;
 };
 
 struct HeadObjectRequest {

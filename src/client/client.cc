@@ -232,6 +232,7 @@ Result<GetObjectResult> FinishGet(const Result<HttpResponse>& resp, const std::s
   if (!md.ok()) return WithContextOnce(md.status(), "GetObject", res);
   GetObjectResult out;
   out.info = std::move(*md);
+  out.attempts = resp->attempts;
   return out;
 }
 

@@ -69,7 +69,13 @@ Status Client::AbortMultipartUpload(const AbortMultipartUploadRequest& req) cons
   S3ML_RETURN_IF_ERROR(CheckObject(op, req.bucket, req.key));
   auto http = ops::BuildAbortMultipartUpload(impl_->target, req);
   if (!http.ok()) return WithContextOnce(http.status(), op, res);
+  // Every attempt is one the retry loop counts (no silent re-send by libcurl on a dead
+  // pooled connection), so a NoSuchUpload after a lost answer is recognised below.
+  http->fresh_connection = true;
   auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits(op, "NoSuchUpload"), res);
+  // A retry that finds the upload gone: an earlier attempt whose answer was lost
+  // aborted it. Either way the upload is no longer in progress.
+  if (!resp.ok() && resp.status().code() == "NoSuchUpload" && resp.status().attempts() > 1) return Status::Ok();
   return resp.ok() ? Status::Ok() : resp.status();
 }
 

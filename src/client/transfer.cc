@@ -460,15 +460,41 @@ Status AbortAfter(const Client& client, const UploadState& st, Status cause) {
                            " failed too: " + ab.ToString() + ")");
 }
 
+// The in-progress uploads of exactly `key` (best effort: what could be listed).
+std::vector<MultipartUploadInfo> UploadsOfKey(const Client& client, const std::string& bucket, const std::string& key,
+                                              bool* complete) {
+  std::vector<MultipartUploadInfo> same_key;
+  ListMultipartUploadsRequest list;
+  list.bucket = bucket;
+  list.prefix = key;
+  *complete = false;
+  for (int page = 0; page < 100; ++page) {
+    auto r = client.ListMultipartUploads(list);
+    if (!r.ok()) return same_key;
+    for (auto& u : r->uploads)
+      if (u.key == key) same_key.push_back(std::move(u));
+    if (!r->is_truncated || r->next_key_marker.empty()) {
+      *complete = true;
+      break;
+    }
+    list.key_marker = r->next_key_marker;
+    list.upload_id_marker = r->next_upload_id_marker;
+  }
+  return same_key;
+}
+
 // CreateMultipartUpload is not repeated by the retry loop (ops::IsIdempotent): a
 // failure after the request went out (a reset, a cut-off answer) may have created an
-// upload nobody knows the id of. So: try again here, and once one attempt succeeds,
-// abort the other uploads of this key that were initiated during these attempts (by
-// the server's clock, within the time the attempts took, before ours), so that no
-// upload is left open and billed.
+// upload nobody knows the id of. So: try again here, and afterwards abort the other
+// uploads of this key that were initiated during these attempts, so that no upload is
+// left open and billed. When one attempt succeeded, "during" is judged by the server's
+// clock: within the time the attempts took, before ours. When none did, there is no
+// server time to go by: the local clock is used, with kClockSlack either side for skew.
 Result<CreateMultipartUploadResult> CreateUpload(const Client& client, const CreateMultipartUploadRequest& req) {
   constexpr int kTries = 3;
+  constexpr auto kClockSlack = std::chrono::seconds(5);
   const auto t0 = std::chrono::steady_clock::now();
+  const Timestamp wall0 = std::chrono::system_clock::now();
   auto created = client.CreateMultipartUpload(req);
   bool ambiguous = false;
   for (int i = 1; i < kTries && !created.ok() && MayHaveTakenEffect(created.status()); ++i) {
@@ -477,25 +503,26 @@ Result<CreateMultipartUploadResult> CreateUpload(const Client& client, const Cre
     created = client.CreateMultipartUpload(req);
   }
   if (!ambiguous) return created;
-  if (!created.ok())
-    return created.status().WithMessage(created.status().message() +
-                                        " (an upload may have been created by a lost answer; ListMultipartUploads "
-                                        "shows it)");
-  const auto window = std::chrono::steady_clock::now() - t0 + std::chrono::seconds(2);
+  const std::string resource = ops::ResourceName(req.bucket, req.key);
   const Client cleanup = client.WithCancellation(CancellationToken());
-  std::vector<MultipartUploadInfo> same_key;
-  ListMultipartUploadsRequest list;
-  list.bucket = req.bucket;
-  list.prefix = req.key;
-  for (int page = 0; page < 100; ++page) {
-    auto r = cleanup.ListMultipartUploads(list);
-    if (!r.ok()) break;  // best effort: the upload itself is fine
-    for (auto& u : r->uploads)
-      if (u.key == req.key) same_key.push_back(std::move(u));
-    if (!r->is_truncated || r->next_key_marker.empty()) break;
-    list.key_marker = r->next_key_marker;
-    list.upload_id_marker = r->next_upload_id_marker;
+  bool listed = false;
+  const std::vector<MultipartUploadInfo> same_key = UploadsOfKey(cleanup, req.bucket, req.key, &listed);
+  const auto abort_lost = [&](const MultipartUploadInfo& u) {
+    S3ML_LOG(kInfo, "CreateMultipartUpload " << resource << ": aborting upload " << u.upload_id
+                                             << " left by a lost answer");
+    return cleanup.AbortMultipartUpload(AbortMultipartUploadRequest{req.bucket, req.key, u.upload_id}).ok();
+  };
+  if (!created.ok()) {
+    const Timestamp from = wall0 - kClockSlack, to = std::chrono::system_clock::now() + kClockSlack;
+    bool all_aborted = listed;
+    for (const auto& u : same_key)
+      if (u.initiated >= from && u.initiated <= to && !abort_lost(u)) all_aborted = false;
+    if (all_aborted) return created;
+    return created.status().WithMessage(created.status().message() +
+                                        " (an upload may have been created by a lost answer and could not be "
+                                        "aborted; ListMultipartUploads shows it)");
   }
+  const auto window = std::chrono::steady_clock::now() - t0 + std::chrono::seconds(2);
   auto ours = std::find_if(same_key.begin(), same_key.end(),
                            [&](const MultipartUploadInfo& u) { return u.upload_id == created->upload_id; });
   if (ours == same_key.end()) return created;
@@ -504,24 +531,26 @@ Result<CreateMultipartUploadResult> CreateUpload(const Client& client, const Cre
     if (u.upload_id == created->upload_id || u.initiated > ref ||
         ref - u.initiated > std::chrono::duration_cast<Timestamp::duration>(window))
       continue;
-    S3ML_LOG(kInfo, "CreateMultipartUpload " << ops::ResourceName(req.bucket, req.key)
-                                             << ": aborting upload " << u.upload_id << " left by a lost answer");
-    (void)cleanup.AbortMultipartUpload(AbortMultipartUploadRequest{req.bucket, req.key, u.upload_id});
+    (void)abort_lost(u);  // best effort: the upload itself is fine
   }
   return created;
 }
 
 // CompleteMultipartUpload is not repeated by the retry loop either: after a failure
-// that may have completed the upload it is sent once more here, and a NoSuchUpload
-// answer (the upload is gone: completed by the lost request, or aborted) is settled by
-// a HEAD: the object is ours when its ETag is the one our parts give (or, where part
-// ETags are not MD5s, when its size and part count match).
+// that may have completed the upload it is sent once more here. A NoSuchUpload answer
+// (the upload is gone: completed by the lost request, or aborted), or any failure of
+// the resend (a 503 until the retries ran out says nothing about the first request),
+// is settled by a HEAD: the object is ours when its ETag is the one our parts give
+// (or, where part ETags are not MD5s, when its size and part count match).
 Result<CompleteMultipartUploadResult> CompleteUpload(const Client& client, const CompleteMultipartUploadRequest& req,
                                                      const UploadState& st, std::uint64_t size) {
   auto done = client.CompleteMultipartUpload(req);
-  if (!done.ok() && MayHaveTakenEffect(done.status()) && !client.cancellation().cancelled())
+  bool resent = false;
+  if (!done.ok() && MayHaveTakenEffect(done.status()) && !client.cancellation().cancelled()) {
+    resent = true;
     done = client.CompleteMultipartUpload(req);
-  if (done.ok() || done.status().code() != "NoSuchUpload") return done;
+  }
+  if (done.ok() || (done.status().code() != "NoSuchUpload" && !resent)) return done;
   HeadObjectRequest head;
   head.bucket = st.bucket;
   head.key = st.key;

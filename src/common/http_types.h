@@ -86,6 +86,11 @@ struct HttpRequest {
   std::shared_ptr<RequestBody> body;  ///< null = no body
   /// Cancels the request: the retry loop stops and the transport aborts it in flight.
   CancellationToken cancel;
+  /// Send on a new connection, never a pooled one. The retry loop sets it for requests
+  /// that must not run twice: libcurl silently re-sends a request once when a reused
+  /// connection turns out to be dead, which would repeat a CreateMultipartUpload or a
+  /// CompleteMultipartUpload that had already taken effect.
+  bool fresh_connection = false;
 
   /// "host" or "host:port" (port omitted when default for the scheme): the Host header value.
   std::string HostHeader() const;
@@ -113,6 +118,7 @@ struct HttpResponse {
   int status = 0;
   Headers headers;
   Buffer body;
+  int attempts = 1;  ///< requests the retry loop sent for this response (1: no retry)
 };
 
 }  // namespace s3ml

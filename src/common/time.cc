@@ -1,6 +1,5 @@
 #include "common/time.h"
 
-#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <thread>
@@ -110,13 +109,18 @@ Result<SystemTime> ParseIso8601(std::string_view s, OutOfRange mode) {
   if (*p == 'Z' || *p == 'z') {
     ++p;
   } else if (*p == '+' || *p == '-') {
-    int sign = *p == '-' ? -1 : 1;
-    int hh = 0, mm = 0;
-    if (std::sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2) return BadDate("ISO-8601 time", s);
+    // Exactly "+hh:mm" / "-hh:mm" (the rest of the string may be shorter than that).
+    const int sign = *p == '-' ? -1 : 1;
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (!digit(p[1]) || !digit(p[2]) || p[3] != ':' || !digit(p[4]) || !digit(p[5]))
+      return BadDate("ISO-8601 time", s);
+    const int hh = (p[1] - '0') * 10 + (p[2] - '0'), mm = (p[4] - '0') * 10 + (p[5] - '0');
+    if (hh > 23 || mm > 59) return BadDate("ISO-8601 time", s);
     offset_sec = sign * (hh * 3600 + mm * 60);
     p += 6;
   }
-  if (*p != '\0') return BadDate("ISO-8601 time", s);
+  // The whole input, not just the part before an embedded NUL.
+  if (p != str.c_str() + str.size()) return BadDate("ISO-8601 time", s);
   return FromUnixMillis((TmSeconds(tm) - offset_sec) * 1000 + millis, mode, "ISO-8601 time", s);
 }
 
@@ -125,7 +129,8 @@ Result<SystemTime> ParseHttpDate(std::string_view s, OutOfRange mode) {
   for (const char* fmt : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
     std::tm tm{};
     const char* end = strptime(str.c_str(), fmt, &tm);
-    if (end != nullptr && *end == '\0') return FromUnixMillis(TmSeconds(tm) * 1000, mode, "HTTP date", s);
+    if (end != nullptr && end == str.c_str() + str.size())
+      return FromUnixMillis(TmSeconds(tm) * 1000, mode, "HTTP date", s);
   }
   return BadDate("HTTP date", s);
 }

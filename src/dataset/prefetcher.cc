@@ -145,7 +145,8 @@ void Prefetcher::ReleaseSlot() {
 }
 
 Status Prefetcher::CountedFailure(Status st) {
-  counters_->requests_failed.fetch_add(1);
+  // A request aborted by Close() or a cancelled token did not fail.
+  if (st.category() != ErrorCategory::kCancelled) counters_->requests_failed.fetch_add(1);
   if (st.attempts() > 1) counters_->retries.fetch_add(static_cast<std::uint64_t>(st.attempts() - 1));
   return st;
 }
@@ -492,6 +493,8 @@ void Prefetcher::RunPart(const Part& part) {
     if (job.multi) {
       req.range = ByteRange::Closed(part.offset, part.offset + part.length - 1);
       req.if_match = job.etag;  // all parts from one version of the object
+    } else {
+      req.checksum_mode = opts_.verify_checksums;  // a whole object: its checksum covers these bytes
     }
     // The body is written straight into the preallocated shard buffer at the
     // part's offset (the whole shard: offset 0, length = size).
@@ -510,19 +513,23 @@ void Prefetcher::RunPart(const Part& part) {
     // be seen twice); here a restart simply overwrites the same range, so such
     // a failure is retried from the start of the part. A restarted whole-shard
     // GET is pinned to the listed version (If-Match) so that it cannot mix two
-    // versions' bytes.
-    constexpr int kPartRestarts = 3;
-    for (int restart = 0;; ++restart) {
+    // versions' bytes. The restarts share the client's attempt budget
+    // (RetryOptions::max_attempts), so a body cut off mid-way gets as many tries
+    // as any other transient failure, and the error reports them all.
+    const int max_attempts = std::max(1, client_.options().retry.max_attempts);
+    int attempts = 0;  // requests sent for this part, over all restarts
+    for (;;) {
       got = 0;
       r.emplace(client_.GetObject(req, write));
-      if (r->ok() || restart >= kPartRestarts || r->status().code() != "RetryAfterPartialDelivery" || stop_) break;
+      attempts += r->ok() ? std::max(1, (*r)->attempts) : std::max(1, r->status().attempts());
+      if (r->ok() || attempts >= max_attempts || r->status().code() != "RetryAfterPartialDelivery" || stop_) break;
       if (!job.multi && req.if_match.empty()) req.if_match = job.etag;
-      counters_->retries.fetch_add(1);
     }
     ReleaseSlot();
     if (!r->ok()) {
-      st = CountedFailure(r->status());
+      st = CountedFailure(r->status().WithAttempts(attempts));
     } else {
+      if (attempts > 1) counters_->retries.fetch_add(static_cast<std::uint64_t>(attempts - 1));
       counters_->bytes_fetched.fetch_add(got);
       if (got != part.length) {
         st = Status(ErrorCategory::kIntegrity, "object size changed since it was listed: expected " +

@@ -529,25 +529,42 @@ struct DatasetReader::Impl {
       std::uint64_t e = j.at("epoch").get<std::uint64_t>();
       std::uint64_t delivered_then = j.at("delivered").get<std::uint64_t>();
       std::uint64_t shard_count = j.at("shards").get<std::uint64_t>();
-      std::vector<FedEntry> entries;
-      std::set<std::size_t> seen;
-      for (const auto& seg : j.at("fed")) {
-        auto start = seg.at(0).get<std::size_t>();
-        auto n = seg.at(1).get<std::size_t>();
-        auto count = seg.at(2).get<std::int64_t>();
-        if (count < -1 || n == 0 || n > (1u << 30)) return bad("malformed shard segment");
-        for (std::size_t k = 0; k < n; ++k) {
-          if (!seen.insert(start + k).second) return bad("a shard position appears twice");
-          entries.emplace_back(start + k, count);
-        }
+      const auto& fed_segments = j.at("fed");
+      if (!fed_segments.is_array()) return bad("\"fed\" is not an array");
+      struct Segment {
+        std::uint64_t start, n;
+        std::int64_t count;
+      };
+      std::vector<Segment> segments;
+      for (const auto& seg : fed_segments) {
+        Segment s{seg.at(0).get<std::uint64_t>(), seg.at(1).get<std::uint64_t>(), seg.at(2).get<std::int64_t>()};
+        if (s.count < -1 || s.n == 0) return bad("malformed shard segment");
+        segments.push_back(s);
       }
       ResetRun();
       epoch = e;
-      if (shard_count != 0) {
+      // Positions are checked against the dataset's shards before the segments are
+      // expanded: a small state never expands into more entries than there are shards.
+      // (A state taken while a prefix was still being listed records 0 shards.)
+      std::uint64_t positions = 0;
+      if (shard_count != 0 || !segments.empty()) {
         S3ML_RETURN_IF_ERROR(EnsureResolved());
-        if (shards->size() != shard_count)
-          return bad("the dataset now has " + std::to_string(shards->size()) + " shards, the state was taken with " +
+        positions = shards->size();
+        if (shard_count != 0 && positions != shard_count)
+          return bad("the dataset now has " + std::to_string(positions) + " shards, the state was taken with " +
                      std::to_string(shard_count));
+      }
+      std::vector<FedEntry> entries;
+      std::vector<bool> seen(static_cast<std::size_t>(positions), false);
+      for (const Segment& seg : segments) {
+        if (seg.start >= positions || seg.n > positions - seg.start)
+          return bad("shard segment [" + std::to_string(seg.start) + ", +" + std::to_string(seg.n) +
+                     ") is outside the " + std::to_string(positions) + " shards of the dataset");
+        for (std::uint64_t k = seg.start; k < seg.start + seg.n; ++k) {
+          if (seen[static_cast<std::size_t>(k)]) return bad("a shard position appears twice");
+          seen[static_cast<std::size_t>(k)] = true;
+          entries.emplace_back(static_cast<std::size_t>(k), seg.count);
+        }
       }
       replay = std::move(entries);
       replay_delivered = delivered_then;
@@ -578,11 +595,12 @@ struct DatasetReader::Impl {
       counters.requests.fetch_add(1);
       auto r = client.GetObject(req);
       if (!r.ok()) {
-        counters.requests_failed.fetch_add(1);
+        if (r.status().category() != ErrorCategory::kCancelled) counters.requests_failed.fetch_add(1);
         if (r.status().attempts() > 1) counters.retries.fetch_add(static_cast<std::uint64_t>(r.status().attempts() - 1));
         return r.status().WithMessage("dataset Get(" + std::to_string(i) + ") " + info.Uri() + ": " +
                                       r.status().message());
       }
+      if (r->attempts > 1) counters.retries.fetch_add(static_cast<std::uint64_t>(r->attempts - 1));
       counters.bytes_fetched.fetch_add(r->body.size());
       info.etag = r->info.etag;
       info.version_id = r->info.version_id;

@@ -213,56 +213,156 @@ Headers ParseRawHeaders(const std::string& head) {
 std::string EncodeIf(bool url, const std::string& s) { return url ? UriEncode(s, /*encode_slash=*/false) : s; }
 
 
+namespace {
+
+// An injected S3 error answer. The message names the instruction when it came
+// from x-s3ml-fault or a fault plan, so that a client's error says what hit it.
+S3Error InjectedError(const InjectedFault& f, int status, const std::string& code) {
+  std::string message = code == "SlowDown"             ? "Please reduce your request rate."
+                        : code == "InternalError"      ? "We encountered an internal error. Please try again."
+                        : code == "ServiceUnavailable" ? "Service is unable to handle request."
+                                                       : "Injected fault";
+  if (!f.instruction.empty()) message += " (s3ml injected fault '" + f.instruction + "' from " + f.source + ")";
+  return S3Error(status, code, message);
+}
+
+void InvertRange(char* data, std::uint64_t data_offset, std::uint64_t n, std::uint64_t from) {
+  const std::uint64_t to = from + FaultRule::kCorruptBytes;
+  for (std::uint64_t i = std::max(data_offset, from); i < std::min(data_offset + n, to); ++i)
+    data[i - data_offset] = static_cast<char>(~data[i - data_offset]);
+}
+
+}  // namespace
+
 void MockS3Server::Impl::RenderError(const S3Error& e, const std::string& resource, httplib::Response& res, bool head,
-                                     const std::string& request_id) const {
+                                     const std::string& request_id, std::chrono::seconds date_skew) {
   Reply reply;
   reply.status = e.http_status;
   reply.headers = e.headers;
   if (!head) reply.Xml(ErrorXml(e, resource, request_id, Base64Encode(Sha256(request_id))));
-  Render(reply, res, head, std::nullopt, request_id);
+  Render(reply, res, head, nullptr, request_id, date_skew);
 }
 
-void MockS3Server::Impl::Render(const Reply& reply, httplib::Response& res, bool head,
-                                std::optional<std::uint64_t> truncate_after, const std::string& request_id) const {
+void MockS3Server::Impl::Render(const Reply& reply, httplib::Response& res, bool head, const BodyFault* fault,
+                                const std::string& request_id, std::chrono::seconds date_skew) {
   res.status = reply.status;
   res.set_header("x-amz-request-id", request_id);
   res.set_header("x-amz-id-2", Base64Encode(Sha256(request_id)));
-  res.set_header("Date", FormatHttpDate(SystemClock().Now()));
+  res.set_header("Date", FormatHttpDate(SystemClock().Now() + date_skew));
   res.set_header("Server", "s3ml-mock");
   for (const auto& [name, value] : reply.headers) res.set_header(name, value);
 
+  // The body: a slice of a shared, immutable object body (streamed without a copy,
+  // no lock held) or the reply's own string.
+  std::shared_ptr<const std::string> body;
+  std::uint64_t base = 0, length = 0;
   if (reply.object) {
-    const std::uint64_t length = reply.length;
-    if (length == 0) {
-      res.set_content("", reply.content_type);
+    body = reply.object->body;
+    base = reply.offset;
+    length = reply.length;
+  } else if (!head && !reply.body.empty()) {
+    if (!fault) {
+      res.set_content(reply.body, reply.content_type);
       return;
     }
-    // Stream a slice of the shared, immutable body: no copy, no lock held.
-    std::shared_ptr<const std::string> body = reply.object->body;
-    const std::uint64_t base = reply.offset;
-    const std::uint64_t limit = truncate_after ? std::min(*truncate_after, length) : length;
-    res.set_content_provider(
-        static_cast<size_t>(length), reply.content_type,
-        [body, base, limit](size_t offset, size_t len, httplib::DataSink& sink) {
-          if (offset >= limit) return false;  // injected truncation: drop the connection
-          const size_t n = static_cast<size_t>(std::min<std::uint64_t>({len, limit - offset, 1u << 20}));
-          return sink.write(body->data() + base + offset, n);
-        });
+    body = std::make_shared<const std::string>(reply.body);
+    length = body->size();
+  }
+  if (head || length == 0 || !body) {
+    if (fault && (head || length == 0)) {  // a body fault on an empty body acts at its (immediate) end
+      switch (fault->kind) {
+        case BodyFault::kReset:
+          ConnectionServer::ResetCurrentConnection();
+          return;
+        case BodyFault::kStall:
+          (void)SleepFor(fault->stall);
+          break;
+        case BodyFault::kChange:
+          if (fault->on_reached) fault->on_reached();
+          break;
+        case BodyFault::kCut:
+        case BodyFault::kCorrupt:
+          break;
+      }
+    }
+    if (reply.object) {
+      if (length == 0) {
+        res.set_content("", reply.content_type);
+      } else {  // HEAD: httplib sends the headers (Content-Length) and never calls the provider
+        res.set_content_provider(static_cast<size_t>(length), reply.content_type,
+                                 [](size_t, size_t, httplib::DataSink&) { return false; });
+      }
+      return;
+    }
+    if (!reply.body.empty() || !reply.content_type.empty()) res.set_content(reply.body, reply.content_type);
     return;
   }
-  if (head) return;
-  if (truncate_after && !reply.body.empty()) {
-    auto body = std::make_shared<const std::string>(reply.body);
-    const std::uint64_t limit = std::min<std::uint64_t>(*truncate_after, body->size());
-    res.set_content_provider(body->size(), reply.content_type,
-                             [body, limit](size_t offset, size_t len, httplib::DataSink& sink) {
-                               if (offset >= limit) return false;
-                               const size_t n = static_cast<size_t>(std::min<std::uint64_t>(len, limit - offset));
-                               return sink.write(body->data() + offset, n);
-                             });
-    return;
+
+  std::optional<BodyFault> f;
+  if (fault) f = *fault;
+  if (f && length <= f->after) {  // the body ends before the fault point
+    if (f->kind == BodyFault::kReset) {
+      ConnectionServer::ResetCurrentConnection();  // the operation ran; its answer is lost
+      return;
+    }
+    if (f->kind == BodyFault::kStall) (void)SleepFor(f->stall);
   }
-  if (!reply.body.empty() || !reply.content_type.empty()) res.set_content(reply.body, reply.content_type);
+  auto reached = std::make_shared<std::atomic<bool>>(false);
+  res.set_content_provider(
+      static_cast<size_t>(length), reply.content_type,
+      [this, body, base, length, f, reached](size_t offset, size_t len, httplib::DataSink& sink) {
+        std::uint64_t n = std::min<std::uint64_t>({len, length - offset, 1u << 20});
+        if (f) {
+          if (offset >= f->after && !reached->exchange(true)) {
+            switch (f->kind) {
+              case BodyFault::kCut:
+                return false;  // httplib closes the connection
+              case BodyFault::kReset:
+                ConnectionServer::ResetCurrentConnection();
+                return false;
+              case BodyFault::kStall:
+                if (!SleepFor(f->stall)) return false;  // stopping
+                break;
+              case BodyFault::kChange:
+                if (f->on_reached) f->on_reached();
+                break;
+              case BodyFault::kCorrupt:
+                break;
+            }
+          }
+          if ((f->kind == BodyFault::kCut || f->kind == BodyFault::kReset) && offset >= f->after) return false;
+          if (offset < f->after) n = std::min<std::uint64_t>(n, f->after - offset);  // stop exactly at `after`
+          if (f->kind == BodyFault::kCorrupt && offset + n > f->after && offset < f->after + FaultRule::kCorruptBytes) {
+            std::string chunk(body->data() + base + offset, static_cast<size_t>(n));
+            InvertRange(chunk.data(), offset, n, f->after);
+            return sink.write(chunk.data(), chunk.size());
+          }
+        }
+        if (!sink.write(body->data() + base + offset, static_cast<size_t>(n))) return false;
+        // A change-object fault on a body no longer than `after`: after its last byte.
+        if (f && f->kind == BodyFault::kChange && offset + n == length && !reached->exchange(true) && f->on_reached)
+          f->on_reached();
+        return true;
+      });
+}
+
+void MockS3Server::Impl::ChangeObject(const std::string& bucket, const std::string& key) {
+  auto current = store.GetObject(bucket, key);
+  if (!current.ok() || !(*current)->body || (*current)->body->empty()) return;
+  auto changed = std::make_shared<ObjectRecord>(**current);
+  auto body = std::make_shared<std::string>(*(*current)->body);
+  for (char& ch : *body) ch = static_cast<char>(~ch);
+  changed->etag = "\"" + HexEncode(Md5(*body)) + "\"";
+  changed->body = std::move(body);
+  changed->last_modified = WholeSeconds(Now());
+  changed->checksums.clear();
+  changed->checksum_type.clear();
+  changed->checksum_algorithm.clear();
+  changed->part_sizes.clear();
+  changed->part_checksums.clear();
+  PutCondition unchanged_since;
+  unchanged_since.if_match = (*current)->etag;
+  (void)store.PutObject(bucket, key, std::move(changed), unchanged_since);
 }
 
 void MockS3Server::Impl::Handle(const httplib::Request& creq, httplib::Response& res) {
@@ -299,61 +399,136 @@ void MockS3Server::Impl::Handle(const httplib::Request& creq, httplib::Response&
     return RenderError(S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header."),
                        req.path, res, head, request_id);
   }
+  // "_s3ml" can never be a bucket name (no underscores), so the admin API shares no path with S3.
+  if (req.target == "/_s3ml" || req.target.compare(0, 7, "/_s3ml/") == 0 || req.target.compare(0, 7, "/_s3ml?") == 0)
+    return HandleAdmin(req, headers, res, request_id);
   auto routed = Route(req.method, req.target, headers.Get("Host"), headers.Has("x-amz-copy-source"), base_domains);
   if (!routed.ok()) return RenderError(routed.error(), "", res, head, request_id);
   const RoutedRequest& r = *routed;
 
-  auto auth = verifier.Verify(
-      VerifyInput{req.method, r.raw_path, r.query, headers, r.raw_query, r.virtual_hosted ? r.bucket : std::string()},
-      SystemClock().Now());
+  // The request's own fault instruction (x-s3ml-fault) or its plan's next one
+  // (x-s3ml-fault-plan). Taken before the signature check: a skew-clock fault
+  // changes the time the signature is checked at. Neither header needs signing.
+  auto requested = faults.FromHeaders(headers.Find("x-s3ml-fault"), headers.Find("x-s3ml-fault-plan"), r.operation,
+                                      request_id);
+  if (!requested.ok()) {
+    CountOperation(r.operation, false, false);
+    return RenderError(requested.error(), r.Resource(), res, head, request_id);
+  }
+  std::chrono::seconds skew = requested->skew;
+  std::optional<InjectedFault> fault = std::move(requested->fault);
+
+  const VerifyInput verify_input{req.method, r.raw_path, r.query, headers, r.raw_query,
+                                 r.virtual_hosted ? r.bucket : std::string()};
+  auto auth = verifier.Verify(verify_input, SystemClock().Now() + skew);
   if (!auth.ok()) {
-    CountOperation(r.operation, true, false);
-    return RenderError(auth.error(), r.Resource(), res, head, request_id);
+    CountOperation(r.operation, true, fault.has_value());
+    return RenderError(auth.error(), r.Resource(), res, head, request_id, skew);
   }
   if (MaybeError denied = CheckExpress(r, *auth, headers, Now())) {  // S3 Express rules (server_express.cc)
     CountOperation(r.operation, denied->http_status == 403 || denied->http_status == 400, false);
-    return RenderError(*denied, r.Resource(), res, head, request_id);
+    return RenderError(*denied, r.Resource(), res, head, request_id, skew);
   }
+  if (!fault) {  // AddFault rules
+    if (std::optional<FaultRule> rule = faults.Decide(r.operation, r.key)) {
+      fault = InjectedFault{std::move(*rule), "fault rule", ""};
+      if (fault->rule.kind == FaultRule::Kind::kSkewClock) {  // check the signature again at the skewed time
+        skew = fault->rule.clock_skew;
+        auto skewed = verifier.Verify(verify_input, SystemClock().Now() + skew);
+        if (!skewed.ok()) {
+          CountOperation(r.operation, true, true);
+          return RenderError(skewed.error(), r.Resource(), res, head, request_id, skew);
+        }
+      }
+    }
+  }
+  // corrupt-body: a request body is corrupted as received, before its payload hash
+  // and checksums are checked (what a flipped bit on the wire would do).
+  bool corrupted_request = false;
+  if (fault && fault->rule.kind == FaultRule::Kind::kCorruptBody && req.body.size() > fault->rule.after_bytes) {
+    InvertRange(req.body.data(), 0, req.body.size(), fault->rule.after_bytes);
+    corrupted_request = true;
+  }
+  CountOperation(r.operation, false, fault.has_value());
   std::vector<std::pair<std::string, std::string>> trailers;
   auto payload = verifier.DecodeBody(*auth, headers, std::move(req.body), &trailers);
   if (!payload.ok()) {
-    CountOperation(r.operation, payload.error().http_status == 403, false);
-    return RenderError(payload.error(), r.Resource(), res, head, request_id);
+    if (payload.error().http_status == 403) CountOperation({}, true, false);
+    return RenderError(payload.error(), r.Resource(), res, head, request_id, skew);
   }
 
-  std::optional<std::uint64_t> truncate_after;
-  std::optional<FaultRule> fault = faults.Decide(r.operation, r.key);
-  CountOperation(r.operation, false, fault.has_value());
+  const bool read_only = req.method == "GET" || head || r.operation == "SelectObjectContent";
+  std::optional<BodyFault> body_fault;
   if (fault) {
-    switch (fault->kind) {
-      case FaultRule::Kind::kHttpError: {
-        std::string message = fault->error_code == "SlowDown"          ? "Please reduce your request rate."
-                              : fault->error_code == "InternalError"   ? "We encountered an internal error. Please try again."
-                              : fault->error_code == "ServiceUnavailable" ? "Service is unable to handle request."
-                                                                          : "Injected fault";
-        return RenderError(S3Error(fault->http_status, fault->error_code, message), r.Resource(), res, head,
-                           request_id);
+    const FaultRule& f = fault->rule;
+    switch (f.kind) {
+      case FaultRule::Kind::kHttpError:
+      case FaultRule::Kind::kSlowDown:
+        return RenderError(InjectedError(*fault, f.http_status, f.error_code), r.Resource(), res, head, request_id,
+                           skew);
+      case FaultRule::Kind::kErrorInOkBody: {
+        Reply reply;  // S3's "200 OK with an error inside" (CopyObject, CompleteMultipartUpload)
+        reply.Xml(ErrorXml(InjectedError(*fault, 200, f.error_code), r.Resource(), request_id,
+                           Base64Encode(Sha256(request_id))));
+        return Render(reply, res, head, nullptr, request_id, skew);
       }
       case FaultRule::Kind::kConnectionReset:
         ConnectionServer::ResetCurrentConnection();
         res.status = 500;
         return;
       case FaultRule::Kind::kTruncateBody:
-        truncate_after = fault->truncate_after;
+        body_fault = BodyFault{BodyFault::kCut, f.truncate_after, {}, {}};
         break;
       case FaultRule::Kind::kLatency:
-        if (!SleepFor(fault->latency)) {  // stopping: answer quickly
+        if (!SleepFor(f.latency)) {  // stopping: answer quickly
           return RenderError(S3Error(503, "ServiceUnavailable", "The server is shutting down."), r.Resource(), res,
-                             head, request_id);
+                             head, request_id, skew);
         }
         break;
+      case FaultRule::Kind::kErrorAfterBytes:
+        if (!read_only)
+          return RenderError(InjectedError(*fault, f.http_status, f.error_code), r.Resource(), res, head, request_id,
+                             skew);
+        body_fault = BodyFault{BodyFault::kCut, f.after_bytes, {}, {}};
+        break;
+      case FaultRule::Kind::kResetAfterBytes:
+        body_fault = BodyFault{BodyFault::kReset, f.after_bytes, {}, {}};
+        break;
+      case FaultRule::Kind::kStall:
+        body_fault = BodyFault{BodyFault::kStall, f.after_bytes, f.latency, {}};
+        break;
+      case FaultRule::Kind::kCorruptBody:
+        if (!corrupted_request) body_fault = BodyFault{BodyFault::kCorrupt, f.after_bytes, {}, {}};
+        break;
+      case FaultRule::Kind::kChangeObject:
+        if (!r.bucket.empty() && !r.key.empty()) {
+          body_fault = BodyFault{BodyFault::kChange, f.after_bytes, {},
+                                 [this, bucket = r.bucket, key = r.key] { ChangeObject(bucket, key); }};
+        }
+        break;
+      case FaultRule::Kind::kSkewClock:
+        break;  // the signature was checked at the skewed time; the Date header follows it
     }
   }
 
   Call call{r, headers, req.method, std::move(*payload), std::move(trailers), Now()};
   auto reply = Dispatch(call);
-  if (!reply.ok()) return RenderError(reply.error(), r.Resource(), res, head, request_id);
-  Render(*reply, res, head, truncate_after, request_id);
+  if (!reply.ok()) {
+    if (!body_fault || head) return RenderError(reply.error(), r.Resource(), res, head, request_id, skew);
+    Reply error;  // the fault applies to the error answer too
+    error.status = reply.error().http_status;
+    error.headers = reply.error().headers;
+    error.Xml(ErrorXml(reply.error(), r.Resource(), request_id, Base64Encode(Sha256(request_id))));
+    return Render(error, res, head, &*body_fault, request_id, skew);
+  }
+  if (fault && fault->rule.kind == FaultRule::Kind::kErrorAfterBytes) {
+    // A read whose body is not longer than `after`: the error answer instead.
+    const std::uint64_t length = reply->object ? reply->length : reply->body.size();
+    if (head || length <= fault->rule.after_bytes)
+      return RenderError(InjectedError(*fault, fault->rule.http_status, fault->rule.error_code), r.Resource(), res,
+                         head, request_id, skew);
+  }
+  Render(*reply, res, head, body_fault ? &*body_fault : nullptr, request_id, skew);
 }
 
 Expected<Reply> MockS3Server::Impl::Dispatch(Call& c) {
@@ -1482,6 +1657,34 @@ void MockS3Server::AddFault(FaultRule rule) { impl_->faults.Add(std::move(rule))
 
 void MockS3Server::ClearFaults() { impl_->faults.Clear(); }
 
+namespace {
+Status PlanError(const S3Error& e) {
+  return Status(ErrorCategory::kInvalidArgument, "mock S3 server: " + e.message).WithCode(e.code);
+}
+}  // namespace
+
+Result<FaultRule> ParseFaultInstruction(const std::string& instruction) {
+  FaultRule rule;
+  std::string why;
+  if (!ParseInstruction(instruction, rule, why))
+    return Status::InvalidArgument("fault instruction '" + instruction + "': " + why);
+  return rule;
+}
+
+Result<std::string> MockS3Server::CreateFaultPlan(const FaultPlan& plan) {
+  auto id = impl_->faults.CreatePlan(plan);
+  if (!id.ok()) return PlanError(id.error());
+  return *id;
+}
+
+Result<FaultPlanStatus> MockS3Server::GetFaultPlan(const std::string& id) const {
+  auto s = impl_->faults.GetPlan(id);
+  if (!s) return Status::InvalidArgument("mock S3 server: no fault plan '" + id + "'").WithCode("NoSuchFaultPlan");
+  return *s;
+}
+
+bool MockS3Server::DeleteFaultPlan(const std::string& id) { return impl_->faults.DeletePlan(id); }
+
 MockStats MockS3Server::stats() const {
   std::lock_guard<std::mutex> lock(impl_->stats_mu);
   return impl_->stats;
@@ -1512,10 +1715,7 @@ Result<std::vector<std::string>> MockS3Server::ObjectKeys(const std::string& buc
   }
 }
 
-void MockS3Server::AdvanceTime(std::chrono::seconds by) {
-  if (by.count() > 0) impl_->clock_offset_s += by.count();
-  impl_->RunLifecycle(impl_->Now());
-}
+void MockS3Server::AdvanceTime(std::chrono::seconds by) { impl_->AdvanceClock(by); }
 
 std::chrono::system_clock::time_point MockS3Server::Now() const { return impl_->Now(); }
 

@@ -62,6 +62,21 @@ struct Reply {
   }
 };
 
+/// How Render faults a response body (x-s3ml-fault instructions, plans and rules).
+struct BodyFault {
+  enum Kind {
+    kCut,      ///< close the connection once `after` bytes were sent (nothing when the body is not longer)
+    kReset,    ///< TCP reset once `after` bytes were sent (before the response when the body is not longer)
+    kStall,    ///< pause `stall` once `after` bytes were sent (before the response when the body is not longer)
+    kCorrupt,  ///< invert FaultRule::kCorruptBytes bytes from offset `after` (nothing when the body is not longer)
+    kChange,   ///< call on_reached once `after` bytes were sent (after the whole body when it is not longer)
+  };
+  Kind kind = kCut;
+  std::uint64_t after = 0;
+  std::chrono::milliseconds stall{0};
+  std::function<void()> on_reached;
+};
+
 /// One request as the operations see it.
 struct Call {
   const RoutedRequest& r;
@@ -113,7 +128,8 @@ struct MockS3Server::Impl {
         verifier(VerifierConfig{options.access_key, options.secret_key, options.region, options.verify_signatures,
                                 options.allow_anonymous}),
         faults(options.seed),
-        owner_id(HexEncode(Sha256("s3ml-mock-owner:" + options.access_key))) {
+        owner_id(HexEncode(Sha256("s3ml-mock-owner:" + options.access_key))),
+        admin_verifier(VerifierConfig{options.access_key, options.secret_key, options.region, true, false}) {
     std::string h = ToLower(options.host);
     base_domains = {h, "localhost", h + ".nip.io", h + ".sslip.io"};
     for (const auto& d : options.virtual_host_domains) base_domains.push_back(ToLower(d));
@@ -149,10 +165,26 @@ struct MockS3Server::Impl {
 
   void Handle(const httplib::Request& req, httplib::Response& res);
   Expected<Reply> Dispatch(Call& c);
-  void Render(const Reply& reply, httplib::Response& res, bool head, std::optional<std::uint64_t> truncate_after,
-              const std::string& request_id) const;
+  /// `fault` (may be null) cuts, resets, stalls or corrupts the body; the Date header is
+  /// stamped `date_skew` ahead of the real clock (skew-clock faults).
+  void Render(const Reply& reply, httplib::Response& res, bool head, const BodyFault* fault,
+              const std::string& request_id, std::chrono::seconds date_skew = std::chrono::seconds(0));
   void RenderError(const S3Error& e, const std::string& resource, httplib::Response& res, bool head,
-                   const std::string& request_id) const;
+                   const std::string& request_id, std::chrono::seconds date_skew = std::chrono::seconds(0));
+  /// The admin API under /_s3ml/ (server_admin.cc): fault plans and the mock clock,
+  /// for requests signed with the server's own credentials only.
+  void HandleAdmin(httplib::Request& req, const Headers& headers, httplib::Response& res,
+                   const std::string& request_id);
+  /// change-object faults: overwrites bucket/key (if still the object it was) with
+  /// content of the same size (every byte inverted) and a new ETag.
+  void ChangeObject(const std::string& bucket, const std::string& key);
+  /// Moves the mock clock forward and runs lifecycle rules (MockS3Server::AdvanceTime).
+  void AdvanceClock(std::chrono::seconds by) {
+    if (by.count() > 0) clock_offset_s += by.count();
+    RunLifecycle(Now());
+  }
+  /// Signature checks for the admin API: always on, the server's own keys only.
+  Verifier admin_verifier;
   void CountOperation(const std::string& op, bool auth_failure, bool fault) {
     std::lock_guard<std::mutex> lock(stats_mu);
     if (!op.empty()) ++stats.requests_by_operation[op];

@@ -49,7 +49,7 @@ class Run final : public SelectRun {
       : query_(q), plan_(q.plan()), in_(in), writer_(out), range_(range), cb_(std::move(cb)), chunk_(chunk),
         eval_(plan_), csv_(in.csv), json_(in.json_type) {
     if (in.compression == Compression::kGzip) inflater_ = std::make_unique<Inflater>();
-    if (plan_.limit && *plan_.limit == 0) done_ = true;
+    if (plan_.limit && *plan_.limit == 0) MarkDone();
     header_pending_ = in.format == Format::kCsv && in.csv.file_header_info != FileHeaderInfo::kNone;
   }
 
@@ -85,6 +85,15 @@ class Run final : public SelectRun {
   Stats stats() const override { return stats_; }
 
  private:
+  // No further input can change the output: the readers stop at the current record,
+  // so what follows it (however the object was chunked) is never parsed and cannot
+  // fail the run.
+  void MarkDone() {
+    done_ = true;
+    csv_.Stop();
+    json_.Stop();
+  }
+
   Status Fail(Status st) {
     if (!st.ok() && failed_.ok()) failed_ = st;
     return st;
@@ -111,7 +120,7 @@ class Run final : public SelectRun {
     if (range_.empty()) return false;
     if (off < *range_.start) return true;
     if (off > *range_.end) {
-      done_ = true;
+      MarkDone();
       return true;
     }
     stats_.bytes_scanned += size;
@@ -192,7 +201,7 @@ class Run final : public SelectRun {
       S3ML_RETURN_IF_ERROR(Project(vals));
     }
     ++emitted_;
-    if (plan_.limit && emitted_ >= *plan_.limit) done_ = true;
+    if (plan_.limit && emitted_ >= *plan_.limit) MarkDone();
     return Flush(false);
   }
 

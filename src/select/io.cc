@@ -118,6 +118,7 @@ Result<CsvReader::Step> CsvReader::ParseOne(size_t start, bool final, size_t* en
 }
 
 Status CsvReader::Push(std::string_view data, bool final, const RecordSink<std::vector<std::string>>& sink) {
+  if (stopped_) return Status::Ok();
   buf_.append(data.data(), data.size());
   if (!bom_checked_) {
     if (buf_.size() < kBom.size() && !final && kBom.compare(0, buf_.size(), buf_) == 0) return Status::Ok();
@@ -129,7 +130,7 @@ Status CsvReader::Push(std::string_view data, bool final, const RecordSink<std::
   }
   size_t pos = 0;
   Status st;
-  while (pos < buf_.size()) {
+  while (pos < buf_.size() && !stopped_) {
     size_t end = 0;
     auto step = ParseOne(pos, final, &end);
     if (!step.ok()) {
@@ -154,6 +155,27 @@ Status CsvReader::Push(std::string_view data, bool final, const RecordSink<std::
 // ---- JSON ----------------------------------------------------------------------------
 
 Status JsonReader::Emit(size_t from, size_t to, const RecordSink<Json>& sink) {
+  // nlohmann's parser keeps its own stack, but what the engine does with a value
+  // afterwards (paths, output) recurses per level: refuse deep records first.
+  int depth = 0;
+  bool in_string = false, escape = false;
+  for (size_t k = from; k < to; ++k) {
+    const char c = buf_[k];
+    if (in_string) {
+      if (escape) escape = false;
+      else if (c == '\\') escape = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonNestingDepth)
+        return DataError("JSONParsingError", "The JSON record at byte " + std::to_string(base_ + from) +
+                                                 " nests arrays and objects deeper than " +
+                                                 std::to_string(kMaxJsonNestingDepth) + " levels");
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
   Json doc = Json::parse(buf_.begin() + static_cast<std::ptrdiff_t>(from), buf_.begin() + static_cast<std::ptrdiff_t>(to),
                          nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded())
@@ -162,6 +184,7 @@ Status JsonReader::Emit(size_t from, size_t to, const RecordSink<Json>& sink) {
 }
 
 Status JsonReader::Push(std::string_view data, bool final, const RecordSink<Json>& sink) {
+  if (stopped_) return Status::Ok();
   buf_.append(data.data(), data.size());
   if (!bom_checked_) {
     if (buf_.size() < kBom.size() && !final && kBom.compare(0, buf_.size(), buf_) == 0) return Status::Ok();
@@ -179,7 +202,7 @@ Status JsonReader::Push(std::string_view data, bool final, const RecordSink<Json
     return true;
   };
   if (type_ == JsonType::kLines) {
-    while (st.ok()) {
+    while (st.ok() && !stopped_) {
       size_t nl = buf_.find('\n', std::max(consumed, scan_));
       if (nl == std::string::npos) {
         scan_ = buf_.size();
@@ -191,9 +214,9 @@ Status JsonReader::Push(std::string_view data, bool final, const RecordSink<Json
       consumed = std::min(nl + 1, buf_.size());
       if (nl == buf_.size()) break;
     }
-    if (st.ok() && buf_.size() - consumed > kMaxRecordSize) st = TooLarge();
+    if (st.ok() && !stopped_ && buf_.size() - consumed > kMaxRecordSize) st = TooLarge();
   } else {
-    for (size_t p = scan_; p < buf_.size() && st.ok(); ++p) {
+    for (size_t p = scan_; p < buf_.size() && st.ok() && !stopped_; ++p) {
       char c = buf_[p];
       if (value_start_ == std::string::npos) {
         if (std::isspace(static_cast<unsigned char>(c))) {
@@ -233,7 +256,7 @@ Status JsonReader::Push(std::string_view data, bool final, const RecordSink<Json
         }
       }
     }
-    if (st.ok() && final && value_start_ != std::string::npos) {
+    if (st.ok() && !stopped_ && final && value_start_ != std::string::npos) {
       if (scalar_ && !in_string_) {
         st = Emit(value_start_, buf_.size(), sink);
         consumed = buf_.size();
@@ -243,7 +266,7 @@ Status JsonReader::Push(std::string_view data, bool final, const RecordSink<Json
       value_start_ = std::string::npos;
     }
     scan_ = buf_.size();
-    if (st.ok() && buf_.size() - consumed > kMaxRecordSize) st = TooLarge();
+    if (st.ok() && !stopped_ && buf_.size() - consumed > kMaxRecordSize) st = TooLarge();
   }
   buf_.erase(0, consumed);
   base_ += consumed;

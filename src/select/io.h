@@ -19,6 +19,12 @@ namespace s3ml::select {
 /// S3's limit on one input or output record.
 inline constexpr size_t kMaxRecordSize = 1024 * 1024;
 
+/// Deepest nesting of arrays and objects in one JSON input record (the record itself is
+/// level 1), like Query::kMaxNestingDepth for SQL. Evaluating and serialising a value
+/// recurse once per level, so deeper records fail as JSONParsingError naming the limit,
+/// in time linear in the record and without using stack per level.
+inline constexpr int kMaxJsonNestingDepth = 128;
+
 /// Record callback: the record, the offset of its first byte and its length in bytes.
 /// A non-OK status stops the reader and is returned from Push().
 template <class Rec>
@@ -30,6 +36,9 @@ class CsvReader {
   explicit CsvReader(const CsvInput& opts) : o_(opts) {}
   /// Adds bytes; `final` marks the end of input (flushes an unterminated last record).
   Status Push(std::string_view data, bool final, const RecordSink<std::vector<std::string>>& sink);
+  /// No record after the one being handed out is parsed: Push() returns at once from
+  /// now on (for a run that needs no more input: LIMIT reached, past the ScanRange).
+  void Stop() { stopped_ = true; }
 
  private:
   enum class Step { kRecord, kSkip, kIncomplete };
@@ -41,6 +50,7 @@ class CsvReader {
   std::string buf_;
   uint64_t base_ = 0;  // object offset of buf_[0]
   bool bom_checked_ = false;
+  bool stopped_ = false;
   std::vector<std::string> fields_;
 };
 
@@ -50,6 +60,8 @@ class JsonReader {
  public:
   explicit JsonReader(JsonType type) : type_(type) {}
   Status Push(std::string_view data, bool final, const RecordSink<Json>& sink);
+  /// As CsvReader::Stop().
+  void Stop() { stopped_ = true; }
 
  private:
   Status Emit(size_t from, size_t to, const RecordSink<Json>& sink);
@@ -58,6 +70,7 @@ class JsonReader {
   std::string buf_;
   uint64_t base_ = 0;
   bool bom_checked_ = false;
+  bool stopped_ = false;
   // DOCUMENT scanner state, kept across pushes so 1-byte feeding stays linear.
   size_t scan_ = 0;
   size_t value_start_ = std::string::npos;

@@ -500,6 +500,7 @@ Status CurlHttpClient::Impl::Configure(PooledEasy& pooled, const HttpRequest& re
   set(CURLOPT_ERRORBUFFER, pooled.errbuf);
   set(CURLOPT_USERAGENT, user_agent.c_str());
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opt.connect_timeout.count()));
+  if (req.fresh_connection) set(CURLOPT_FRESH_CONNECT, 1L);  // no silent re-send on a dead pooled connection
   if (opt.low_speed_limit > 0) {
     set(CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(opt.low_speed_limit));
     set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(opt.low_speed_time.count()));

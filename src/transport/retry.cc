@@ -151,6 +151,7 @@ Result<HttpResponse> RetryingExecutor::Execute(const HttpRequest& unsigned_reque
     ++attempts;
     ++budget_used;
     HttpRequest req = unsigned_request;  // fresh copy: signing adds headers
+    if (!ctx.idempotent) req.fresh_connection = true;  // see HttpRequest::fresh_connection
     if (sign) {
       const SystemTime now = clock_.Now() + clock_offset();
       Status s = sign(req, now);
@@ -166,6 +167,7 @@ Result<HttpResponse> RetryingExecutor::Execute(const HttpRequest& unsigned_reque
       if (error.ok()) {
         quota_.Release(last_acquired);
         if (attempts > 1) S3ML_LOG(kInfo, Describe(ctx) << ": succeeded on attempt " << attempts);
+        r->attempts = attempts;
         return r;
       }
     } else {
@@ -173,12 +175,21 @@ Result<HttpResponse> RetryingExecutor::Execute(const HttpRequest& unsigned_reque
     }
 
     // Clock skew: learn the server's time from its Date header and go again at once.
-    if (!skew_corrected && r.ok() && error.code() == "RequestTimeTooSkewed") {
+    // A HEAD answer has no body, so its 403 names no code: any 403 whose Date is more
+    // than kSkewSuspect away from the time the request was signed with counts as
+    // skew too (as in the AWS SDKs).
+    if (!skew_corrected && r.ok() && (error.code() == "RequestTimeTooSkewed" || r->status == 403)) {
       const std::string* date = r->headers.Find("Date");
       std::optional<SystemTime> server_now;
       if (date != nullptr) {
         Result<SystemTime> parsed = ParseHttpDate(*date);
         if (parsed.ok()) server_now = *parsed;
+      }
+      constexpr std::chrono::minutes kSkewSuspect{4};
+      if (server_now && error.code() != "RequestTimeTooSkewed") {
+        const auto signed_at = clock_.Now() + clock_offset();
+        const auto off = *server_now > signed_at ? *server_now - signed_at : signed_at - *server_now;
+        if (off <= kSkewSuspect) server_now.reset();  // a 403 for another reason
       }
       if (server_now) {
         auto offset = std::chrono::duration_cast<std::chrono::milliseconds>(*server_now - clock_.Now());

@@ -101,3 +101,48 @@ TEST_CASE("Client: a non-idempotent CompleteMultipartUpload answered 503 is stil
   REQUIRE(done.ok());
   CHECK(done->etag.size() > 2);
 }
+
+TEST_CASE("TransferManager: a lost CompleteMultipartUpload answer whose resend is refused with 503 until the retries "
+          "run out is settled by a HEAD as a success") {
+  auto server = StartMock();
+  ClientOptions co = MockOptions(*server);
+  co.retry.max_attempts = 2;
+  co.retry.base_delay = std::chrono::milliseconds(1);
+  auto c = Client::Create(co).value();
+  REQUIRE(c.CreateBucket({"amb-busy", ""}).ok());
+  server->AddFault(CutAnswer("CompleteMultipartUpload"));  // completes, answer lost
+  mock::FaultRule busy;
+  busy.operation = "CompleteMultipartUpload";
+  busy.nth = {2, 3};  // the resend: 503, and 503 again on its one retry
+  server->AddFault(busy);
+  const std::string data = RandomBytes(11u << 20, 7);
+  TransferOptions o;
+  o.part_size = 5u << 20;
+  o.multipart_threshold = 5u << 20;
+  auto r = TransferManager(c, o).UploadBuffer("amb-busy", "obj", data);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());  // before: SlowDown reported although the object was complete
+  CHECK(r->parts == 3);
+  CHECK(OpenUploads(c, "amb-busy").empty());
+  CHECK(Get(c, "amb-busy", "obj") == data);
+}
+
+TEST_CASE("TransferManager: when every CreateMultipartUpload answer is lost, the upload fails and the uploads those "
+          "requests created are aborted") {
+  auto server = StartMock();
+  auto c = Client::Create(MockOptions(*server)).value();
+  REQUIRE(c.CreateBucket({"amb-create-all", ""}).ok());
+  auto cut = CutAnswer("CreateMultipartUpload");
+  cut.count = 100;  // every try
+  server->AddFault(cut);
+  const std::string data = RandomBytes(11u << 20, 8);
+  TransferOptions o;
+  o.part_size = 5u << 20;
+  o.multipart_threshold = 5u << 20;
+  auto r = TransferManager(c, o).UploadBuffer("amb-create-all", "obj", data);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.status().ToString(), Catch::StartsWith("CreateMultipartUpload s3://amb-create-all/obj: "));
+  server->ClearFaults();
+  CHECK(OpenUploads(c, "amb-create-all").empty());  // before: one open upload per lost answer
+  CHECK_FALSE(server->ObjectBody("amb-create-all", "obj").ok());
+}

@@ -56,6 +56,7 @@ TEST_CASE("Retries: a GET failing twice with 503 SlowDown then succeeding return
   INFO(got.status().ToString());
   REQUIRE(got.ok());
   CHECK(got->body == data);
+  CHECK(got->attempts == 3);  // reported, so callers can count the retries a success needed
   CHECK(f.Requests() - before == 3);
   CHECK(f.server->stats().faults_injected == 2);
   CHECK(f.sleeper.delays().size() == 2);  // two backoffs, no real sleeping

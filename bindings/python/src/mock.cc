@@ -151,6 +151,44 @@ else the first `count` matches, else with `probability`, else on every match.)do
           "object_keys",
           [](const PyMockServer& s, const std::string& bucket) { return Unwrap(s.server().ObjectKeys(bucket)); },
           py::arg("bucket"), "Every key of the bucket, read directly (no request).")
+      .def(
+          "create_fault_plan",
+          [](PyMockServer& s, const std::map<std::string, std::vector<std::string>>& instructions) {
+            mock::FaultPlan plan;
+            plan.instructions = instructions;
+            return Unwrap(s.server().CreateFaultPlan(plan));
+          },
+          py::arg("instructions"),
+          R"doc(Creates a fault plan: {operation: [instruction, ...]} (AWS operation names, or "*" for
+any operation without a list of its own). Requests carrying the header
+`x-s3ml-fault-plan: <id>` consume the instructions one per request, in order. Returns the id.
+Raises ValueError naming a malformed instruction or operation.)doc")
+      .def(
+          "fault_plan",
+          [](const PyMockServer& s, const std::string& id) {
+            mock::FaultPlanStatus st = Unwrap(s.server().GetFaultPlan(id));
+            py::list fired;
+            for (const auto& f : st.fired) {
+              py::dict d;
+              d["operation"] = f.operation;
+              d["instruction"] = f.instruction;
+              d["request_id"] = f.request_id;
+              fired.append(d);
+            }
+            py::dict d;
+            d["id"] = st.id;
+            d["instructions"] = st.plan.instructions;
+            d["fired"] = fired;
+            d["remaining"] = st.remaining;
+            d["completed"] = st.completed();
+            d["clock_skew_seconds"] = st.clock_skew.count();
+            return d;
+          },
+          py::arg("id"),
+          "What plan `id` did: {id, instructions, fired: [{operation, instruction, request_id}], remaining, "
+          "completed, clock_skew_seconds}. Raises ValueError for an unknown id.")
+      .def("delete_fault_plan", [](PyMockServer& s, const std::string& id) { return s.server().DeleteFaultPlan(id); },
+           py::arg("id"), "Removes plan `id`; False when there was none.")
       .def("stop", &PyMockServer::Stop, "Stops serving and joins the threads (idempotent).");
 }
 

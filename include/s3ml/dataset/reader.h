@@ -74,6 +74,13 @@ struct ReaderOptions {
   /// an error naming it. true: it is skipped and counted in metrics().shards_skipped.
   bool skip_failed_shards = false;
 
+  /// Whole-shard GETs ask for the object's checksum (x-amz-checksum-mode: ENABLED) and
+  /// verify the bytes against it, so a shard corrupted in transit fails with kIntegrity
+  /// (code ChecksumMismatch) instead of being decoded. Shards stored without a checksum,
+  /// and shards fetched as ranged parts (S3 sends no checksum for a range), are not
+  /// covered. false: no checksum pass over the shard bytes.
+  bool verify_checksums = true;
+
   /// Optional local cache of whole shards; empty: no cache. Entries are written
   /// to a temporary file and renamed, so a crash never leaves a partial shard.
   std::string cache_dir;
@@ -91,9 +98,14 @@ struct ReaderMetrics {
   std::uint64_t shards_fetched = 0;
   std::uint64_t shards_skipped = 0;       ///< failed and skipped (skip_failed_shards)
   std::uint64_t requests = 0;             ///< GET and HEAD requests issued
-  std::uint64_t requests_failed = 0;      ///< requests that failed after the client's retries
-  std::uint64_t retries = 0;              ///< retries visible to the reader (attempts - 1 of failed requests;
-                                          ///< the client does not report retries of requests that succeed)
+  std::uint64_t requests_failed = 0;      ///< requests that failed after the client's retries (not those
+                                          ///< aborted by Close() or cancellation)
+  /// Requests sent again: the client's retries of every GET (attempts - 1, whether
+  /// the GET then succeeded or failed) and of failed HEADs, and the reader's restarts
+  /// of a GET cut off after part of its body arrived (which share the client's
+  /// RetryOptions::max_attempts with its retries). Not seen: a request libcurl
+  /// resends by itself when a reused connection closes before any answer byte.
+  std::uint64_t retries = 0;
   int requests_in_flight = 0;
   std::uint64_t budget_in_use = 0;        ///< bytes currently reserved for prefetch
   std::uint64_t budget_high_water = 0;    ///< maximum bytes ever reserved at once

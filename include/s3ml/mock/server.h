@@ -28,7 +28,39 @@ struct FaultRule {
     kConnectionReset,  ///< close the connection (RST) before any response byte
     kTruncateBody,     ///< send headers with the full Content-Length, then cut after truncate_after bytes
     kLatency,          ///< delay the response by `latency`, then answer normally
+    /// Reads (GET, HEAD, SelectObjectContent): the operation runs; a response body
+    /// longer than `after_bytes` is cut (connection closed) after that many bytes,
+    /// a shorter one is replaced by the http_status/error_code answer. Other
+    /// requests: the http_status/error_code answer, and the operation does not run.
+    kErrorAfterBytes,
+    /// The operation runs; the response stops after `after_bytes` body bytes with a
+    /// TCP reset. When the body is not longer (e.g. a PUT's empty body), not one
+    /// response byte is sent: the request took effect but its answer is lost.
+    kResetAfterBytes,
+    /// The operation runs; the response pauses for `latency` after `after_bytes` body
+    /// bytes (before the response when the body is not longer), then completes.
+    kStall,
+    /// Inverts up to kCorruptBytes bytes from offset `after_bytes` of the request body
+    /// when the request has one (before its payload hash and checksums are checked),
+    /// else of the response body. Content-Length is unchanged.
+    kCorruptBody,
+    /// HTTP 200 whose body is an S3 <Error> document with error_code (as S3 answers
+    /// CopyObject, UploadPartCopy and CompleteMultipartUpload); the operation does not run.
+    kErrorInOkBody,
+    /// The request's signature is checked, and the response's Date is stamped, with
+    /// the server's clock moved forward by `clock_skew` (a client signing with its own
+    /// clock is refused RequestTimeTooSkewed and must correct from the Date header).
+    kSkewClock,
+    /// The operation runs; once `after_bytes` response body bytes were sent (at the
+    /// end of a shorter body), the object at the request's key is overwritten with new
+    /// content of the same size and a new ETag. The response continues with the old bytes.
+    kChangeObject,
+    /// 503 SlowDown before the operation runs. Through x-s3ml-fault and fault plans,
+    /// `repeat` requests in a row are refused (see docs/reliability.md).
+    kSlowDown,
   };
+  /// Bytes kCorruptBody inverts.
+  static constexpr std::uint64_t kCorruptBytes = 16;
   Kind kind = Kind::kHttpError;
   std::string operation = "*";
   std::string key_prefix;           ///< empty: any key
@@ -39,6 +71,42 @@ struct FaultRule {
   std::vector<int> nth;             ///< exact schedule (1-based indices among matching requests)
   int count = 0;                    ///< fault the first `count` matching requests
   double probability = 0.0;         ///< otherwise, fault each match with this probability
+  std::uint64_t after_bytes = 0;    ///< kErrorAfterBytes, kResetAfterBytes, kStall, kCorruptBody, kChangeObject
+  std::chrono::seconds clock_skew{0};  ///< kSkewClock: how far ahead the server's clock is
+  int repeat = 1;                   ///< kSlowDown: consecutive requests refused (instructions and plans)
+};
+
+/// Parses one fault instruction, the value of a request's `x-s3ml-fault` header or
+/// an entry of a fault plan: "return-503", "return-<status>[-<Code>][-after-<size>]",
+/// "reset", "reset-after-<size>", "truncate-after-<size>", "delay-<duration>",
+/// "stall-for-<duration>[-after-<size>]", "corrupt-body[-after-<size>]",
+/// "200-with-error[-<Code>]", "skew-clock-<duration>", "change-object[-after-<size>]",
+/// "slowdown-for-<n>-requests". Sizes: digits with an optional K, M or G suffix
+/// (KiB, MiB, GiB); durations: digits with ms, s, m or h. The rule's operation is "*"
+/// and it has no schedule (it fires on the request it is applied to).
+/// Errors: kInvalidArgument naming the instruction and what is wrong with it.
+Result<FaultRule> ParseFaultInstruction(const std::string& instruction);
+
+/// A fault plan: per operation (AWS name, or "*" for any operation without a list of
+/// its own), instructions consumed one per request, in order, by the requests that
+/// carry `x-s3ml-fault-plan: <id>` (in the manner of storage-testbench's retry tests).
+struct FaultPlan {
+  std::map<std::string, std::vector<std::string>> instructions;
+};
+
+/// What a fault plan has done so far.
+struct FaultPlanStatus {
+  struct Fired {
+    std::string operation;    ///< the request's operation
+    std::string instruction;  ///< as written in the plan
+    std::string request_id;   ///< x-amz-request-id of the faulted request
+  };
+  std::string id;
+  FaultPlan plan;                                             ///< as created
+  std::vector<Fired> fired;                                   ///< in the order they fired
+  std::map<std::string, std::vector<std::string>> remaining;  ///< instructions not consumed yet
+  std::chrono::seconds clock_skew{0};  ///< left by a skew-clock instruction for the plan's later requests
+  bool completed() const { return remaining.empty(); }
 };
 
 struct MockS3Options {
@@ -94,8 +162,19 @@ class MockS3Server {
 
   /// Adds a fault rule (see FaultRule); applies to requests that arrive afterwards.
   void AddFault(FaultRule rule);
-  /// Removes every fault rule.
+  /// Removes every fault rule (fault plans stay; see DeleteFaultPlan).
   void ClearFaults();
+
+  /// Creates a fault plan and returns its id, for the `x-s3ml-fault-plan` header.
+  /// Errors: kInvalidArgument naming a malformed instruction or operation, or when
+  /// the plan or the server's plans exceed their limits (docs/reliability.md).
+  Result<std::string> CreateFaultPlan(const FaultPlan& plan);
+  /// Which instructions of plan `id` fired and which remain. Errors: kInvalidArgument
+  /// with code NoSuchFaultPlan.
+  Result<FaultPlanStatus> GetFaultPlan(const std::string& id) const;
+  /// Removes plan `id`; false when there is no such plan. Requests that still name
+  /// it are refused (400 InvalidArgument).
+  bool DeleteFaultPlan(const std::string& id);
   /// A snapshot of the counters.
   MockStats stats() const;
 

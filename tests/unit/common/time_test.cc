@@ -29,6 +29,27 @@ TEST_CASE("ParseIso8601: fractions and offsets") {
   CHECK(*a - *c == std::chrono::milliseconds(500));
 }
 
+TEST_CASE("ParseIso8601: an offset that is not exactly +hh:mm is an error, never read past the end") {
+  using namespace std::string_literals;
+  // A one-digit hour used to make the parser step 6 bytes past a 5-byte offset.
+  CHECK_FALSE(ParseIso8601("2024-01-02T03:04:05.123456789-7:00").ok());
+  CHECK_FALSE(ParseIso8601("2024-01-02T03:04:05-7").ok());
+  CHECK_FALSE(ParseIso8601("2024-01-02T03:04:05+").ok());
+  CHECK_FALSE(ParseIso8601("2013-05-24T00:00:00+ 1: 2").ok());
+  CHECK_FALSE(ParseIso8601("2013-05-24T00:00:00+1:300").ok());
+  CHECK_FALSE(ParseIso8601("2013-05-24T00:00:00+99:99").ok());
+  CHECK_FALSE(ParseIso8601("2013-05-24T00:00:00+0130").ok());
+  // The whole input counts, also after an embedded NUL.
+  CHECK_FALSE(ParseIso8601("2013-05-24T00:00:00Z\0junk"s).ok());
+  CHECK_FALSE(ParseHttpDate("Fri, 24 May 2013 00:00:00 GMT\0junk"s).ok());
+  auto west = ParseIso8601("2013-05-23T17:00:00-07:00");
+  auto utc = ParseIso8601("2013-05-24T00:00:00Z");
+  REQUIRE(west.ok());
+  REQUIRE(utc.ok());
+  CHECK(*west == *utc);
+  CHECK(ParseIso8601("2013-05-24T23:59:00+23:59").ok());
+}
+
 TEST_CASE("Time parsers reject garbage with a message naming the input") {
   auto r = ParseAmzDate("2013-05-24");
   REQUIRE_FALSE(r.ok());

@@ -203,6 +203,34 @@ TEST_CASE("DatasetReader: a resume state from another configuration or a malform
   CHECK_FALSE(b->Resume("{\"v\":1}").ok());
 }
 
+TEST_CASE("DatasetReader: a resume state naming huge or out-of-range shard segments is refused at once") {
+  test::MockFixture fx;
+  std::vector<ShardInfo> shards;
+  for (int i = 0; i < 4; ++i) shards.push_back({"data", "s" + std::to_string(i), 1, "", ""});
+  auto reader = MakeReader(*fx.client, Source::Shards(shards), ReaderOptions{});
+  const std::string fresh = reader->State();
+  const auto at = fresh.find("\"config\":\"") + 10;
+  const std::string config = fresh.substr(at, fresh.find('"', at) - at);
+  auto state = [&](const std::string& fed, int shard_count) {
+    return "{\"v\":1,\"epoch\":0,\"delivered\":0,\"fed\":" + fed + ",\"config\":\"" + config +
+           "\",\"shards\":" + std::to_string(shard_count) + "}";
+  };
+  // 2^30 positions in 40 bytes: must not expand into a billion entries (it used to,
+  // taking minutes and tens of GB).
+  for (int shard_count : {4, 0}) {
+    Status st = reader->Resume(state("[[0,1073741824,0]]", shard_count));
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.category() == ErrorCategory::kInvalidArgument);
+    CHECK_THAT(st.message(), Catch::Contains("outside the 4 shards"));
+  }
+  CHECK_FALSE(reader->Resume(state("[[4,1,0]]", 4)).ok());
+  CHECK_FALSE(reader->Resume(state("[[18446744073709551615,2,0]]", 4)).ok());
+  CHECK_FALSE(reader->Resume(state("[[0,2,1],[1,1,1]]", 4)).ok());
+  // Segments inside the dataset still resume.
+  REQUIRE(reader->Resume(state("[[0,2,1],[2,1,-1]]", 4)).ok());
+  REQUIRE(reader->Resume(state("[]", 0)).ok());
+}
+
 TEST_CASE("DatasetReader: resident prefetched bytes never exceed the memory budget, multi-part shards reassemble") {
   test::MockFixture fx;
   std::map<std::string, std::string> uploaded;
@@ -762,4 +790,96 @@ TEST_CASE("DatasetReader: a decoder throwing std::bad_alloc on a fetch thread fa
   auto one = map->Get(1);
   REQUIRE_FALSE(one.ok());
   CHECK_THAT(one.status().message(), Catch::Contains("out of memory"));
+}
+
+TEST_CASE("DatasetReader: a shard whose body is cut off 5 times in a row is read when the client allows 12 attempts, "
+          "and each restart is reported as a retry") {
+  test::MockFixture fx;  // max_attempts 12
+  const std::string data = test::RandomBytes(3000, 77);
+  fx.Put("cut/0", data);
+  mock::FaultRule cut;
+  cut.kind = mock::FaultRule::Kind::kTruncateBody;
+  cut.operation = "GetObject";
+  cut.key_prefix = "cut/0";
+  cut.truncate_after = 100;  // bytes already passed on: the reader restarts the GET itself
+  cut.nth = {1, 2, 3, 4, 5};
+  fx.server->AddFault(cut);
+  auto gets = [&] { return fx.server->stats().requests_by_operation["GetObject"]; };
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/cut/"), {});
+  auto samples = ReadEpoch(*r);
+  REQUIRE(samples.size() == 1);
+  CHECK(samples[0].data() == data);
+  const ReaderMetrics m = r->metrics();
+  CHECK(m.requests == 1);
+  CHECK(gets() >= 6);
+  CHECK(m.retries == gets() - 1);  // every GET the server saw after the first
+  CHECK(m.requests_failed == 0);
+}
+
+TEST_CASE("DatasetReader: a body cut off on every attempt fails the shard after the client's max_attempts, "
+          "reporting them") {
+  test::MockFixture fx;  // max_attempts 12
+  fx.Put("cut/0", test::RandomBytes(3000, 78));
+  mock::FaultRule cut;
+  cut.kind = mock::FaultRule::Kind::kTruncateBody;
+  cut.operation = "GetObject";
+  cut.truncate_after = 100;
+  fx.server->AddFault(cut);
+  auto gets = [&] { return fx.server->stats().requests_by_operation["GetObject"]; };
+  const auto before = gets();
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/cut/"), {});
+  auto s = r->Next();
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.status().ToString(), Catch::Contains("s3://data/cut/0") && Catch::Contains("after 12 attempts"));
+  CHECK(gets() - before == 12);
+  CHECK(r->metrics().retries == 11);
+  CHECK(r->metrics().requests_failed == 1);
+}
+
+TEST_CASE("DatasetReader: metrics count the client's retries of GETs that then succeeded") {
+  test::MockFixture fx;
+  fx.Put("r/0", "zero");
+  fx.Put("r/1", "one");
+  mock::FaultRule busy;
+  busy.kind = mock::FaultRule::Kind::kHttpError;
+  busy.operation = "GetObject";
+  busy.key_prefix = "r/1";
+  busy.nth = {1, 2};
+  fx.server->AddFault(busy);
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/r/"), {});  // sizes listed: no HEADs
+  auto samples = ReadEpoch(*r);
+  REQUIRE(samples.size() == 2);
+  CHECK(r->metrics().requests == 2);
+  CHECK(r->metrics().retries == 2);
+  CHECK(r->metrics().requests_failed == 0);
+  // Map-style access reports them too.
+  busy.key_prefix = "r/0";
+  busy.nth = {1};
+  fx.server->AddFault(busy);
+  auto one = r->Get(0);
+  REQUIRE(one.ok());
+  CHECK(r->metrics().retries == 3);
+}
+
+TEST_CASE("DatasetReader: requests aborted by Close() are not counted as failed requests") {
+  test::MockFixture fx;
+  fx.Put("c/0-fast", "sample 0");  // lists first
+  for (int i = 1; i < 8; ++i) fx.Put("c/slow-" + std::to_string(i), "sample " + std::to_string(i));
+  mock::FaultRule slow;
+  slow.kind = mock::FaultRule::Kind::kLatency;
+  slow.operation = "GetObject";
+  slow.key_prefix = "c/slow-";
+  slow.latency = std::chrono::milliseconds(3000);
+  fx.server->AddFault(slow);
+  ReaderOptions o;
+  o.fetch_threads = 4;
+  o.max_in_flight = 4;
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/c/"), o);
+  auto first = r->Next();
+  REQUIRE(first.ok());
+  REQUIRE(first->has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let the other GETs go out
+  CHECK(r->metrics().requests_in_flight > 0);
+  r->Close();
+  CHECK(r->metrics().requests_failed == 0);
 }

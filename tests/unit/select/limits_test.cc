@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "select/io.h"
 #include "select/select.h"
 
 using s3ml::select::Format;
@@ -225,4 +226,60 @@ TEST_CASE("SelectLimits: a statement over 256 KB fails as ExpressionTooLong befo
   std::string at_limit = "SELECT 1 FROM S3Object ";
   at_limit += std::string(Query::kMaxExpressionBytes - at_limit.size(), ' ');
   CHECK(ParseAndRun(at_limit).parsed);
+}
+
+namespace {
+
+// Runs `sql` over a JSON object on the small stack; the run's error code, or "".
+std::string RunJsonOnSmallStack(const std::string& sql, const std::string& json, s3ml::select::JsonType type,
+                                std::string* records = nullptr, std::string* message = nullptr) {
+  std::string code = "unset";
+  RunOnSmallStack([&] {
+    auto q = Query::Parse(sql);
+    REQUIRE(q.ok());
+    InputSerialization in;
+    in.format = Format::kJson;
+    in.json_type = type;
+    OutputSerialization out;
+    out.format = Format::kJson;
+    auto r = SelectEngine::Execute(*q, in, out, ScanRange{}, json);
+    code = r.ok() ? "" : r.status().code();
+    if (records && r.ok()) *records = r->records;
+    if (message && !r.ok()) *message = r.status().message();
+  });
+  return code;
+}
+
+}  // namespace
+
+TEST_CASE("SelectLimits: a JSON record nested 200000 deep is JSONParsingError, not a stack overflow",
+          "[select][json][limits]") {
+  using s3ml::select::JsonType;
+  const int depth = 200'000;  // 400 KB: within the 1 MB record limit
+  const std::string arrays = std::string(depth, '[') + std::string(depth, ']');
+  const std::string objects = Repeat("{\"a\":", depth) + "1" + std::string(depth, '}');
+  for (JsonType type : {JsonType::kDocument, JsonType::kLines}) {
+    for (const std::string* doc : {&arrays, &objects}) {
+      std::string message;
+      CHECK(RunJsonOnSmallStack("SELECT * FROM S3Object", *doc + "\n", type, nullptr, &message) ==
+            "JSONParsingError");
+      CHECK_THAT(message, Catch::Contains(std::to_string(s3ml::select::kMaxJsonNestingDepth)));
+    }
+  }
+}
+
+TEST_CASE("SelectLimits: JSON nested to the limit is selected; one level more is refused",
+          "[select][json][limits]") {
+  using s3ml::select::JsonType;
+  const int limit = s3ml::select::kMaxJsonNestingDepth;
+  auto nested = [](int depth) { return Repeat("{\"a\":", depth) + "1" + std::string(static_cast<size_t>(depth), '}'); };
+  // Brackets inside strings are not nesting.
+  const std::string at_limit = nested(limit).insert(1, "\"s\":\"\\\"[[[[{{{{\",");
+  std::string records;
+  CHECK(RunJsonOnSmallStack("SELECT * FROM S3Object", at_limit + "\n", JsonType::kLines, &records).empty());
+  CHECK(records.size() > static_cast<size_t>(limit));
+  CHECK(RunJsonOnSmallStack("SELECT * FROM S3Object", nested(limit + 1) + "\n", JsonType::kLines) ==
+        "JSONParsingError");
+  CHECK(RunJsonOnSmallStack("SELECT * FROM S3Object", nested(limit + 1) + "\n", JsonType::kDocument) ==
+        "JSONParsingError");
 }

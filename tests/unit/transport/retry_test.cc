@@ -424,6 +424,26 @@ TEST_CASE("RetryLoop: RequestTimeTooSkewed is corrected only once per request") 
   CHECK(h.client->sent.size() == 2);
 }
 
+TEST_CASE("RetryLoop: a HEAD's bodiless 403 with a Date 20 minutes off is corrected as skew and retried") {
+  const SystemTime server_time = kStart + 20min;
+  Step skewed{403, "", {{"Date", FormatHttpDate(server_time)}}, {}, {}};
+  Harness h({skewed, Ok("after skew")});
+  auto r = h.Run();
+  REQUIRE(r.ok());
+  REQUIRE(h.sign_times.size() == 2);
+  CHECK(h.sign_times[1] == server_time);
+  CHECK(h.exec->clock_offset() == 20min);
+}
+
+TEST_CASE("RetryLoop: a 403 whose Date agrees with the local clock is not taken for skew") {
+  Step denied{403, "", {{"Date", FormatHttpDate(kStart + 1min)}}, {}, {}};
+  Harness h({denied, Ok("never")});
+  auto r = h.Run();
+  REQUIRE_FALSE(r.ok());
+  CHECK(h.client->sent.size() == 1);
+  CHECK(h.exec->clock_offset() == 0ms);
+}
+
 TEST_CASE("RetryLoop: RequestTimeTooSkewed without a Date header is not retried") {
   Harness h({S3Error(403, "RequestTimeTooSkewed"), Ok("never")});
   auto r = h.Run();
