@@ -32,7 +32,7 @@ struct ConnectionServer::Connection {
   std::string pending;        // bytes received and not yet used (a partial head, or pipelined requests)
   std::size_t remaining = 0;  // requests still allowed on this connection
   SteadyClock::time_point deadline;  // parked: close at this time (idle, partial head, or drain)
-  bool answered = false;      // a response was written: wait briefly for the next request before parking
+  bool grace = false;         // just answered: wait briefly for the next request before parking
   bool draining = false;      // an error was answered: discard input until EOF or the deadline, then close
 };
 
@@ -80,7 +80,8 @@ namespace {
 // How long a connection that just got a response keeps its thread, waiting for
 // the next request, before it is parked. Keeps back-to-back requests of one
 // client off the poll() set; short enough that idle connections do not hold
-// threads.
+// threads. (A new connection is parked at once if its first bytes are not
+// there yet: a flood of connections must not hold threads either.)
 constexpr std::chrono::milliseconds kKeepAliveGrace{2};
 // After an error answer the connection is half-closed and its input drained
 // for at most this long, so that a client still sending (a huge head or a
@@ -539,6 +540,7 @@ ConnectionPool::ConnectionPool(std::size_t min_threads)
     : min_threads_(min_threads), max_threads_(std::max(min_threads, kMaxThreads)) {
   std::lock_guard<std::mutex> lock(mu_);
   for (std::size_t i = 0; i < min_threads_; ++i) StartThreadLocked(true);
+  grower_ = std::thread([this] { Grow(); });
 }
 
 ConnectionPool::~ConnectionPool() { shutdown(); }
@@ -552,11 +554,12 @@ void ConnectionPool::StartThreadLocked(bool core) {
 
 void ConnectionPool::enqueue(std::function<void()> fn) {
   std::vector<std::thread> reap;
+  bool wake_grower = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back(std::move(fn));
+    jobs_.push_back(Job{std::move(fn), std::chrono::steady_clock::now()});
     if (shutdown_) return;  // shutdown() is draining: a thread still takes it
-    if (idle_ < jobs_.size() && alive_ < max_threads_) StartThreadLocked(false);
+    wake_grower = jobs_.size() > idle_;  // no idle worker for this one (yet)
     for (auto it : exited_) {  // not after shutdown: it joins every thread itself
       reap.push_back(std::move(*it));
       threads_.erase(it);
@@ -564,7 +567,28 @@ void ConnectionPool::enqueue(std::function<void()> fn) {
     exited_.clear();
   }
   cv_.notify_one();
+  if (wake_grower) grow_cv_.notify_one();
   for (auto& t : reap) t.join();  // they have returned (or are returning) from Run
+}
+
+void ConnectionPool::Grow() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!shutdown_) {
+    if (jobs_.empty() || jobs_.size() <= idle_) {
+      grow_cv_.wait(lock);
+      continue;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    const auto due = jobs_.front().queued + kSpawnDelay;
+    if (now < due) {
+      grow_cv_.wait_until(lock, due);
+      continue;
+    }
+    // The oldest job waited kSpawnDelay with no worker free: add one, then let
+    // kSpawnDelay pass before the next (a burst of short jobs drains meanwhile).
+    if (alive_ < max_threads_) StartThreadLocked(false);
+    grow_cv_.wait_for(lock, kSpawnDelay);
+  }
 }
 
 void ConnectionPool::shutdown() {
@@ -574,6 +598,8 @@ void ConnectionPool::shutdown() {
     shutdown_ = true;
   }
   cv_.notify_all();
+  grow_cv_.notify_all();
+  if (grower_.joinable()) grower_.join();
   // Threads only leave the list here or in enqueue (not called after shutdown):
   // join them all, including the extra ones that exited on their own.
   for (;;) {
@@ -606,7 +632,7 @@ void ConnectionPool::Run(ThreadList::iterator self, bool core) {
       }
     }
     if (jobs_.empty()) break;  // shutdown with nothing left to run
-    std::function<void()> fn = std::move(jobs_.front());
+    std::function<void()> fn = std::move(jobs_.front().fn);
     jobs_.pop_front();
     --idle_;
     lock.unlock();
@@ -711,14 +737,17 @@ void ConnectionServer::Serve(std::unique_ptr<Connection> c) {
     const HeadState state_of_head = ReadHead(*c, std::chrono::milliseconds(read_timeout_ms), head_size);
     if (state_of_head == HeadState::kClosed) return Close(std::move(c), false);  // a partial head gets no answer
     if (state_of_head == HeadState::kIncomplete) {
-      if (c->pending.empty() && c->answered && PollFor(c->fd, POLLIN, static_cast<int>(kKeepAliveGrace.count())) > 0) {
-        c->answered = false;  // one grace wait per response
+      if (c->pending.empty() && c->grace && PollFor(c->fd, POLLIN, static_cast<int>(kKeepAliveGrace.count())) > 0) {
+        c->grace = false;  // one grace wait per response
         continue;
       }
       if (c->pending.empty()) std::string().swap(c->pending);  // no buffer kept while parked
       return Park(std::move(c));
     }
-    if (state_of_head == HeadState::kTooLarge) return Refuse(std::move(c), http::HeadTooLarge(c->pending), "", "");
+    if (state_of_head == HeadState::kTooLarge) {
+      const S3Error too_large = http::HeadTooLarge(c->pending);  // before c is moved from
+      return Refuse(std::move(c), too_large, "", "");
+    }
 
     // 2. Check the head and work out the body's framing.
     const std::string_view raw_head = std::string_view(c->pending).substr(0, head_size);
@@ -738,8 +767,13 @@ void ConnectionServer::Serve(std::unique_ptr<Connection> c) {
     ConnStream strm(HeadForHttplib(raw_head), std::string_view(c->pending).substr(head_size), *head,
                     payload_max_length_, read_timeout_ms, write_timeout_ms, c->fd, state);
     c->pending.clear();
-    const bool close_connection =
-        c->remaining == 1 || stopping_ || head->framing == http::BodyFraming::kUnframed;
+    // httplib reads bodies of PUT, POST and PATCH only; another method's body is
+    // left unread, so its connection cannot carry another request.
+    const bool body_left_unread = (head->framing == http::BodyFraming::kChunked ||
+                                   (head->framing == http::BodyFraming::kLength && head->content_length > 0)) &&
+                                  head->method != "PUT" && head->method != "POST" && head->method != "PATCH";
+    const bool close_connection = c->remaining == 1 || stopping_ ||
+                                  head->framing == http::BodyFraming::kUnframed || body_left_unread;
     bool connection_closed = false;
     tls_connection = &state;
     const bool ok = process_request(strm, close_connection, connection_closed, {});
@@ -756,7 +790,7 @@ void ConnectionServer::Serve(std::unique_ptr<Connection> c) {
     }
     c->pending = strm.TakeUnread();
     --c->remaining;
-    c->answered = true;
+    c->grace = true;
     c->deadline = SteadyClock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
   }
 }

@@ -119,18 +119,20 @@ class ConnectionServer : public httplib::Server {
   bool queue_wrapped_ = false;
 };
 
-/// The task queue connections run on (one thread per connection, as httplib's
-/// ThreadPool). Unlike httplib's fixed pool, a connection never waits in the
-/// queue behind idle keep-alive connections: `min_threads` threads are kept,
-/// and when a connection arrives while every thread is busy another thread is
-/// started (up to max(min_threads, kMaxThreads)); threads above min_threads
-/// exit after kIdleExit without work.
+/// The task queue requests run on. `min_threads` threads are kept; when a job
+/// has waited kSpawnDelay in the queue (every thread busy with a long request:
+/// a slow body, injected latency) another thread is started, at most one per
+/// kSpawnDelay, up to max(min_threads, kMaxThreads); threads above min_threads
+/// exit after kIdleExit without work. Starting threads only for jobs that
+/// waited keeps a burst of short requests (2,000 clients sending at once) from
+/// starting a thread each, while a queue behind long requests still moves.
 /// Thread safety: enqueue() and shutdown() may be called from any thread;
 /// shutdown() runs the queued jobs, then joins every thread (call it once).
 class ConnectionPool final : public httplib::TaskQueue {
  public:
   static constexpr std::size_t kMaxThreads = 1024;
   static constexpr std::chrono::milliseconds kIdleExit{5000};
+  static constexpr std::chrono::milliseconds kSpawnDelay{5};
 
   explicit ConnectionPool(std::size_t min_threads);
   ~ConnectionPool() override;
@@ -140,22 +142,29 @@ class ConnectionPool final : public httplib::TaskQueue {
   void enqueue(std::function<void()> fn) override;
   void shutdown() override;
 
-  /// Threads currently alive (for tests and stats).
+  /// Worker threads currently alive (for tests and stats).
   std::size_t threads() const;
 
  private:
   using ThreadList = std::list<std::thread>;
+  struct Job {
+    std::function<void()> fn;
+    std::chrono::steady_clock::time_point queued;
+  };
   void StartThreadLocked(bool core);
   void Run(ThreadList::iterator self, bool core);
+  void Grow();  // the thread that starts workers for jobs that waited
 
   const std::size_t min_threads_, max_threads_;
   mutable std::mutex mu_;  // guards everything below
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  ThreadList threads_;                       // every thread not yet joined
-  std::vector<ThreadList::iterator> exited_;  // extra threads that returned, to join
+  std::condition_variable cv_;       // workers wait here
+  std::condition_variable grow_cv_;  // Grow() waits here
+  std::deque<Job> jobs_;
+  ThreadList threads_;                       // every worker not yet joined
+  std::vector<ThreadList::iterator> exited_;  // extra workers that returned, to join
   std::size_t alive_ = 0, idle_ = 0;
   bool shutdown_ = false;
+  std::thread grower_;
 };
 
 }  // namespace s3ml::mock

@@ -118,10 +118,11 @@ struct MockS3Options {
   bool verify_signatures = true;  ///< false: accept unsigned/any-signed requests
   bool allow_anonymous = false;   ///< accept requests without any signature
   std::uint64_t seed = 1;         ///< fault-injection RNG seed
-  /// Connection threads kept ready (each serves one connection at a time). Not a
-  /// connection limit: when all are busy another thread is started, up to
-  /// max(threads, 1024); the extra ones exit after 5 s idle. Connections beyond
-  /// that wait in the listen backlog (SOMAXCONN, 4096 on Linux).
+  /// Connection threads kept ready (each serves one request at a time; idle
+  /// keep-alive connections and clients still sending a request head hold no
+  /// thread). Not a connection limit: when all are busy another thread is
+  /// started, up to max(threads, 1024); the extra ones exit after 5 s idle.
+  /// Requests beyond that wait for a thread.
   int threads = 16;
   /// Extra base domains for virtual-hosted addressing. Always recognised: `host`,
   /// "localhost", "<host>.nip.io", "<host>.sslip.io". A request whose Host header

@@ -325,6 +325,22 @@ TEST_CASE("HTTP front end: malformed request lines and header lines are 400 BadR
   CHECK(Code(unknown.answer) == "MethodNotAllowed");
 }
 
+TEST_CASE("HTTP front end: a GET with a body is answered with Connection: close; its body is never a request") {
+  auto server = AnonymousServer();
+  int fd = Connect(server->port());
+  REQUIRE(fd >= 0);
+  const std::string inner = "PUT /bkt/smuggled HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+  REQUIRE(SendAll(fd, "GET /bkt HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(inner.size()) +
+                          "\r\n\r\n" + inner));
+  std::string carry;
+  Answer a = ReadAnswer(fd, carry, std::chrono::seconds(5));
+  CHECK(a.status == 200);
+  CHECK(a.head.find("Connection: close") != std::string::npos);
+  CHECK(ClosedWithin(fd, std::chrono::seconds(5)));
+  ::close(fd);
+  CHECK_FALSE(server->ObjectBody("bkt", "smuggled").ok());
+}
+
 TEST_CASE("HTTP front end: a body that stops early is answered at once when the client half-closes") {
   auto server = AnonymousServer();
   int fd = Connect(server->port());
