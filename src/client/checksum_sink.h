@@ -23,6 +23,7 @@ class ChecksumVerifyingSink final : public ResponseSink {
   Status Begin(int http_status, const Headers& headers, std::optional<std::uint64_t> content_length) override;
   Status Write(const char* data, std::size_t n) override;
   Status Finish() override;
+  Status CanRestart() const override { return inner_.CanRestart(); }
 
  private:
   ResponseSink& inner_;

@@ -38,12 +38,17 @@ class SelectStreamSink final : public ResponseSink {
  public:
   explicit SelectStreamSink(const RecordsFn& on_records) : on_records_(on_records) {}
 
-  Status Begin(int, const Headers&, std::optional<std::uint64_t>) override {
-    // A retry must not replay records the caller has already seen.
+  // A retry must not replay records the caller has already seen.
+  Status CanRestart() const override {
     if (!abort_.ok()) return abort_;
     if (delivered_)
       return Status(ErrorCategory::kIntegrity,
                     "the Select event stream was interrupted after records were delivered; not retried");
+    return Status::Ok();
+  }
+
+  Status Begin(int, const Headers&, std::optional<std::uint64_t>) override {
+    S3ML_RETURN_IF_ERROR(CanRestart());
     decoder_ = es::Decoder();
     saw_end_ = false;
     stats_ = SelectStats();

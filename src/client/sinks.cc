@@ -137,7 +137,9 @@ Status FileSink::Commit() {
 
 // ---- CallbackSink ---------------------------------------------------------------
 
-Status CallbackSink::OnBegin(std::optional<std::uint64_t>) {
+Status CallbackSink::OnBegin(std::optional<std::uint64_t>) { return CanRestart(); }
+
+Status CallbackSink::CanRestart() const {
   if (delivered_ > 0)
     return Status(ErrorCategory::kIntegrity,
                   "the transfer failed after " + std::to_string(delivered_) +

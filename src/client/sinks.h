@@ -77,6 +77,11 @@ class CallbackSink final : public CountingSink {
  private:
   Status OnBegin(std::optional<std::uint64_t> content_length) override;
   Status OnWrite(const char* data, std::size_t n) override;
+
+ public:
+  Status CanRestart() const override;
+
+ private:
   const DataCallback& cb_;
   std::uint64_t delivered_ = 0;
 };

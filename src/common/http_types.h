@@ -110,6 +110,10 @@ class ResponseSink {
   virtual Status Write(const char* data, std::size_t n) = 0;
   /// Called after the last byte of a complete body.
   virtual Status Finish() { return Status::Ok(); }
+  /// Asked by the retry loop before it sends a request again: an error when this sink
+  /// cannot take a body again (bytes went where they cannot be taken back), so no
+  /// request is sent whose answer Begin would refuse. Begin may still refuse.
+  virtual Status CanRestart() const { return Status::Ok(); }
 };
 
 /// One HTTP response. For error statuses (>= 300) and when no sink was given,

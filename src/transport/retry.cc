@@ -213,6 +213,11 @@ Result<HttpResponse> RetryingExecutor::Execute(const HttpRequest& unsigned_reque
       case RetryVerdict::kRetry:
         break;
     }
+    if (sink != nullptr) {  // a sink that cannot take the body again: do not send for nothing
+      Status can = sink->CanRestart();
+      if (!can.ok())
+        return finish(can.WithMessage(AppendNote(can.message(), "the attempt failed: " + error.ToString())), attempts);
+    }
     std::optional<int> cost = quota_.Acquire(error);
     if (!cost) {
       S3ML_LOG(kWarn, Describe(ctx) << ": retry quota exhausted, not retrying " << error.ToString());

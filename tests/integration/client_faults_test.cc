@@ -139,12 +139,15 @@ TEST_CASE("Retries: a callback download cut after delivering bytes fails instead
   GetObjectRequest g;
   g.bucket = f.bucket;
   g.key = "stream";
+  const std::uint64_t before = f.Requests();
   auto got = f.client.GetObject(g, [&](const char* p, std::size_t n) {
     received.append(p, n);
     return Status::Ok();
   });
   REQUIRE_FALSE(got.ok());
   CHECK(got.status().code() == "RetryAfterPartialDelivery");
+  CHECK(f.Requests() - before == 1);  // no second request whose answer would only be refused
+  CHECK(got.status().attempts() == 1);
   CHECK_THAT(got.status().ToString(), Catch::StartsWith("GetObject s3://faults/stream: ") &&
                                           Catch::Contains("would receive those bytes twice"));
   CHECK(received.size() <= 4096);

@@ -578,3 +578,24 @@ TEST_CASE("RetryLoop: a cancelled token stops before the first attempt and durin
     CHECK(took < 1.0);
   }
 }
+
+TEST_CASE("RetryLoop: a sink that says it cannot restart ends the loop before a second request is sent") {
+  class OneShotSink final : public MemorySink {
+   public:
+    Status CanRestart() const override {
+      return data.empty() ? Status::Ok() : Status(ErrorCategory::kIntegrity, "bytes already delivered");
+    }
+  };
+  Step cut = NetError("ConnectionReset");
+  cut.partial = "half";
+  Harness h({cut, Ok("full")});
+  OneShotSink sink;
+  auto r = h.Run(&sink);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().category() == ErrorCategory::kIntegrity);
+  CHECK_THAT(r.status().message(), Catch::Contains("bytes already delivered") &&
+                                       Catch::Contains("the attempt failed: ") && Catch::Contains("ConnectionReset"));
+  CHECK(r.status().attempts() == 1);
+  CHECK(h.client->sent.size() == 1);  // before: a second request whose answer the sink then refused
+  CHECK(h.sleeper.delays.empty());
+}
