@@ -93,7 +93,8 @@ fuzz-build: deps
 	@cmake --build $(FUZZ_BUILD_DIR) --target fuzzers -j $(JOBS)
 
 fuzz: fuzz-build
-	@tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_PARALLEL)
+	@LSAN_OPTIONS=suppressions=$(SAN_SUPP)/lsan.supp:print_suppressions=0 ASAN_SYMBOLIZER_PATH=$(SAN_SYMBOLIZER) \
+	  tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_PARALLEL)
 
 fuzz-smoke: FUZZ_SECONDS = 20
 fuzz-smoke: fuzz
@@ -105,7 +106,7 @@ install: build
 	@cmake --install $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
 
 # ---- Sanitizers (docs/reliability.md, "Sanitizers") ---------------------------------------
 # `make sanitize`: the whole tree built by clang-14 with AddressSanitizer + UBSan (every target,

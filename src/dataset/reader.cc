@@ -7,6 +7,7 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -522,13 +523,21 @@ struct DatasetReader::Impl {
     nlohmann::json j = nlohmann::json::parse(state, nullptr, /*allow_exceptions=*/false);
     auto bad = [](const std::string& m) { return Status::InvalidArgument("dataset resume state: " + m); };
     if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+    // nlohmann converts a float to an integer type with a plain cast (undefined
+    // behaviour out of range): every number here must be a non-negative integer.
+    auto count_of = [](const nlohmann::json& v, const char* what) -> std::uint64_t {
+      if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+      throw std::invalid_argument(std::string(what) + " is not a non-negative integer");
+    };
     try {
-      if (j.value("v", 0) != 1) return bad("unsupported version");
+      const auto version = j.find("v");
+      if (version == j.end() || !version->is_number_unsigned() || version->get<std::uint64_t>() != 1)
+        return bad("unsupported version (\"v\" must be 1)");
       if (j.at("config").get<std::string>() != Fingerprint())
         return bad("taken with a different source or options (fingerprint mismatch)");
-      std::uint64_t e = j.at("epoch").get<std::uint64_t>();
-      std::uint64_t delivered_then = j.at("delivered").get<std::uint64_t>();
-      std::uint64_t shard_count = j.at("shards").get<std::uint64_t>();
+      std::uint64_t e = count_of(j.at("epoch"), "\"epoch\"");
+      std::uint64_t delivered_then = count_of(j.at("delivered"), "\"delivered\"");
+      std::uint64_t shard_count = count_of(j.at("shards"), "\"shards\"");
       const auto& fed_segments = j.at("fed");
       if (!fed_segments.is_array()) return bad("\"fed\" is not an array");
       struct Segment {
@@ -537,7 +546,11 @@ struct DatasetReader::Impl {
       };
       std::vector<Segment> segments;
       for (const auto& seg : fed_segments) {
-        Segment s{seg.at(0).get<std::uint64_t>(), seg.at(1).get<std::uint64_t>(), seg.at(2).get<std::int64_t>()};
+        const auto& c = seg.at(2);
+        if (!c.is_number_integer() || (c.is_number_unsigned() && c.get<std::uint64_t>() > (std::uint64_t{1} << 62)))
+          return bad("malformed shard segment");
+        Segment s{count_of(seg.at(0), "a segment's start"), count_of(seg.at(1), "a segment's length"),
+                  c.get<std::int64_t>()};
         if (s.count < -1 || s.n == 0) return bad("malformed shard segment");
         segments.push_back(s);
       }
@@ -570,6 +583,8 @@ struct DatasetReader::Impl {
       replay_delivered = delivered_then;
       pending_state = state;
     } catch (const nlohmann::json::exception& ex) {
+      return bad(std::string("malformed: ") + ex.what());
+    } catch (const std::invalid_argument& ex) {
       return bad(std::string("malformed: ") + ex.what());
     }
     return Status::Ok();

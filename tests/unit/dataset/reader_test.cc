@@ -226,6 +226,23 @@ TEST_CASE("DatasetReader: a resume state naming huge or out-of-range shard segme
   CHECK_FALSE(reader->Resume(state("[[4,1,0]]", 4)).ok());
   CHECK_FALSE(reader->Resume(state("[[18446744073709551615,2,0]]", 4)).ok());
   CHECK_FALSE(reader->Resume(state("[[0,2,1],[1,1,1]]", 4)).ok());
+  // Numbers that are not non-negative integers (a float cast to an integer was
+  // undefined behaviour, and 1e30 used to resume as some epoch).
+  auto with = [&](const std::string& field, const std::string& value) {
+    std::string s = state("[]", 0);
+    const auto at = s.find("\"" + field + "\":") + field.size() + 3;
+    return s.replace(at, s.find_first_of(",}", at) - at, value);
+  };
+  for (const char* field : {"v", "epoch", "delivered", "shards"})
+    for (const char* value : {"1e30", "-1", "1.5", "\"1\""}) {
+      INFO(field << " = " << value);
+      Status st = reader->Resume(with(field, value));
+      CHECK_FALSE(st.ok());
+      CHECK(st.category() == ErrorCategory::kInvalidArgument);
+    }
+  CHECK_FALSE(reader->Resume(state("[[0,1,1e30]]", 4)).ok());
+  CHECK_FALSE(reader->Resume(state("[[0.5,1,1]]", 4)).ok());
+  CHECK_FALSE(reader->Resume(state("[[0,1,18446744073709551615]]", 4)).ok());
   // Segments inside the dataset still resume.
   REQUIRE(reader->Resume(state("[[0,2,1],[2,1,-1]]", 4)).ok());
   REQUIRE(reader->Resume(state("[]", 0)).ok());
