@@ -20,7 +20,9 @@ class RealSleeperImpl final : public Sleeper {
 };
 
 std::tm ToTm(SystemTime t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  // Rounded down, not toward zero as system_clock::to_time_t does: 1969-12-31T23:59:59.250
+  // is second -1 with 250 ms, not second 0 (which printed a pre-1970 time one second late).
+  const std::time_t tt = static_cast<std::time_t>(std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count());
   std::tm tm{};
   gmtime_r(&tt, &tm);
   return tm;

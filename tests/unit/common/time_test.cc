@@ -89,3 +89,19 @@ TEST_CASE("Time parsers: the bounds themselves parse, and kClamp maps beyond the
   CHECK_FALSE(ParseIso8601("99999-01-01T00:00:00Z", OutOfRange::kClamp).ok());
   CHECK_FALSE(ParseHttpDate("not a date", OutOfRange::kClamp).ok());
 }
+
+TEST_CASE("FormatIso8601: a time before 1970 with a fraction keeps its second (rounded down, not toward zero)") {
+  // Found by time_fuzzer: 1758-02-02T03:04:05.123Z formatted as ...03:04:06.123Z.
+  for (const char* s : {"1758-02-02T03:04:05.123Z", "1969-12-31T23:59:59.250Z", "1678-01-01T00:00:00.999Z"}) {
+    auto t = ParseIso8601(s);
+    REQUIRE(t.ok());
+    CHECK(FormatIso8601(*t) == s);
+    auto back = ParseIso8601(FormatIso8601(*t));
+    REQUIRE(back.ok());
+    CHECK(*back == *t);
+  }
+  auto t = ParseIso8601("1969-12-31T23:59:59.250Z");
+  REQUIRE(t.ok());
+  CHECK(FormatAmzDate(*t) == "19691231T235959Z");
+  CHECK(FormatHttpDate(*t) == "Wed, 31 Dec 1969 23:59:59 GMT");
+}
