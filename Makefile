@@ -46,7 +46,7 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build pydeps pyinstall
+test: build pydeps pyinstall fuzz-smoke
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
 	@S3ML_BIN=$(CURDIR)/$(BUILD_DIR)/tools/s3ml/s3ml $(PYTHON) -m pytest -q tests/interop
 	@$(VENV_PY) -m pytest -q tests/python
@@ -76,21 +76,18 @@ reliability-docs: build
 	@cd $(BUILD_DIR) && S3ML_UPDATE_DOCS=1 ctest -R fault_matrix --output-on-failure --timeout 900
 
 # ---- libFuzzer harnesses (tests/fuzz, docs/reliability.md "Fuzzing") ---------------------
-# One clang ASan+UBSan build dir with coverage instrumentation; its ordinary test
-# executables link and run too (ctest --test-dir build-fuzz). `make fuzz` runs every
-# harness FUZZ_SECONDS on a scratch copy of its corpus, two at a time; findings go to
-# build-fuzz/fuzz/artifacts/<harness>/ and fail the target.
-FUZZ_BUILD_DIR ?= build-fuzz
+# The harnesses live in the same clang ASan+UBSan build dir as `make sanitize` (S3ML_FUZZ=ON
+# adds coverage instrumentation to the library layers; the ordinary test programs link and
+# run there too), so CI compiles the sanitized tree once. `make fuzz` runs every harness
+# FUZZ_SECONDS on a scratch copy of its corpus, two at a time; findings go to
+# $(ASAN_BUILD_DIR)/fuzz/artifacts/<harness>/ and fail the target. `make test` runs
+# `fuzz-smoke` (20 s each) so the harnesses keep building and stay clean.
+FUZZ_BUILD_DIR ?= $(ASAN_BUILD_DIR)
 FUZZ_SECONDS ?= 60
 FUZZ_PARALLEL ?= 2
-FUZZ_CXX ?= clang++-14
-FUZZ_CC ?= clang-14
 
 fuzz-build: deps
-	@CC=$(FUZZ_CC) CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DS3ML_WERROR=$(WERROR) \
-	  -DS3ML_SANITIZE=address,undefined -DS3ML_FUZZ=ON -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
-	@cmake --build $(FUZZ_BUILD_DIR) --target fuzzers -j $(JOBS)
+	$(call san_build,$(FUZZ_BUILD_DIR),$(ASAN_SANITIZE),--target fuzzers,-DS3ML_FUZZ=ON)
 
 fuzz: fuzz-build
 	@LSAN_OPTIONS=suppressions=$(SAN_SUPP)/lsan.supp:print_suppressions=0 ASAN_SYMBOLIZER_PATH=$(SAN_SYMBOLIZER) \
@@ -106,7 +103,7 @@ install: build
 	@cmake --install $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR)
 
 # ---- Sanitizers (docs/reliability.md, "Sanitizers") ---------------------------------------
 # `make sanitize`: the whole tree built by clang-14 with AddressSanitizer + UBSan (every target,
@@ -130,16 +127,17 @@ SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_s
 # Test programs `make tsan` builds and runs (ctest -R on the "<program>:" prefix of their test names).
 TSAN_TESTS ?= unit_transport unit_mock unit_dataset integration_client integration_cancel integration_checkpoint
 san_space := $(subst ,, )
-# configure-and-build of one sanitizer tree: $(1) build dir, $(2) -fsanitize= list, $(3) targets.
+# configure-and-build of one sanitizer tree: $(1) build dir, $(2) -fsanitize= list, $(3) targets,
+# $(4) extra CMake options.
 define san_build
 	@cmake -S . -B $(1) -G Ninja -DCMAKE_C_COMPILER=$(SAN_CC) -DCMAKE_CXX_COMPILER=$(SAN_CXX) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$(SAN_OPT_FLAGS)" \
-	  -DS3ML_SANITIZE=$(2) -DS3ML_WERROR=ON -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
+	  -DS3ML_SANITIZE=$(2) -DS3ML_WERROR=ON -DPython3_EXECUTABLE=$(PYTHON) $(4) >/dev/null
 	@cmake --build $(1) -j $(JOBS) $(3)
 endef
 
 sanitize: deps
-	$(call san_build,$(ASAN_BUILD_DIR),$(ASAN_SANITIZE),)
+	$(call san_build,$(ASAN_BUILD_DIR),$(ASAN_SANITIZE),,-DS3ML_FUZZ=ON)
 	@cd $(ASAN_BUILD_DIR) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 600
 
 tsan: deps
