@@ -331,7 +331,14 @@ class ConnectionServer::IdleSet {
   IdleSet(const IdleSet&) = delete;
   IdleSet& operator=(const IdleSet&) = delete;
 
-  void SetQueue(httplib::TaskQueue* q) { queue_ = q; }
+  /// Called as the listen loop starts; the poller starts with it, so that the
+  /// server's thread count is fixed from Start() on (tests compare process
+  /// thread counts before and after the code they test).
+  void SetQueue(httplib::TaskQueue* q) {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_ = q;
+    if (q != nullptr && !stop_ && wake_fd_ >= 0 && !thread_.joinable()) thread_ = std::thread([this] { Run(); });
+  }
 
   /// Takes `c`; gives it back when the set is stopped (the caller closes it).
   std::unique_ptr<Connection> Add(std::unique_ptr<Connection> c) {

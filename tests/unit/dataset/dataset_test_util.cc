@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 
 #include <filesystem>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -90,6 +91,16 @@ std::unique_ptr<dataset::DatasetReader> MakeReader(const Client& c, dataset::Sou
 int ThreadCount() {
   int n = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+int ThreadCountSettled(int target, std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  int n = ThreadCount();
+  while (n > target && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    n = ThreadCount();
+  }
   return n;
 }
 

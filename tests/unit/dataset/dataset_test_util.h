@@ -1,4 +1,6 @@
 #pragma once
+
+#include <chrono>
 // Helpers for the dataset tests: a mock server with a bucket of shards, tar
 // building with libarchive's writer, and reading whole epochs.
 
@@ -41,5 +43,10 @@ std::vector<std::string> Ids(const std::vector<dataset::Sample>& samples);
 std::unique_ptr<dataset::DatasetReader> MakeReader(const Client& c, dataset::Source src, dataset::ReaderOptions o);
 /// Threads of this process (from /proc/self/task).
 int ThreadCount();
+/// ThreadCount() once it is at most `target`, or after `within` (then the count as it is).
+/// The in-process mock's connection pool starts extra threads under load and lets them
+/// exit after 5 s idle, so a count that includes the server settles only then; a thread
+/// leaked by the code under test never goes away and still fails the comparison.
+int ThreadCountSettled(int target, std::chrono::milliseconds within = std::chrono::seconds(8));
 
 }  // namespace s3ml::test

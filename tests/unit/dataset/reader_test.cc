@@ -518,7 +518,7 @@ TEST_CASE("DatasetReader: closing mid-epoch returns promptly and leaves no threa
     auto t0 = std::chrono::steady_clock::now();
     r->Close();
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
-    CHECK(test::ThreadCount() == before);
+    CHECK(test::ThreadCountSettled(before) == before);
     auto after = r->Next();
     REQUIRE_FALSE(after.ok());
     CHECK(after.status().category() == ErrorCategory::kCancelled);
@@ -536,7 +536,7 @@ TEST_CASE("DatasetReader: closing mid-epoch returns promptly and leaves no threa
     r->Close();
     consumer.join();
   }
-  CHECK(test::ThreadCount() == before);
+  CHECK(test::ThreadCountSettled(before) == before);
 }
 
 TEST_CASE("DatasetReader: as-completed delivery still reads every sample once") {

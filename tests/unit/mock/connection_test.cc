@@ -26,21 +26,6 @@ using namespace s3ml::mock::testing;
 
 namespace {
 
-// A connected loopback socket, or -1.
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Sends one keep-alive request and reads until the response head has arrived
 // (or timeout_ms passes). Returns the bytes read.
 std::string Exchange(int fd, int timeout_ms) {
@@ -72,7 +57,7 @@ TEST_CASE("MockS3Server: more keep-alive connections than threads are all served
   // 30 s keep-alive timeout of one of the first two.
   std::vector<int> fds;
   for (int i = 0; i < 8; ++i) {
-    int fd = Connect(server->port());
+    int fd = ConnectLoopback(server->port());
     REQUIRE(fd >= 0);
     fds.push_back(fd);
     const std::string head = Exchange(fd, 5000);

@@ -29,20 +29,6 @@ using namespace std::string_literals;
 
 namespace {
 
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 bool SendAll(int fd, const std::string& data) {
   std::size_t off = 0;
   while (off < data.size()) {
@@ -133,7 +119,7 @@ struct Exchanged {
 };
 Exchanged ExchangeOnce(int port, const std::string& request) {
   Exchanged out;
-  int fd = Connect(port);
+  int fd = ConnectLoopback(port);
   REQUIRE(fd >= 0);
   REQUIRE(SendAll(fd, request));
   std::string carry;
@@ -181,7 +167,7 @@ TEST_CASE("HTTP front end: a request line over 8 KiB is answered 414 RequestURIT
 
 TEST_CASE("HTTP front end: 64 MiB of header lines are refused after the cap, in bounded memory") {
   auto server = AnonymousServer();
-  int fd = Connect(server->port());
+  int fd = ConnectLoopback(server->port());
   REQUIRE(fd >= 0);
   const long rss_before = ProcStatus("VmRSS");
   std::atomic<std::size_t> sent{0};
@@ -241,7 +227,7 @@ TEST_CASE("HTTP front end: a chunk longer than its size is refused, not stored t
   // The old reader stored "abc" and then parsed "GET /bkt/smuggled ..." as a second request.
   const std::string smuggle = "PUT /bkt/k HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                               "3\r\nabcGET /bkt/smuggled HTTP/1.1\r\nHost: x\r\n\r\n0\r\n\r\n";
-  int fd = Connect(server->port());
+  int fd = ConnectLoopback(server->port());
   REQUIRE(fd >= 0);
   REQUIRE(SendAll(fd, smuggle));
   std::string carry;
@@ -283,7 +269,7 @@ TEST_CASE("HTTP front end: malformed chunked bodies are 400 BadRequest; unknown 
 
 TEST_CASE("HTTP front end: a chunked body with extensions and trailers is stored exactly, and the connection is reused") {
   auto server = AnonymousServer();
-  int fd = Connect(server->port());
+  int fd = ConnectLoopback(server->port());
   REQUIRE(fd >= 0);
   // Two pipelined requests in one write: the second starts right after the first body.
   REQUIRE(SendAll(fd,
@@ -327,7 +313,7 @@ TEST_CASE("HTTP front end: malformed request lines and header lines are 400 BadR
 
 TEST_CASE("HTTP front end: a GET with a body is answered with Connection: close; its body is never a request") {
   auto server = AnonymousServer();
-  int fd = Connect(server->port());
+  int fd = ConnectLoopback(server->port());
   REQUIRE(fd >= 0);
   const std::string inner = "PUT /bkt/smuggled HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
   REQUIRE(SendAll(fd, "GET /bkt HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(inner.size()) +
@@ -343,7 +329,7 @@ TEST_CASE("HTTP front end: a GET with a body is answered with Connection: close;
 
 TEST_CASE("HTTP front end: a body that stops early is answered at once when the client half-closes") {
   auto server = AnonymousServer();
-  int fd = Connect(server->port());
+  int fd = ConnectLoopback(server->port());
   REQUIRE(fd >= 0);
   REQUIRE(SendAll(fd, "PUT /bkt/k HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-this"));
   ::shutdown(fd, SHUT_WR);
@@ -363,7 +349,7 @@ TEST_CASE("HTTP front end: 1,100 idle keep-alive connections hold no threads and
   const long threads_before = ProcStatus("Threads");
   std::vector<int> fds;
   for (int i = 0; i < 1100; ++i) {
-    int fd = Connect(server->port());
+    int fd = ConnectLoopback(server->port());
     REQUIRE(fd >= 0);
     fds.push_back(fd);
     REQUIRE(SendAll(fd, "GET /bkt HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -395,7 +381,7 @@ TEST_CASE("HTTP front end: clients sending their heads a byte at a time hold no 
   std::vector<int> fds;
   const std::string head = "GET /bkt HTTP/1.1\r\nHost: x\r\n\r\n";
   for (int i = 0; i < 300; ++i) {
-    int fd = Connect(server->port());
+    int fd = ConnectLoopback(server->port());
     REQUIRE(fd >= 0);
     fds.push_back(fd);
   }

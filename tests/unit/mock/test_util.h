@@ -96,4 +96,7 @@ struct RawResult {
 };
 RawResult RawExchange(int port, const std::string& request, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+/// A TCP socket connected to 127.0.0.1:port, or -1.
+int ConnectLoopback(int port);
+
 }  // namespace s3ml::mock::testing
