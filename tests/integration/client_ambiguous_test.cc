@@ -20,14 +20,6 @@ mock::FaultRule CutAnswer(const std::string& op) {
   return f;
 }
 
-std::vector<MultipartUploadInfo> OpenUploads(const Client& c, const std::string& bucket) {
-  ListMultipartUploadsRequest req;
-  req.bucket = bucket;
-  auto r = c.ListMultipartUploads(req);
-  REQUIRE(r.ok());
-  return r->uploads;
-}
-
 std::string Get(const Client& c, const std::string& bucket, const std::string& key) {
   GetObjectRequest req;
   req.bucket = bucket;

@@ -47,15 +47,6 @@ class AbortAllUploads {
   std::string bucket_;
 };
 
-std::vector<MultipartUploadInfo> Uploads(const Client& c, const std::string& bucket) {
-  ListMultipartUploadsRequest req;
-  req.bucket = bucket;
-  auto r = c.ListMultipartUploads(req);
-  INFO(r.status().ToString());
-  REQUIRE(r.ok());
-  return r->uploads;
-}
-
 std::string ExpectedMultipartEtag(std::string_view data, std::uint64_t part_size) {
   std::vector<std::string> digests;
   for (std::uint64_t off = 0; off < data.size(); off += part_size) {
@@ -144,7 +135,7 @@ TEST_CASE("TransferManager: 40 MiB in 5 MiB parts with concurrency 4 round-trips
   CHECK(last_done.load() == data.size());
   CHECK(calls.load() == 8);
   CHECK_FALSE(wrong_total.load());
-  CHECK(Uploads(c, b.name()).empty());
+  CHECK(OpenUploads(c, b.name()).empty());
 
   auto head = Head(c, b.name(), "big.tar");
   REQUIRE(head.ok());
@@ -330,7 +321,7 @@ TEST_CASE("Multipart: Create, UploadPart with Content-MD5, ListParts pages, Comp
   auto whole = c.GetObject(g);
   REQUIRE(whole.ok());
   CHECK(whole->body.view() == p1 + p2 + p3);
-  CHECK(Uploads(c, b.name()).empty());
+  CHECK(OpenUploads(c, b.name()).empty());
   ::unlink(file.c_str());
 }
 
@@ -428,7 +419,7 @@ TEST_CASE("Multipart: ListMultipartUploads pages with key and upload-id markers;
 
   for (const auto& u : made)
     REQUIRE(c.AbortMultipartUpload(AbortMultipartUploadRequest{b.name(), u.key, u.upload_id}).ok());
-  CHECK(Uploads(c, b.name()).empty());
+  CHECK(OpenUploads(c, b.name()).empty());
   auto gone = c.ListParts(ListPartsRequest{b.name(), made[0].key, made[0].upload_id, 0, 0});
   REQUIRE_FALSE(gone.ok());
   CHECK(gone.status().code() == "NoSuchUpload");
@@ -448,7 +439,7 @@ TEST_CASE("TransferManager: a cancelled upload aborts its multipart upload and l
   auto r = tm.UploadBuffer(b.name(), "cancelled", data);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().category() == ErrorCategory::kCancelled);
-  CHECK(Uploads(c, b.name()).empty());
+  CHECK(OpenUploads(c, b.name()).empty());
   auto head = Head(c, b.name(), "cancelled");
   REQUIRE_FALSE(head.ok());
   CHECK(head.status().code() == "NoSuchKey");
@@ -480,7 +471,7 @@ TEST_CASE("TransferManager: a stream that fails at part 3 aborts the upload with
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().category() == ErrorCategory::kIo);
   CHECK_THAT(r.status().message(), Catch::Contains("injected"));
-  CHECK(Uploads(c, b.name()).empty());
+  CHECK(OpenUploads(c, b.name()).empty());
   CHECK_FALSE(Head(c, b.name(), "failed").ok());
 }
 

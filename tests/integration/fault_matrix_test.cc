@@ -107,26 +107,28 @@ struct Env {
   }
   void PutPlain(const std::string& key, std::string_view data) const { Put(client, bucket, key, data); }
   std::vector<std::string> Uploads() const {
-    ListMultipartUploadsRequest l;
-    l.bucket = bucket;
-    auto r = client.ListMultipartUploads(l);
-    REQUIRE(r.ok());
     std::vector<std::string> ids;
-    for (const auto& u : r->uploads) ids.push_back(u.upload_id);
+    for (const auto& u : OpenUploads(client, bucket)) ids.push_back(u.upload_id);
     return ids;
   }
   void AbortAll() const {
-    ListMultipartUploadsRequest l;
-    l.bucket = bucket;
-    auto r = client.ListMultipartUploads(l);
-    REQUIRE(r.ok());
-    for (const auto& u : r->uploads) {
+    for (const auto& u : OpenUploads(client, bucket)) {
       AbortMultipartUploadRequest a;
       a.bucket = bucket;
       a.key = u.key;
       a.upload_id = u.upload_id;
       (void)client.AbortMultipartUpload(a);
     }
+  }
+  /// The parts of upload `id` of key "k", REQUIREd to list.
+  std::vector<PartInfo> Parts(const std::string& id) const {
+    ListPartsRequest l;
+    l.bucket = bucket;
+    l.key = "k";
+    l.upload_id = id;
+    auto r = client.ListParts(l);
+    REQUIRE(r.ok());
+    return r->parts;
   }
   std::string CreateUpload(const std::string& key) const {
     CreateMultipartUploadRequest c;
@@ -274,16 +276,11 @@ std::vector<Row> Rows() {
                     p.data = small;
                     auto r = e.Faulted([&] { return e.client.UploadPart(p); });
                     CellResult out{r.status(), {}};
-                    ListPartsRequest l;
-                    l.bucket = e.bucket;
-                    l.key = "k";
-                    l.upload_id = id;
-                    auto parts = e.client.ListParts(l);
-                    REQUIRE(parts.ok());
-                    if (r.ok() && (parts->parts.size() != 1 || parts->parts[0].etag != r->etag ||
-                                   parts->parts[0].size != small.size()))
+                    const auto parts = e.Parts(id);
+                    if (r.ok() && (parts.size() != 1 || parts[0].etag != r->etag ||
+                                   parts[0].size != small.size()))
                       out.violation = "the part listed differs from the part acknowledged";
-                    if (!r.ok() && !parts->parts.empty() && parts->parts[0].size != small.size())
+                    if (!r.ok() && !parts.empty() && parts[0].size != small.size())
                       out.violation = "a failed part left a different part visible";
                     e.AbortAll();
                     return out;
@@ -300,13 +297,8 @@ std::vector<Row> Rows() {
                     p.part_number = 1;
                     auto r = e.Faulted([&] { return e.client.UploadPartCopy(p); });
                     CellResult out{r.status(), {}};
-                    ListPartsRequest l;
-                    l.bucket = e.bucket;
-                    l.key = "k";
-                    l.upload_id = id;
-                    auto parts = e.client.ListParts(l);
-                    REQUIRE(parts.ok());
-                    if (r.ok() && (parts->parts.size() != 1 || parts->parts[0].size != small.size()))
+                    const auto parts = e.Parts(id);
+                    if (r.ok() && (parts.size() != 1 || parts[0].size != small.size()))
                       out.violation = "the copied part listed differs from the source";
                     e.AbortAll();
                     return out;

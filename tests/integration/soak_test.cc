@@ -388,16 +388,6 @@ TEST_CASE("Soak: the dataset reader delivers tar-shard samples exactly once and 
 
 namespace {
 
-// Uploads in progress in `bucket` (after the faults are cleared).
-std::vector<MultipartUploadInfo> OpenUploads(const Client& c, const std::string& bucket) {
-  ListMultipartUploadsRequest req;
-  req.bucket = bucket;
-  auto r = c.ListMultipartUploads(req);
-  INFO(r.status().ToString());
-  REQUIRE(r.ok());
-  return r->uploads;
-}
-
 // Files in `dir` (names only, "." and ".." excluded).
 std::vector<std::string> DirEntries(const std::string& dir) {
   std::vector<std::string> names;

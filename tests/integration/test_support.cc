@@ -174,4 +174,13 @@ void Put(const Client& c, const std::string& bucket, const std::string& key, std
   REQUIRE(r.ok());
 }
 
+std::vector<MultipartUploadInfo> OpenUploads(const Client& c, const std::string& bucket) {
+  ListMultipartUploadsRequest req;
+  req.bucket = bucket;
+  auto r = c.ListMultipartUploads(req);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  return r->uploads;
+}
+
 }  // namespace s3ml::test

@@ -81,4 +81,7 @@ const std::vector<std::string>& OddKeys();
 /// Puts `data` at bucket/key; REQUIREs success.
 void Put(const Client& c, const std::string& bucket, const std::string& key, std::string_view data);
 
+/// The multipart uploads in progress in `bucket` (one page; REQUIREs the listing to succeed).
+std::vector<MultipartUploadInfo> OpenUploads(const Client& c, const std::string& bucket);
+
 }  // namespace s3ml::test
