@@ -140,6 +140,15 @@ struct ArtifactReadOptions {
   /// Ranges fetched in parallel ahead of the read position (1..64). Memory held is at
   /// most part_size * read_ahead (the range being read counts as one of them).
   int read_ahead = 4;
+  /// Check the artifact's bytes against the checksum S3 stores for it (Open's HEAD asks
+  /// for it with checksum mode; ranges carry none). Each fetched range is folded in as
+  /// it arrives, in any order; once every byte has been fetched at least once, the Read
+  /// in progress — and every later one — fails with kIntegrity, code
+  /// "ChecksumMismatch", if they do not match. CRC-32/CRC-32C in any range size; a
+  /// SHA-1/SHA-256 part only when it arrives as one range (part_size equal to the
+  /// writer's, as ArtifactWriter's defaults are). Artifacts written without a checksum
+  /// (ArtifactWriteOptions::checksum) cannot be checked.
+  bool verify_checksums = true;
 };
 
 /// A streaming, seekable artifact reader. Open() sends one HeadObject and pins the

@@ -53,6 +53,12 @@ struct TransferOptions {
   /// with this algorithm, each part carries its checksum, and CompleteMultipartUpload
   /// lists them; the client verifies the composite checksum S3 answers with.
   ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
+  /// Downloads: check the assembled bytes against the checksum S3 stores for the object
+  /// (a HEAD with checksum mode learns it; ranges carry none). CRC-32/CRC-32C ranges are
+  /// combined without a second pass; a SHA part that did not arrive as one range is read
+  /// back. A mismatch fails with kIntegrity, code "ChecksumMismatch". Objects stored
+  /// without an additional checksum cannot be checked this way.
+  bool verify_checksums = true;
 };
 
 /// What is set on an uploaded object.
@@ -78,7 +84,7 @@ struct TransferUploadResult {
 struct TransferDownloadResult {
   std::string etag;
   std::uint64_t size = 0;
-  int requests = 0;  ///< ranged GETs issued
+  int requests = 0;  ///< ranged GETs issued (not the HEADs that learn the checksum)
   Buffer body;       ///< DownloadToBuffer only
 };
 

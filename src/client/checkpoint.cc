@@ -26,6 +26,7 @@
 #include <system_error>
 #include <thread>
 
+#include "client/download_verifier.h"
 #include "common/wait.h"
 #include "ops/errors.h"
 #include "s3ml/transfer.h"
@@ -64,11 +65,12 @@ ArtifactInfo InfoFromHead(const std::string& bucket, const std::string& key, con
 }
 
 Result<ObjectMetadata> Head(const Client& client, const std::string& bucket, const std::string& key,
-                            const std::string& version_id) {
+                            const std::string& version_id, bool checksum_mode = false) {
   HeadObjectRequest req;
   req.bucket = bucket;
   req.key = key;
   req.version_id = version_id;
+  req.checksum_mode = checksum_mode;
   auto head = client.HeadObject(req);
   if (head.ok() || version_id.empty()) return head;
   // A HEAD answer has no body, so S3 cannot say what was wrong; with only a bucket and
@@ -418,6 +420,12 @@ struct ArtifactReader::Impl {
   std::atomic<int> requests{0};
   std::atomic<std::uint64_t> high_water{0};
 
+  // Checking the bytes against the object's checksum (verify_checksums).
+  std::unique_ptr<DownloadVerifier> verifier;
+  std::atomic<bool> verify_ready{false};  // every byte has been fetched once
+  bool verified = false;                  // consumer thread: settled
+  Status verdict;                         // consumer thread: the settled outcome
+
   explicit Impl(Client c) : client(std::move(c)) {}
 
   ~Impl() {
@@ -466,6 +474,10 @@ struct ArtifactReader::Impl {
                      std::to_string(r->info.object_size) + "-byte object");
     if (!r->info.etag.empty() && !info.etag.empty() && r->info.etag != info.etag)
       return Changed("a range came back with ETag " + r->info.etag);
+    if (verifier) {
+      verifier->Add(slot.offset, r->body.view());
+      if (!verify_ready.load() && verifier->complete()) verify_ready.store(true);
+    }
     out = std::move(r->body);
     return Status::Ok();
   }
@@ -554,7 +566,7 @@ Result<std::unique_ptr<ArtifactReader>> ArtifactReader::Open(Client client, std:
                std::to_string(options.read_ahead));
   if (options.part_size < kMinReadPartSize || options.part_size > kMaxPartSize)
     return bad("ArtifactReadOptions::part_size must be 64 KiB..5 GiB, got " + std::to_string(options.part_size));
-  S3ML_ASSIGN_OR_RETURN(ObjectMetadata head, Head(client, bucket, key, version_id));
+  S3ML_ASSIGN_OR_RETURN(ObjectMetadata head, Head(client, bucket, key, version_id, options.verify_checksums));
   if (head.delete_marker)
     return Status(ErrorCategory::kService, "the version is a delete marker")
         .WithCode("NoSuchKey")
@@ -565,11 +577,18 @@ Result<std::unique_ptr<ArtifactReader>> ArtifactReader::Open(Client client, std:
   impl->resource = resource;
   impl->pinned_version = !head.version_id.empty() ? head.version_id : version_id;
   impl->options = options;
+  if (options.verify_checksums && impl->info.size > 0) {
+    auto plan = PlanDownloadVerification(
+        impl->client, VerifiedObject{bucket, key, impl->pinned_version, impl->info.etag}, head);
+    if (!plan.ok()) return plan.status().WithContext("ArtifactReader::Open", resource);
+    if ((*plan)->active()) impl->verifier = std::move(*plan);
+  }
   return std::unique_ptr<ArtifactReader>(new ArtifactReader(std::move(impl)));
 }
 
 Result<std::size_t> ArtifactReader::Read(void* out, std::size_t n) {
   Impl& s = *impl_;
+  if (s.verified && !s.verdict.ok()) return s.verdict;
   char* dst = static_cast<char*>(out);
   std::size_t copied = 0;
   while (copied < n && s.pos < s.info.size) {
@@ -605,6 +624,14 @@ Result<std::size_t> ArtifactReader::Read(void* out, std::size_t n) {
       if (slot->done) s.Release(*slot);
     }
     s.window.clear();
+  }
+  if (s.verifier && !s.verified && s.verify_ready.load()) {
+    // Every byte has now been fetched: the bytes of this Read are only handed over if
+    // the whole artifact matches its checksum.
+    s.verified = true;
+    s.verdict = SettleDownload(s.client, VerifiedObject{s.info.bucket, s.info.key, s.pinned_version, s.info.etag},
+                               *s.verifier, nullptr, "GetObject");
+    if (!s.verdict.ok()) return s.verdict;
   }
   return copied;
 }

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "client/download_verifier.h"
 #include "common/crypto.h"
 #include "common/wait.h"
 #include "common/logging.h"
@@ -335,7 +336,7 @@ class TempFile {
       char suffix[64];
       std::snprintf(suffix, sizeof suffix, ".s3ml-%d-%u-%08x", static_cast<int>(::getpid()), counter++, rd());
       std::string candidate = (dir == "/" ? "" : dir) + "/." + base + suffix;
-      int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      int fd = ::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
       if (fd >= 0) {
         fd_.Reset(fd);
         temp_ = std::move(candidate);
@@ -870,6 +871,8 @@ class PartDestination {
   virtual ~PartDestination() = default;
   virtual Status Prepare(std::uint64_t total) = 0;
   virtual Status Write(std::uint64_t offset, std::string_view data) = 0;
+  /// Reads written bytes back (checking a SHA checksum over ranges).
+  virtual Status Read(std::uint64_t offset, std::size_t n, char* out) = 0;
 };
 
 class BufferDestination final : public PartDestination {
@@ -880,6 +883,10 @@ class BufferDestination final : public PartDestination {
   }
   Status Write(std::uint64_t offset, std::string_view data) override {
     if (!data.empty()) std::memcpy(out.data() + offset, data.data(), data.size());
+    return Status::Ok();
+  }
+  Status Read(std::uint64_t offset, std::size_t n, char* dst) override {
+    if (n != 0) std::memcpy(dst, out.data() + offset, n);
     return Status::Ok();
   }
   Buffer out;
@@ -896,6 +903,9 @@ class FileDestination final : public PartDestination {
   }
   Status Write(std::uint64_t offset, std::string_view data) override {
     return PwriteFully(file_.fd(), file_.temp_path(), offset, data.data(), data.size());
+  }
+  Status Read(std::uint64_t offset, std::size_t n, char* dst) override {
+    return PreadFully(file_.fd(), file_.temp_path(), offset, dst, n);
   }
   Status Commit() { return file_.Commit(); }
 
@@ -920,6 +930,13 @@ Result<TransferDownloadResult> Download(const Client& client, const TransferOpti
 
   TransferDownloadResult out;
   std::uint64_t total = 0;
+  std::unique_ptr<DownloadVerifier> verifier;  // set when the object's checksum is checked
+  auto settle = [&]() -> Status {
+    if (!verifier) return Status::Ok();
+    return SettleDownload(client, VerifiedObject{bucket, key, "", out.etag}, *verifier,
+                          [&](std::uint64_t off, std::size_t n, char* dst) { return dest.Read(off, n, dst); },
+                          "GetObject");
+  };
   {
     Reservation r(budget, part_size);
     GetObjectRequest req;
@@ -951,11 +968,30 @@ Result<TransferDownloadResult> Download(const Client& client, const TransferOpti
     if (!prep.ok()) return prep.WithContext("GetObject", resource);
     Status w = dest.Write(0, first->body.view());
     if (!w.ok()) return w.WithContext("GetObject", resource);
+    if (o.verify_checksums && total > 0) {
+      // Ranges carry no checksum: learn the object's from a HEAD pinned to this ETag.
+      HeadObjectRequest h;
+      h.bucket = bucket;
+      h.key = key;
+      h.if_match = out.etag;
+      h.checksum_mode = true;
+      auto head = client.HeadObject(h);
+      if (!head.ok() && (head.status().http_status() == 412 || head.status().code() == "PreconditionFailed"))
+        return ChangedDuringDownload(resource, out.etag, head.status().ToString());
+      if (!head.ok()) return head.status();
+      auto plan = PlanDownloadVerification(client, VerifiedObject{bucket, key, "", out.etag}, *head);
+      if (!plan.ok()) return plan.status();
+      verifier = std::move(*plan);
+      verifier->Add(0, first->body.view());
+    }
   }
   out.size = total;
   Progress progress(o.progress, total);
   progress.Add(std::min(total, part_size));
-  if (total <= part_size) return out;
+  if (total <= part_size) {
+    S3ML_RETURN_IF_ERROR(settle());
+    return out;
+  }
 
   const std::uint64_t rest = total - part_size;
   const int count = static_cast<int>((rest + part_size - 1) / part_size);
@@ -985,6 +1021,7 @@ Result<TransferDownloadResult> Download(const Client& client, const TransferOpti
       return ChangedDuringDownload(resource, out.etag, "a range came back with ETag " + part->info.etag);
     Status w = dest.Write(off, part->body.view());
     if (!w.ok()) return w.WithContext("GetObject", resource);
+    if (verifier) verifier->Add(off, part->body.view());
     progress.Add(n);
     return Status::Ok();
   };
@@ -992,6 +1029,7 @@ Result<TransferDownloadResult> Download(const Client& client, const TransferOpti
                         resource);
   out.requests += requests.load();
   if (!run.ok()) return run;
+  S3ML_RETURN_IF_ERROR(settle());
   return out;
 }
 

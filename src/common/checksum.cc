@@ -145,6 +145,60 @@ std::uint32_t Crc32c(std::string_view data, std::uint32_t crc) {
   return Crc32cSoftware(data, crc);
 }
 
+namespace {
+
+// a(x) * b(x) mod p(x), in the bit-reflected representation the CRCs use.
+std::uint32_t MultModP(std::uint32_t a, std::uint32_t b, std::uint32_t poly) {
+  std::uint32_t m = 1u << 31, p = 0;
+  for (;;) {
+    if ((a & m) != 0) {
+      p ^= b;
+      if ((a & (m - 1)) == 0) break;
+    }
+    m >>= 1;
+    b = (b & 1) != 0 ? (b >> 1) ^ poly : b >> 1;
+  }
+  return p;
+}
+
+// x^(n * 2^k) mod p(x), from the table of x^(2^j).
+std::uint32_t X2nModP(std::uint64_t n, unsigned k, const std::uint32_t (&x2n)[32], std::uint32_t poly) {
+  std::uint32_t p = 1u << 31;  // x^0
+  while (n != 0) {
+    if ((n & 1) != 0) p = MultModP(x2n[k & 31], p, poly);
+    n >>= 1;
+    ++k;
+  }
+  return p;
+}
+
+struct CrcCombiner {
+  explicit CrcCombiner(std::uint32_t poly) : poly_(poly) {
+    std::uint32_t p = 1u << 30;  // x^1
+    x2n_[0] = p;
+    for (int n = 1; n < 32; ++n) x2n_[n] = p = MultModP(p, p, poly);
+  }
+  std::uint32_t operator()(std::uint32_t a, std::uint32_t b, std::uint64_t len_b) const {
+    return MultModP(X2nModP(len_b, 3, x2n_, poly_), a, poly_) ^ b;  // a * x^(8 len_b) + b
+  }
+
+ private:
+  std::uint32_t poly_;
+  std::uint32_t x2n_[32];
+};
+
+}  // namespace
+
+std::uint32_t Crc32Combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) {
+  static const CrcCombiner combine(0xEDB88320u);
+  return combine(crc_a, crc_b, len_b);
+}
+
+std::uint32_t Crc32cCombine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) {
+  static const CrcCombiner combine(0x82F63B78u);
+  return combine(crc_a, crc_b, len_b);
+}
+
 std::string CrcToBase64(std::uint32_t crc) { return Base64Encode(BigEndian32(crc)); }
 
 std::string_view ChecksumAlgorithmName(ChecksumAlgorithm a) {

@@ -25,6 +25,12 @@ std::optional<std::uint32_t> Crc32cHardware(std::string_view data, std::uint32_t
 /// True when Crc32c uses the hardware instructions.
 bool Crc32cHardwareAvailable();
 
+/// The CRC of the concatenation A‖B from crc(A), crc(B) and B's length, without the
+/// bytes (zlib's crc32_combine method, for the reflected polynomial of either CRC).
+/// Lets parallel ranges of one object be checked against its full-object checksum.
+std::uint32_t Crc32Combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b);
+std::uint32_t Crc32cCombine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b);
+
 /// Base64 of the 4 big-endian bytes of a CRC value (S3's wire form).
 std::string CrcToBase64(std::uint32_t crc);
 

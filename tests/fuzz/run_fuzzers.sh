@@ -5,6 +5,9 @@
 #
 #   tests/fuzz/run_fuzzers.sh BUILD_DIR SECONDS [PARALLEL] [HARNESS...]
 #
+# FUZZ_RUNS=N also stops a harness after N executions, whichever comes first (the
+# long runs of docs/reliability.md: FUZZ_RUNS=10000000 with 1800 seconds).
+#
 # Per harness, in BUILD_DIR/fuzz/: <h>.log (libFuzzer's output), work/<h>/ (the
 # corpus as it grew; replaced on every run), artifacts/<h>/ (crash-*, leak-*,
 # timeout-*, oom-* inputs, kept across runs). A crash reproduces with
@@ -28,19 +31,21 @@ run_one() {
   local work=$out/work/$h art=$out/artifacts/$h
   rm -rf "$work"; mkdir -p "$work" "$art"
   [ -d "$src/corpus/$h" ] && cp -r "$src/corpus/$h/." "$work/"
-  local dict=()
+  local dict=() runs=()
+  [ -n "${FUZZ_RUNS:-}" ] && runs=("-runs=$FUZZ_RUNS")
   [ -f "$src/$h.dict" ] && dict=("-dict=$src/$h.dict")
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-      -artifact_prefix="$art/" "${dict[@]}" "$work" >"$out/$h.log" 2>&1
+      -artifact_prefix="$art/" "${runs[@]}" "${dict[@]}" "$work" >"$out/$h.log" 2>&1
   local rc=$?
-  local execs cov ft
+  local execs cov ft secs
+  secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$out/$h.log" | tail -1)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$h.log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$out/$h.log" | tail -1)
   ft=$(grep -o 'ft: [0-9]*' "$out/$h.log" | tail -1)
   if [ $rc -eq 0 ]; then
-    printf '%-26s ok     %10s execs  %-10s %s\n' "$h" "${execs:-?}" "$cov" "$ft"
+    printf '%-26s ok     %10s execs in %5ss  %-10s %s\n' "$h" "${execs:-?}" "${secs:-?}" "$cov" "$ft"
   else
     printf '%-26s FAILED (exit %d): see %s and %s\n' "$h" "$rc" "$out/$h.log" "$art"
     grep -m3 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|SUMMARY' "$out/$h.log" | sed 's/^/    /'
@@ -48,7 +53,7 @@ run_one() {
   return $rc
 }
 export -f run_one
-export build out src seconds
+export build out src seconds FUZZ_RUNS
 
 for h in "${harnesses[@]}"; do
   [ -x "$build/tests/fuzz/$h" ] || { echo "missing harness $build/tests/fuzz/$h (build target 'fuzzers')"; exit 2; }

@@ -509,13 +509,9 @@ Expect Expected(const Row& row, const std::string& fault) {
 /// docs/reliability.md as a known defect. The test asserts the defect is still there,
 /// so fixing it fails here until the entry is removed.
 const std::set<std::pair<std::string, std::string>>& KnownDefects() {
-  // Ranged GETs carry no checksum (S3 sends none for a range), and neither reader
-  // checks the assembled bytes against the object's full checksum: a body corrupted
-  // in transit is returned.
-  static const std::set<std::pair<std::string, std::string>> kDefects = {
-      {"TransferManager download", "corrupt-body"},
-      {"ArtifactReader", "corrupt-body"},
-  };
+  // None today. (A TransferManager download and an ArtifactReader returned a body
+  // corrupted in a ranged GET until they checked the object's checksum.)
+  static const std::set<std::pair<std::string, std::string>> kDefects = {};
   return kDefects;
 }
 

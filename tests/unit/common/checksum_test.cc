@@ -82,3 +82,24 @@ TEST_CASE("Checksum: algorithm names parse case-insensitively and reject unknown
   CHECK(ChecksumAlgorithmName(ChecksumAlgorithm::kCrc32) == "CRC32");
   CHECK(ChecksumHeaderSuffix(ChecksumAlgorithm::kSha1) == "sha1");
 }
+
+TEST_CASE("Checksum: combining the CRCs of two pieces equals the CRC of both, at any split", "[checksum]") {
+  std::string data(70000, '\0');
+  std::uint32_t x = 12345;
+  for (auto& c : data) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>(x >> 24);
+  }
+  const std::string_view v(data);
+  for (std::size_t split : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{4096}, std::size_t{69999},
+                            std::size_t{70000}}) {
+    INFO("split at " << split);
+    const auto a = v.substr(0, split), b = v.substr(split);
+    CHECK(Crc32Combine(Crc32(a), Crc32(b), b.size()) == Crc32(v));
+    CHECK(Crc32cCombine(Crc32c(a), Crc32c(b), b.size()) == Crc32c(v));
+  }
+  // The check values, from three pieces.
+  CHECK(Crc32Combine(Crc32Combine(Crc32("123"), Crc32("4567"), 4), Crc32("89"), 2) == 0xCBF43926u);
+  CHECK(Crc32cCombine(Crc32cCombine(Crc32c("123"), Crc32c("4567"), 4), Crc32c("89"), 2) == 0xE3069283u);
+  CHECK(Crc32Combine(Crc32("a"), Crc32(""), 0) == Crc32("a"));
+}

@@ -1,0 +1,300 @@
+#include "client/download_verifier.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "common/checksum.h"
+#include "common/crypto.h"
+#include "common/logging.h"
+#include "ops/errors.h"
+
+namespace s3ml {
+
+namespace {
+
+const std::string* ChecksumField(const ObjectMetadata& m, ChecksumAlgorithm a) {
+  switch (a) {
+    case ChecksumAlgorithm::kCrc32: return &m.checksum_crc32;
+    case ChecksumAlgorithm::kCrc32c: return &m.checksum_crc32c;
+    case ChecksumAlgorithm::kSha1: return &m.checksum_sha1;
+    case ChecksumAlgorithm::kSha256: return &m.checksum_sha256;
+    case ChecksumAlgorithm::kNone: break;
+  }
+  return nullptr;
+}
+
+bool IsCrc(ChecksumAlgorithm a) { return a == ChecksumAlgorithm::kCrc32 || a == ChecksumAlgorithm::kCrc32c; }
+
+std::uint32_t CrcOf(ChecksumAlgorithm a, std::string_view data) {
+  return a == ChecksumAlgorithm::kCrc32 ? Crc32(data) : Crc32c(data);
+}
+
+std::uint32_t CrcCombine(ChecksumAlgorithm a, std::uint32_t x, std::uint32_t y, std::uint64_t len_y) {
+  return a == ChecksumAlgorithm::kCrc32 ? Crc32Combine(x, y, len_y) : Crc32cCombine(x, y, len_y);
+}
+
+std::string BigEndian32(std::uint32_t v) {
+  std::string s(4, '\0');
+  for (int i = 0; i < 4; ++i) s[static_cast<std::size_t>(i)] = static_cast<char>((v >> (24 - 8 * i)) & 0xFF);
+  return s;
+}
+
+}  // namespace
+
+ObjectChecksum ObjectChecksumOf(const ObjectMetadata& head) {
+  ObjectChecksum out;
+  for (auto a : {ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kSha256,
+                 ChecksumAlgorithm::kSha1}) {
+    const std::string& v = *ChecksumField(head, a);
+    if (v.empty()) continue;
+    const auto dash = v.rfind('-');
+    if (dash == std::string::npos) {
+      // moto drops the "-N" and the type of a composite value: a multipart ETag without
+      // a FULL_OBJECT type says the value is not over the bytes, so it cannot be used.
+      const bool multipart_etag = head.etag.find('-') != std::string::npos;
+      if (head.checksum_type == "COMPOSITE" || (head.checksum_type.empty() && multipart_etag)) continue;
+      out.algorithm = a;
+      out.value = v;
+      return out;
+    }
+    const std::string count = v.substr(dash + 1);
+    if (count.empty() || count.size() > 5 || !std::all_of(count.begin(), count.end(), ::isdigit)) continue;
+    const int n = std::atoi(count.c_str());
+    if (n < 1 || n > 10000) continue;
+    out.algorithm = a;
+    out.value = v.substr(0, dash);
+    out.parts = n;
+    return out;
+  }
+  return out;
+}
+
+DownloadVerifier::DownloadVerifier(ObjectChecksum sum, std::uint64_t total, std::uint64_t part_size)
+    : sum_(std::move(sum)), total_(total), part_size_(part_size), crc_(IsCrc(sum_.algorithm)) {
+  if (sum_.algorithm == ChecksumAlgorithm::kNone) return;
+  if (sum_.parts == 0) {
+    parts_.push_back(Part{0, total_, {}, {}});
+  } else {
+    // Parts 1..N-1 of part_size bytes, part N the rest (1..part_size bytes).
+    const auto n = static_cast<std::uint64_t>(sum_.parts);
+    if (part_size_ == 0 || total_ == 0 || (n - 1) > (total_ - 1) / part_size_ || (n - 1) * part_size_ >= total_ ||
+        total_ - (n - 1) * part_size_ > part_size_)
+      return;  // the layout does not fit: nothing to check against
+    for (std::uint64_t k = 0; k < n; ++k) {
+      const std::uint64_t off = k * part_size_;
+      parts_.push_back(Part{off, k + 1 == n ? total_ - off : part_size_, {}, {}});
+    }
+  }
+  active_ = true;
+}
+
+void DownloadVerifier::Add(std::uint64_t offset, std::string_view data) {
+  if (!active_ || data.empty()) return;
+  // The part holding `offset`, then each part the range reaches into.
+  std::size_t k = 0;
+  if (sum_.parts != 0) k = static_cast<std::size_t>(std::min<std::uint64_t>(offset / part_size_, parts_.size() - 1));
+  while (!data.empty() && k < parts_.size()) {
+    Part& p = parts_[k];
+    if (offset < p.offset || offset >= p.offset + p.length) break;  // outside the object: ignored
+    const std::uint64_t in = offset - p.offset;
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), p.length - in));
+    const std::string_view piece = data.substr(0, n);
+    if (crc_) {
+      const std::uint32_t crc = CrcOf(sum_.algorithm, piece);  // outside the lock: ranges hash in parallel
+      std::lock_guard<std::mutex> lock(mu_);
+      auto [it, inserted] = p.pieces.emplace(in, Piece{n, crc});
+      if (!inserted && it->second.length == n && it->second.crc != crc && conflict_.empty())
+        conflict_ = "bytes " + std::to_string(offset) + "-" + std::to_string(offset + n - 1) +
+                    " differed between two reads";
+      else if (!inserted && it->second.length < n)
+        it->second = Piece{n, crc};  // a longer read of the same start covers more
+    } else {
+      std::string raw;
+      if (in == 0 && n == p.length) {
+        auto h = MakeChecksummer(sum_.algorithm);
+        h->Update(piece);
+        raw = h->FinalRaw();
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& covered = p.pieces[in];  // coverage only (complete()); the digest needs the whole part
+      covered.length = std::max<std::uint64_t>(covered.length, n);
+      if (!raw.empty()) {
+        if (p.digest && *p.digest != raw && conflict_.empty())
+          conflict_ = "bytes " + std::to_string(offset) + "-" + std::to_string(offset + n - 1) +
+                      " differed between two reads";
+        p.digest = std::move(raw);
+      }
+    }
+    data.remove_prefix(n);
+    offset += n;
+    ++k;
+  }
+}
+
+bool DownloadVerifier::complete() const {
+  if (!active_) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Part& p : parts_) {
+    std::uint64_t covered = 0;
+    for (const auto& [off, piece] : p.pieces) {
+      if (off > covered) return false;
+      covered = std::max(covered, off + piece.length);
+    }
+    if (covered < p.length) return false;
+  }
+  return true;
+}
+
+// The raw checksum of one part; "" with `why` set when it cannot be had.
+std::string DownloadVerifier::PartRaw(const Part& p, const ReadBack& read_back, std::string& why,
+                                      Status& read_error) const {
+  if (crc_) {
+    // Combine the pieces that tile the part in order; overlapping re-reads are skipped
+    // by taking, at each point, a piece that starts exactly there.
+    std::uint32_t crc = 0;
+    std::uint64_t at = 0;
+    while (at < p.length) {
+      auto it = p.pieces.find(at);
+      if (it == p.pieces.end()) {
+        why = "bytes " + std::to_string(p.offset + at) + "… were read in ranges that do not line up";
+        return {};
+      }
+      crc = at == 0 ? it->second.crc : CrcCombine(sum_.algorithm, crc, it->second.crc, it->second.length);
+      at += it->second.length;
+    }
+    return BigEndian32(crc);
+  }
+  if (p.digest) return *p.digest;
+  if (!read_back) {
+    why = "a " + std::string(ChecksumAlgorithmName(sum_.algorithm)) + " part did not arrive in one range";
+    return {};
+  }
+  auto h = MakeChecksummer(sum_.algorithm);
+  std::string buf(std::min<std::uint64_t>(p.length, 1u << 20), '\0');
+  for (std::uint64_t at = 0; at < p.length;) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), p.length - at));
+    Status st = read_back(p.offset + at, n, buf.data());
+    if (!st.ok()) {
+      read_error = std::move(st);
+      return {};
+    }
+    h->Update(std::string_view(buf.data(), n));
+    at += n;
+  }
+  return h->FinalRaw();
+}
+
+DownloadVerifier::Outcome DownloadVerifier::Check(const ReadBack& read_back) const {
+  Outcome out;
+  if (!active_) {
+    out.detail = sum_.algorithm == ChecksumAlgorithm::kNone ? "the object has no checksum"
+                                                            : "the composite checksum's part count does not fit";
+    return out;
+  }
+  if (!complete()) {
+    out.detail = "not every byte was read";
+    return out;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string name(ChecksumAlgorithmName(sum_.algorithm));
+  if (!conflict_.empty()) {
+    out.verdict = Verdict::kMismatch;
+    out.detail = conflict_;
+    return out;
+  }
+  std::string concatenated;
+  for (const Part& p : parts_) {
+    std::string why;
+    Status read_error;
+    std::string raw = PartRaw(p, read_back, why, read_error);
+    if (!read_error.ok()) {
+      out.verdict = Verdict::kReadError;
+      out.read_error = std::move(read_error);
+      return out;
+    }
+    if (raw.empty()) {
+      out.detail = why;
+      return out;
+    }
+    concatenated += raw;
+  }
+  const std::string actual =
+      sum_.parts == 0 ? Base64Encode(concatenated) : ComputeChecksumBase64(sum_.algorithm, concatenated);
+  if (actual == sum_.value) {
+    out.verdict = Verdict::kMatch;
+    return out;
+  }
+  out.verdict = Verdict::kMismatch;
+  out.detail = sum_.parts == 0
+                   ? "the " + name + " checksum of the downloaded bytes is " + actual + " but the object's is " +
+                         sum_.value
+                   : "the " + name + " composite checksum of the downloaded parts is " + actual + "-" +
+                         std::to_string(sum_.parts) + " but the object's is " + sum_.value + "-" +
+                         std::to_string(sum_.parts);
+  return out;
+}
+
+namespace {
+
+HeadObjectRequest PartHead(const VerifiedObject& o, int part) {
+  HeadObjectRequest h;
+  h.bucket = o.bucket;
+  h.key = o.key;
+  h.version_id = o.version_id;
+  h.if_match = o.etag;
+  h.part_number = part;
+  h.checksum_mode = true;
+  return h;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DownloadVerifier>> PlanDownloadVerification(const Client& client, const VerifiedObject& object,
+                                                                   const ObjectMetadata& head) {
+  ObjectChecksum sum = ObjectChecksumOf(head);
+  const std::uint64_t total = head.object_size != 0 ? head.object_size : head.content_length;
+  std::uint64_t part_size = 0;
+  if (sum.parts != 0) {
+    if (sum.parts == 1) {
+      part_size = total;
+    } else {
+      auto p1 = client.HeadObject(PartHead(object, 1));
+      if (!p1.ok()) return p1.status();
+      part_size = p1->content_length;
+    }
+  }
+  return std::make_unique<DownloadVerifier>(std::move(sum), total, part_size);
+}
+
+Status SettleDownload(const Client& client, const VerifiedObject& object, const DownloadVerifier& verifier,
+                      const DownloadVerifier::ReadBack& read_back, const std::string& operation) {
+  const std::string resource = ops::ResourceName(object.bucket, object.key);
+  if (!verifier.active()) return Status::Ok();
+  const auto outcome = verifier.Check(read_back);
+  if (outcome.verdict == DownloadVerifier::Verdict::kReadError)
+    return outcome.read_error.WithContext(operation, resource);
+  if (outcome.verdict == DownloadVerifier::Verdict::kUnverifiable) {
+    S3ML_LOG(kInfo, operation << " " << resource << ": not checked against the object's checksum: " << outcome.detail);
+    return Status::Ok();
+  }
+  if (outcome.verdict == DownloadVerifier::Verdict::kMatch) return Status::Ok();
+  const ObjectChecksum& sum = verifier.checksum();
+  if (sum.parts > 2) {
+    // Parts 1 and N are known exactly; confirm the middle ones have part 1's size before
+    // calling a mismatch corruption (an uploader may have used uneven parts).
+    for (int k = 2; k < sum.parts; ++k) {
+      auto h = client.HeadObject(PartHead(object, k));
+      if (!h.ok()) return h.status().WithContext(operation, resource);
+      if (h->content_length != verifier.part_size()) {
+        S3ML_LOG(kInfo, operation << " " << resource << ": not checked against the object's composite checksum: part "
+                                  << k << " has " << h->content_length << " bytes, part 1 " << verifier.part_size());
+        return Status::Ok();
+      }
+    }
+  }
+  return Status(ErrorCategory::kIntegrity, outcome.detail + " (corrupted in transit?)")
+      .WithCode("ChecksumMismatch")
+      .WithContext(operation, resource);
+}
+
+}  // namespace s3ml
