@@ -11,46 +11,6 @@
 
 namespace s3ml::dataset::internal {
 
-bool ByteBudget::Acquire(std::uint64_t n) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return cancelled_ || used_ + n <= capacity_ || used_ == 0; });
-  if (cancelled_) return false;
-  used_ += n;
-  high_water_ = std::max(high_water_, used_);
-  return true;
-}
-
-void ByteBudget::Release(std::uint64_t n) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    used_ -= std::min(n, used_);
-  }
-  cv_.notify_all();
-}
-
-void ByteBudget::Cancel() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-  }
-  cv_.notify_all();
-}
-
-void ByteBudget::Reset() {
-  std::lock_guard<std::mutex> lock(mu_);
-  cancelled_ = false;
-}
-
-std::uint64_t ByteBudget::in_use() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return used_;
-}
-
-std::uint64_t ByteBudget::high_water() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return high_water_;
-}
-
 struct Prefetcher::Job {
   FetchItem item;
   std::uint64_t size = 0;
@@ -95,7 +55,7 @@ void Prefetcher::Stop() {
     stopped_ = true;
     stop_ = true;
   }
-  budget_->Cancel();
+  budget_->Stop();
   work_cv_.notify_all();
   done_cv_.notify_all();
   slot_cv_.notify_all();

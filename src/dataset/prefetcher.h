@@ -22,6 +22,7 @@
 
 #include "dataset/buffer_pool.h"
 #include "dataset/cache.h"
+#include "transfer/byte_budget.h"
 #include "s3ml/client.h"
 #include "s3ml/dataset/reader.h"
 #include "s3ml/dataset/sample.h"
@@ -42,30 +43,9 @@ struct Counters {
   std::atomic<int> in_flight{0};
 };
 
-/// Bytes reserved for prefetched shards. Acquire blocks until the reservation
-/// fits; a reservation larger than the whole budget is granted only when
-/// nothing else is reserved (so one oversized shard cannot deadlock the reader).
-/// Thread safety: all methods may be called concurrently.
-class ByteBudget {
- public:
-  explicit ByteBudget(std::uint64_t capacity) : capacity_(capacity) {}
-  /// False when cancelled while waiting.
-  bool Acquire(std::uint64_t n);
-  void Release(std::uint64_t n);
-  /// Wakes waiters; Acquire fails until Reset().
-  void Cancel();
-  void Reset();
-  std::uint64_t in_use() const;
-  std::uint64_t high_water() const;
-
- private:
-  const std::uint64_t capacity_;
-  mutable std::mutex mu_;  // guards the fields below
-  std::condition_variable cv_;
-  std::uint64_t used_ = 0;
-  std::uint64_t high_water_ = 0;
-  bool cancelled_ = false;
-};
+/// Bytes reserved for prefetched shards: the transfer layer's budget, with an
+/// oversized shard admitted alone (so one cannot deadlock the reader).
+using s3ml::ByteBudget;
 
 /// One shard to fetch: its position in the reader's epoch list and what is known about it.
 struct FetchItem {

@@ -124,7 +124,7 @@ struct DatasetReader::Impl {
       : client(c.WithCancellation(CancellationToken::AnyOf({c.cancellation(), close_token}))),
         source(std::move(s)),
         opts(std::move(o)),
-        budget(opts.memory_budget),
+        budget(opts.memory_budget, ByteBudget::Options{true, {}}),
         // Shard buffers (see BufferPool) are kept for reuse while what is
         // handed out plus what is idle stays within the memory budget, so
         // idle buffers never add to what the budget lets the reader hold.

@@ -1,5 +1,5 @@
 // Downloads in parallel ranges checked against the object's stored checksum
-// (client/download_verifier.h): the TransferManager and the ArtifactReader, over
+// (transfer/download_verifier.h): the TransferManager and the ArtifactReader, over
 // full-object and composite (multipart) checksums, CRC and SHA, ranges aligned to the
 // parts or not, with one range's body corrupted on the way by a transport wrapper.
 // Before the verifier, both returned such a body as data.
@@ -14,7 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "client/client_impl.h"
-#include "client/download_verifier.h"
+#include "transfer/download_verifier.h"
 #include "common/checksum.h"
 #include "integration/test_support.h"
 #include "s3ml/checkpoint.h"

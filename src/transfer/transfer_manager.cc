@@ -18,7 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "client/download_verifier.h"
+#include "transfer/byte_budget.h"
+#include "transfer/download_verifier.h"
 #include "common/crypto.h"
 #include "common/wait.h"
 #include "common/logging.h"
@@ -30,61 +31,6 @@ namespace s3ml {
 namespace {
 
 constexpr int kMaxConcurrency = 64;
-
-// ---- byte budget -----------------------------------------------------------------
-
-// Bytes of part data allowed in memory at once. Acquire blocks until the bytes are
-// free or the transfer is stopping or cancelled; every reservation is <= the capacity
-// (checked when options are validated), so a single part always fits and workers
-// cannot deadlock.
-class ByteBudget {
- public:
-  ByteBudget(std::uint64_t capacity, CancellationToken cancel) : available_(capacity), cancel_(std::move(cancel)) {}
-  bool Acquire(std::uint64_t n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!WaitWatching(cv_, lock, cancel_, [&] { return stopping_ || available_ >= n; })) return false;
-    if (stopping_) return false;
-    available_ -= n;
-    return true;
-  }
-  void Release(std::uint64_t n) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      available_ += n;
-    }
-    cv_.notify_all();
-  }
-  void Stop() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::uint64_t available_;
-  bool stopping_ = false;
-  CancellationToken cancel_;
-};
-
-class Reservation {
- public:
-  Reservation(ByteBudget& b, std::uint64_t n) : budget_(b), n_(n), held_(b.Acquire(n)) {}
-  ~Reservation() {
-    if (held_) budget_.Release(n_);
-  }
-  Reservation(const Reservation&) = delete;
-  Reservation& operator=(const Reservation&) = delete;
-  bool held() const { return held_; }
-
- private:
-  ByteBudget& budget_;
-  std::uint64_t n_;
-  bool held_;
-};
 
 // Joins every thread on scope exit (also when an exception unwinds): never detached.
 // While it waits for them, the joining thread looks at the transfer's token every poll
@@ -630,7 +576,7 @@ Result<TransferUploadResult> UploadKnownSize(
   st.md5s.resize(static_cast<std::size_t>(plan.part_count));
 
   const std::uint64_t budget_bytes = BudgetFor(o, plan.part_size);
-  ByteBudget budget(budget_bytes, o.cancel);
+  ByteBudget budget(budget_bytes, ByteBudget::Options{false, o.cancel});
   Progress progress(o.progress, size);
   auto bytes_of = [&](int i) { return plan.SizeOf(i + 1); };
   auto job = [&](int i) -> Status {
@@ -719,7 +665,7 @@ Result<TransferUploadResult> TransferManager::UploadStream(const std::string& bu
   if (!reader) return Status::InvalidArgument("the stream reader is empty").WithContext("UploadStream", resource);
   const std::uint64_t part_size = o.part_size;
   const std::uint64_t budget_bytes = BudgetFor(o, part_size);
-  ByteBudget budget(budget_bytes, o.cancel);
+  ByteBudget budget(budget_bytes, ByteBudget::Options{false, o.cancel});
 
   // Fills `buf` with up to part_size bytes; fewer only at the end of the stream.
   auto read_part = [&](Buffer& buf) -> Status {
@@ -925,7 +871,7 @@ Result<TransferDownloadResult> Download(const Client& client, const TransferOpti
   S3ML_RETURN_IF_ERROR(ValidateOptions(o, "GetObject", resource));
   const std::uint64_t part_size = o.part_size;
   const std::uint64_t budget_bytes = BudgetFor(o, part_size);
-  ByteBudget budget(budget_bytes, o.cancel);
+  ByteBudget budget(budget_bytes, ByteBudget::Options{false, o.cancel});
   if (o.cancel.cancelled()) return Cancelled("GetObject", resource);
 
   TransferDownloadResult out;

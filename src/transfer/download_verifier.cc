@@ -1,4 +1,4 @@
-#include "client/download_verifier.h"
+#include "transfer/download_verifier.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -26,7 +26,7 @@
 #include <system_error>
 #include <thread>
 
-#include "client/download_verifier.h"
+#include "transfer/download_verifier.h"
 #include "common/wait.h"
 #include "ops/errors.h"
 #include "s3ml/transfer.h"
