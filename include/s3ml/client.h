@@ -63,6 +63,10 @@ class Client {
   /// Body streamed to a callback. On retry the callback sees the body again from
   /// the start only if nothing was delivered yet; otherwise the call fails.
   Result<GetObjectResult> GetObject(const GetObjectRequest& req, const DataCallback& on_data) const;
+  /// Body streamed to a callback with each chunk's offset; retried in full after a
+  /// failure midway (the body is delivered again from offset 0), with the retry loop's
+  /// usual attempts and backoff.
+  Result<GetObjectResult> GetObjectAt(const GetObjectRequest& req, const OffsetDataCallback& on_data) const;
   Result<ObjectMetadata> HeadObject(const HeadObjectRequest& req) const;
   Result<DeleteObjectResult> DeleteObject(const DeleteObjectRequest& req) const;
   Result<DeleteObjectsResult> DeleteObjects(const DeleteObjectsRequest& req) const;

@@ -23,6 +23,11 @@ using Metadata = std::map<std::string, std::string>;
 
 /// Called with each chunk of a streamed body; return an error to abort.
 using DataCallback = std::function<Status(const char* data, std::size_t n)>;
+/// Called with each chunk of a streamed body and the chunk's offset from the body's
+/// start. When a transfer fails midway, the request is retried like any other and the
+/// body is delivered again from offset 0: a callback that stores by offset (into
+/// memory, or with pwrite) needs nothing else to survive a cut-off body.
+using OffsetDataCallback = std::function<Status(std::uint64_t offset, const char* data, std::size_t n)>;
 /// Seekable body source: copy up to n bytes at offset into out; return bytes copied.
 using ReadCallback = std::function<Result<std::size_t>(std::uint64_t offset, char* out, std::size_t n)>;
 

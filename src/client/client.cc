@@ -281,6 +281,18 @@ Result<GetObjectResult> Client::GetObject(const GetObjectRequest& req, const Dat
   return FinishGet(resp, res);
 }
 
+Result<GetObjectResult> Client::GetObjectAt(const GetObjectRequest& req, const OffsetDataCallback& on_data) const {
+  S3ML_RETURN_IF_ERROR(CheckObject("GetObject", req.bucket, req.key));
+  std::string res = ops::ResourceName(req.bucket, req.key);
+  if (!on_data) return Status::InvalidArgument("the data callback is empty").WithContext("GetObject", res);
+  auto http = ops::BuildGetObject(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "GetObject", res);
+  OffsetCallbackSink inner(on_data, req.range.has_value());
+  ChecksumVerifyingSink sink(inner, req.checksum_mode);
+  auto resp = impl_->Execute(cancel_, std::move(*http), &sink, Traits("GetObject", "NoSuchKey"), res);
+  return FinishGet(resp, res);
+}
+
 Result<ObjectMetadata> Client::HeadObject(const HeadObjectRequest& req) const {
   S3ML_RETURN_IF_ERROR(CheckObject("HeadObject", req.bucket, req.key));
   std::string res = ops::ResourceName(req.bucket, req.key);

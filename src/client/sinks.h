@@ -86,4 +86,24 @@ class CallbackSink final : public CountingSink {
   std::uint64_t delivered_ = 0;
 };
 
+/// Passes each chunk with its offset from the body's start to an OffsetDataCallback.
+/// A retry starts over at offset 0, so it may restart at any point.
+class OffsetCallbackSink final : public CountingSink {
+ public:
+  OffsetCallbackSink(const OffsetDataCallback& cb, bool expect_partial) : CountingSink(expect_partial), cb_(cb) {}
+
+ private:
+  Status OnBegin(std::optional<std::uint64_t>) override {
+    offset_ = 0;
+    return Status::Ok();
+  }
+  Status OnWrite(const char* data, std::size_t n) override {
+    S3ML_RETURN_IF_ERROR(cb_(offset_, data, n));
+    offset_ += n;
+    return Status::Ok();
+  }
+  const OffsetDataCallback& cb_;
+  std::uint64_t offset_ = 0;
+};
+
 }  // namespace s3ml

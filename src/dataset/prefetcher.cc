@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/wait.h"
+#include "transfer/ranged_get.h"
 
 namespace s3ml::dataset::internal {
 
@@ -444,63 +445,47 @@ void Prefetcher::RunPart(const Part& part) {
   }
   if (!skip) {
     if (!AcquireSlot()) return;
-    GetObjectRequest req;
-    req.bucket = info.bucket;
-    req.key = info.key;
-    req.version_id = info.version_id;
-    std::optional<Result<GetObjectResult>> r;
-    std::uint64_t got = 0;
-    if (job.multi) {
-      req.range = ByteRange::Closed(part.offset, part.offset + part.length - 1);
-      req.if_match = job.etag;  // all parts from one version of the object
-    } else {
-      req.checksum_mode = opts_.verify_checksums;  // a whole object: its checksum covers these bytes
-    }
-    // The body is written straight into the preallocated shard buffer at the
-    // part's offset (the whole shard: offset 0, length = size).
-    char* const dst = job.bytes->data() + part.offset;
-    const DataCallback write = [&](const char* data, std::size_t n) -> Status {
-      if (got + n > part.length)
-        return Status(ErrorCategory::kIntegrity,
-                      "object size changed since it was listed: " +
-                          (job.multi ? "part at offset " + std::to_string(part.offset) : std::string("the object")) +
-                          " is longer than " + std::to_string(part.length) + " bytes");
-      std::memcpy(dst + got, data, n);
-      got += n;
-      return Status::Ok();
+    // The body is written straight into the preallocated shard buffer at the part's
+    // offset (the whole shard: offset 0, length = size). The parts of a ranged shard
+    // are pinned to one version (If-Match the listed ETag); a whole-shard GET reads the
+    // current object and is checked against its checksum. A body cut off midway is
+    // fetched again by the client's retry loop (the part is rewritten from its start),
+    // within the client's attempt budget.
+    PinnedObject object;
+    object.bucket = info.bucket;
+    object.key = info.key;
+    object.version_id = info.version_id;
+    object.size = job.size;
+    if (job.multi) object.etag = job.etag;
+    PartRequest req;
+    req.offset = part.offset;
+    req.length = part.length;
+    req.whole_object = !job.multi;
+    req.checksum_mode = opts_.verify_checksums;
+    char* const dst = job.bytes->data();
+    const auto changed = [&](const std::string& detail) {
+      return Status(ErrorCategory::kIntegrity, "object changed since it was listed: " + detail)
+          .WithContext("GetObject", "s3://" + info.bucket + "/" + info.key);
     };
-    // The callback path refuses to retry once bytes were delivered (they would
-    // be seen twice); here a restart simply overwrites the same range, so such
-    // a failure is retried from the start of the part. A restarted whole-shard
-    // GET is pinned to the listed version (If-Match) so that it cannot mix two
-    // versions' bytes. The restarts share the client's attempt budget
-    // (RetryOptions::max_attempts), so a body cut off mid-way gets as many tries
-    // as any other transient failure, and the error reports them all.
-    const int max_attempts = std::max(1, client_.options().retry.max_attempts);
-    int attempts = 0;  // requests sent for this part, over all restarts
-    for (;;) {
-      got = 0;
-      r.emplace(client_.GetObject(req, write));
-      attempts += r->ok() ? std::max(1, (*r)->attempts) : std::max(1, r->status().attempts());
-      if (r->ok() || attempts >= max_attempts || r->status().code() != "RetryAfterPartialDelivery" || stop_) break;
-      if (!job.multi && req.if_match.empty()) req.if_match = job.etag;
-    }
+    auto r = GetPinnedRange(
+        client_, object, req,
+        [dst](std::uint64_t offset, const char* data, std::size_t n) {
+          std::memcpy(dst + offset, data, n);
+          return Status::Ok();
+        },
+        changed);
     ReleaseSlot();
-    if (!r->ok()) {
-      st = CountedFailure(r->status().WithAttempts(attempts));
+    if (!r.ok()) {
+      st = CountedFailure(r.status());
     } else {
-      if (attempts > 1) counters_->retries.fetch_add(static_cast<std::uint64_t>(attempts - 1));
-      counters_->bytes_fetched.fetch_add(got);
-      if (got != part.length) {
-        st = Status(ErrorCategory::kIntegrity, "object size changed since it was listed: expected " +
-                                                   std::to_string(part.length) + " bytes, got " + std::to_string(got));
-      }
-      if (st.ok() && !job.multi) {
-        job.etag = (*r)->info.etag;
-        job.version_id = (*r)->info.version_id;
-      } else if (st.ok() && part.offset == 0 && !(*r)->info.version_id.empty()) {
+      if (r->attempts > 1) counters_->retries.fetch_add(static_cast<std::uint64_t>(r->attempts - 1));
+      counters_->bytes_fetched.fetch_add(part.length);
+      if (!job.multi) {
+        job.etag = r->info.etag;
+        job.version_id = r->info.version_id;
+      } else if (part.offset == 0 && !r->info.version_id.empty()) {
         std::lock_guard<std::mutex> lock(mu_);
-        job.version_id = (*r)->info.version_id;
+        job.version_id = r->info.version_id;
       }
     }
   }

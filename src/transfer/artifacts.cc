@@ -22,11 +22,13 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <system_error>
 #include <thread>
 
 #include "transfer/download_verifier.h"
+#include "transfer/ranged_get.h"
 #include "common/wait.h"
 #include "ops/errors.h"
 #include "s3ml/transfer.h"
@@ -455,30 +457,33 @@ struct ArtifactReader::Impl {
   }
 
   Status Fetch(Slot& slot, Buffer& out) {
-    GetObjectRequest req;
-    req.bucket = info.bucket;
-    req.key = info.key;
-    req.version_id = pinned_version;
-    req.if_match = info.etag;
-    req.range = ByteRange::Closed(slot.offset, slot.offset + slot.length - 1);
-    auto r = client.GetObject(req);
-    requests.fetch_add(1);
-    if (!r.ok()) {
-      if (r.status().http_status() == 412 || r.status().code() == "PreconditionFailed")
-        return Changed(r.status().ToString());
-      return r.status();
+    PinnedObject object;
+    object.bucket = info.bucket;
+    object.key = info.key;
+    object.version_id = pinned_version;
+    object.etag = info.etag;
+    object.size = info.size;
+    PartRequest part;
+    part.offset = slot.offset;
+    part.length = slot.length;
+    try {
+      out.resize_uninitialized(static_cast<std::size_t>(slot.length));
+    } catch (const std::bad_alloc&) {
+      return Status(ErrorCategory::kInternal, "out of memory allocating a " + std::to_string(slot.length) +
+                                                  "-byte read-ahead range")
+          .WithContext("GetObject", resource);
     }
-    if (r->body.size() != slot.length || r->info.object_size != info.size)
-      return Changed("range " + std::to_string(slot.offset) + "-" + std::to_string(slot.offset + slot.length - 1) +
-                     " came back as " + std::to_string(r->body.size()) + " bytes of a " +
-                     std::to_string(r->info.object_size) + "-byte object");
-    if (!r->info.etag.empty() && !info.etag.empty() && r->info.etag != info.etag)
-      return Changed("a range came back with ETag " + r->info.etag);
-    if (verifier) {
-      verifier->Add(slot.offset, r->body.view());
-      if (!verify_ready.load() && verifier->complete()) verify_ready.store(true);
-    }
-    out = std::move(r->body);
+    char* const dst = out.data();
+    auto r = GetPinnedRange(
+        client, object, part,
+        [&](std::uint64_t offset, const char* data, std::size_t n) {
+          std::memcpy(dst + (offset - slot.offset), data, n);
+          return Status::Ok();
+        },
+        [&](const std::string& detail) { return Changed(detail); }, verifier.get());
+    requests.fetch_add(r.ok() ? r->attempts : std::max(1, r.status().attempts()));
+    if (!r.ok()) return r.status();
+    if (verifier && !verify_ready.load() && verifier->complete()) verify_ready.store(true);
     return Status::Ok();
   }
 

@@ -25,8 +25,8 @@ const std::string* ChecksumField(const ObjectMetadata& m, ChecksumAlgorithm a) {
 
 bool IsCrc(ChecksumAlgorithm a) { return a == ChecksumAlgorithm::kCrc32 || a == ChecksumAlgorithm::kCrc32c; }
 
-std::uint32_t CrcOf(ChecksumAlgorithm a, std::string_view data) {
-  return a == ChecksumAlgorithm::kCrc32 ? Crc32(data) : Crc32c(data);
+std::uint32_t CrcOf(ChecksumAlgorithm a, std::string_view data, std::uint32_t crc = 0) {
+  return a == ChecksumAlgorithm::kCrc32 ? Crc32(data, crc) : Crc32c(data, crc);
 }
 
 std::uint32_t CrcCombine(ChecksumAlgorithm a, std::uint32_t x, std::uint32_t y, std::uint64_t len_y) {
@@ -89,45 +89,91 @@ DownloadVerifier::DownloadVerifier(ObjectChecksum sum, std::uint64_t total, std:
 }
 
 void DownloadVerifier::Add(std::uint64_t offset, std::string_view data) {
-  if (!active_ || data.empty()) return;
-  // The part holding `offset`, then each part the range reaches into.
-  std::size_t k = 0;
-  if (sum_.parts != 0) k = static_cast<std::size_t>(std::min<std::uint64_t>(offset / part_size_, parts_.size() - 1));
-  while (!data.empty() && k < parts_.size()) {
-    Part& p = parts_[k];
-    if (offset < p.offset || offset >= p.offset + p.length) break;  // outside the object: ignored
-    const std::uint64_t in = offset - p.offset;
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), p.length - in));
-    const std::string_view piece = data.substr(0, n);
-    if (crc_) {
-      const std::uint32_t crc = CrcOf(sum_.algorithm, piece);  // outside the lock: ranges hash in parallel
-      std::lock_guard<std::mutex> lock(mu_);
-      auto [it, inserted] = p.pieces.emplace(in, Piece{n, crc});
-      if (!inserted && it->second.length == n && it->second.crc != crc && conflict_.empty())
-        conflict_ = "bytes " + std::to_string(offset) + "-" + std::to_string(offset + n - 1) +
-                    " differed between two reads";
-      else if (!inserted && it->second.length < n)
-        it->second = Piece{n, crc};  // a longer read of the same start covers more
-    } else {
-      std::string raw;
-      if (in == 0 && n == p.length) {
-        auto h = MakeChecksummer(sum_.algorithm);
-        h->Update(piece);
-        raw = h->FinalRaw();
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      auto& covered = p.pieces[in];  // coverage only (complete()); the digest needs the whole part
-      covered.length = std::max<std::uint64_t>(covered.length, n);
-      if (!raw.empty()) {
-        if (p.digest && *p.digest != raw && conflict_.empty())
-          conflict_ = "bytes " + std::to_string(offset) + "-" + std::to_string(offset + n - 1) +
-                      " differed between two reads";
-        p.digest = std::move(raw);
-      }
+  Range r = StartRange(offset);
+  r.Update(data);
+  r.Commit();
+}
+
+DownloadVerifier::Range DownloadVerifier::StartRange(std::uint64_t offset) { return Range(this, offset); }
+
+DownloadVerifier::Range::Range(DownloadVerifier* v, std::uint64_t offset) : v_(v) {
+  if (!v_->active_) {
+    v_ = nullptr;
+    return;
+  }
+  const auto& parts = v_->parts_;
+  if (v_->sum_.parts != 0)
+    part_ = static_cast<std::size_t>(std::min<std::uint64_t>(offset / v_->part_size_, parts.size() - 1));
+  if (offset < parts[part_].offset || offset > parts[part_].offset + parts[part_].length) {
+    v_ = nullptr;  // outside the object: nothing to record
+    return;
+  }
+  in_ = offset - parts[part_].offset;
+  whole_part_ = in_ == 0;
+}
+
+void DownloadVerifier::Range::Update(std::string_view data) {
+  if (v_ == nullptr) return;
+  while (!data.empty()) {
+    const auto& p = v_->parts_[part_];
+    if (in_ + len_ == p.length) {  // this part is done: on to the next
+      Close();
+      if (part_ + 1 >= v_->parts_.size()) return;  // past the object's end: ignored
+      ++part_;
+      in_ = 0;
+      whole_part_ = true;
     }
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), p.length - (in_ + len_)));
+    const std::string_view piece = data.substr(0, n);
+    if (v_->crc_) {
+      crc_ = CrcOf(v_->sum_.algorithm, piece, len_ == 0 ? 0 : crc_);  // continues the piece's CRC
+    } else if (whole_part_) {
+      if (!sha_) sha_ = MakeChecksummer(v_->sum_.algorithm);
+      sha_->Update(piece);
+    }
+    len_ += n;
     data.remove_prefix(n);
-    offset += n;
-    ++k;
+  }
+}
+
+void DownloadVerifier::Range::Close() {
+  if (len_ == 0) return;
+  Done d;
+  d.part = part_;
+  d.offset = in_;
+  d.length = len_;
+  d.crc = crc_;
+  if (sha_ && whole_part_ && in_ == 0 && len_ == v_->parts_[part_].length) d.digest = sha_->FinalRaw();
+  sha_.reset();
+  done_.push_back(std::move(d));
+  in_ += len_;
+  len_ = 0;
+  crc_ = 0;
+}
+
+void DownloadVerifier::Range::Commit() {
+  if (v_ == nullptr) return;
+  Close();
+  v_->Record(done_);
+  done_.clear();
+  v_ = nullptr;
+}
+
+void DownloadVerifier::Record(std::vector<Range::Done>& done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& d : done) {
+    Part& p = parts_[d.part];
+    const std::string what = "bytes " + std::to_string(p.offset + d.offset) + "-" +
+                             std::to_string(p.offset + d.offset + d.length - 1) + " differed between two reads";
+    auto [it, inserted] = p.pieces.emplace(d.offset, Piece{d.length, d.crc});
+    if (!inserted) {
+      if (crc_ && it->second.length == d.length && it->second.crc != d.crc && conflict_.empty()) conflict_ = what;
+      if (it->second.length < d.length) it->second = Piece{d.length, d.crc};  // a longer read covers more
+    }
+    if (!d.digest.empty()) {
+      if (p.digest && *p.digest != d.digest && conflict_.empty()) conflict_ = what;
+      p.digest = std::move(d.digest);
+    }
   }
 }
 

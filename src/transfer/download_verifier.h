@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/checksum.h"
 #include "s3ml/client.h"
 #include "s3ml/objects.h"
 #include "s3ml/status.h"
@@ -59,6 +60,36 @@ class DownloadVerifier {
   /// different one is a mismatch (the bytes changed in transit one of the times).
   void Add(std::uint64_t offset, std::string_view data);
 
+  /// The same for a range that arrives in pieces, in order, on one thread: Update with
+  /// each piece, then Commit (a range abandoned midway, e.g. restarted after a cut-off
+  /// body, is simply dropped). Nothing is buffered: CRC state and SHA state for a part
+  /// the range starts at the beginning of.
+  class Range {
+   public:
+    void Update(std::string_view data);
+    void Commit();
+
+   private:
+    friend class DownloadVerifier;
+    struct Done {
+      std::size_t part = 0;
+      std::uint64_t offset = 0, length = 0;  // within the part
+      std::uint32_t crc = 0;
+      std::string digest;  // SHA of a whole part
+    };
+    Range(DownloadVerifier* v, std::uint64_t offset);
+    void Close();  // finishes the current piece
+    DownloadVerifier* v_;
+    std::size_t part_ = 0;
+    std::uint64_t in_ = 0, len_ = 0;  // current piece: start within part, bytes so far
+    bool whole_part_ = false;          // the current piece started at its part's start (SHA)
+    std::uint32_t crc_ = 0;
+    std::unique_ptr<Checksummer> sha_;
+    std::vector<Done> done_;
+  };
+  /// A range starting at `offset` (inactive verifier: a range that records nothing).
+  Range StartRange(std::uint64_t offset);
+
   /// Every byte has been added at least once.
   bool complete() const;
 
@@ -85,6 +116,7 @@ class DownloadVerifier {
     std::map<std::uint64_t, Piece> pieces;  // offset in part → piece (crc: CRC algorithms only)
     std::optional<std::string> digest;      // SHA: raw digest, when the part came whole
   };
+  void Record(std::vector<Range::Done>& done);
   std::string PartRaw(const Part& p, const ReadBack& read_back, std::string& why, Status& read_error) const;
 
   ObjectChecksum sum_;

@@ -20,6 +20,7 @@
 
 #include "transfer/byte_budget.h"
 #include "transfer/download_verifier.h"
+#include "transfer/ranged_get.h"
 #include "common/crypto.h"
 #include "common/wait.h"
 #include "common/logging.h"
@@ -944,31 +945,27 @@ Result<TransferDownloadResult> Download(const Client& client, const TransferOpti
   auto offset_of = [&](int i) { return part_size * static_cast<std::uint64_t>(i + 1); };
   auto bytes_of = [&](int i) { return std::min(part_size, total - offset_of(i)); };
   std::atomic<int> requests{0};
+  PinnedObject object;
+  object.bucket = bucket;
+  object.key = key;
+  object.etag = out.etag;
+  object.size = total;
+  const ChangedFn changed = [&](const std::string& detail) { return ChangedDuringDownload(resource, out.etag, detail); };
   auto job = [&](int i) -> Status {
-    const std::uint64_t off = offset_of(i), n = bytes_of(i);
-    GetObjectRequest req;
-    req.bucket = bucket;
-    req.key = key;
-    req.range = ByteRange::Closed(off, off + n - 1);
-    req.if_match = out.etag;
-    auto part = client.GetObject(req);
-    requests.fetch_add(1);
-    if (!part.ok()) {
-      if (part.status().code() == "PreconditionFailed" || part.status().http_status() == 412)
-        return ChangedDuringDownload(resource, out.etag, part.status().ToString());
-      return part.status();
-    }
-    if (part->info.object_size != total || part->body.size() != n)
-      return ChangedDuringDownload(resource, out.etag,
-                                   "range " + std::to_string(off) + "-" + std::to_string(off + n - 1) + " came back as " +
-                                       std::to_string(part->body.size()) + " bytes of a " +
-                                       std::to_string(part->info.object_size) + "-byte object");
-    if (!part->info.etag.empty() && part->info.etag != out.etag)
-      return ChangedDuringDownload(resource, out.etag, "a range came back with ETag " + part->info.etag);
-    Status w = dest.Write(off, part->body.view());
-    if (!w.ok()) return w.WithContext("GetObject", resource);
-    if (verifier) verifier->Add(off, part->body.view());
-    progress.Add(n);
+    PartRequest part;
+    part.offset = offset_of(i);
+    part.length = bytes_of(i);
+    // Straight into the destination (memory, or pwrite into the temporary file).
+    auto r = GetPinnedRange(
+        client, object, part,
+        [&](std::uint64_t offset, const char* data, std::size_t n) {
+          Status w = dest.Write(offset, std::string_view(data, n));
+          return w.ok() ? w : w.WithContext("GetObject", resource);
+        },
+        changed, verifier.get());
+    requests.fetch_add(r.ok() ? r->attempts : std::max(1, r.status().attempts()));
+    if (!r.ok()) return r.status();
+    progress.Add(part.length);
     return Status::Ok();
   };
   Status run = RunParts(count, WorkersFor(o, budget_bytes, part_size), budget, bytes_of, job, o.cancel, "GetObject",

@@ -222,6 +222,27 @@ TEST_CASE("DownloadVerifier: combines CRC ranges in any order and checks full-ob
     for (std::size_t off = 0; off < 1000; off += 300) d.Add(off, v.substr(off, 300));
     CHECK(d.Check().verdict == DownloadVerifier::Verdict::kMatch);
   }
+  SECTION("composite, streamed: ranges arriving in 7-byte pieces across part boundaries; an abandoned range counts for nothing") {
+    std::string raw;
+    for (std::size_t off = 0; off < 1000; off += 400) {
+      const std::uint32_t c = Crc32c(v.substr(off, 400));
+      for (int i = 3; i >= 0; --i) raw += static_cast<char>((c >> (8 * i)) & 0xFF);
+    }
+    DownloadVerifier d(
+        ObjectChecksum{ChecksumAlgorithm::kCrc32c, ComputeChecksumBase64(ChecksumAlgorithm::kCrc32c, raw), 3}, 1000,
+        400);
+    {
+      auto abandoned = d.StartRange(0);
+      abandoned.Update("garbage");
+    }
+    for (std::size_t off : {std::size_t{350}, std::size_t{0}, std::size_t{700}}) {
+      const std::size_t len = off == 0 ? 350 : (off == 350 ? 350 : 300);
+      auto r = d.StartRange(off);
+      for (std::size_t i = 0; i < len; i += 7) r.Update(v.substr(off + i, std::min<std::size_t>(7, len - i)));
+      r.Commit();
+    }
+    CHECK(d.Check().verdict == DownloadVerifier::Verdict::kMatch);
+  }
   SECTION("a composite part count that cannot fit the part size is not checked") {
     DownloadVerifier d(ObjectChecksum{ChecksumAlgorithm::kCrc32, "AAAAAA==", 5}, 1000, 400);
     CHECK_FALSE(d.active());
