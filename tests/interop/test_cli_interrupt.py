@@ -100,6 +100,38 @@ def test_interrupted_download_removes_its_temporary_file(tmp_path, mock_s3, mock
     assert list(dest.iterdir()) == [], f"left behind: {[p.name for p in dest.iterdir()]}"
 
 
+def test_interrupted_concurrent_recursive_copies_leave_no_file_and_no_upload(tmp_path, mock_s3, mock_bucket, slow):
+    # Four objects at once, each above the multipart threshold: after Ctrl-C every worker
+    # stops, no temporary file stays, no multipart upload stays open, and it exits 130.
+    for i in range(6):
+        mock_s3.put_object(Bucket=mock_bucket, Key=f"tree/obj{i}.bin", Body=os.urandom(1 << 20) * 12)
+    dest = tmp_path / "out"
+    proc = start(slow.endpoint, "cp", "--recursive", "--concurrency", "4", "--multipart-threshold", "8MiB",
+                 f"s3://{mock_bucket}/tree", str(dest))
+    wait_until(lambda: (dest.exists() and sum(1 for _ in dest.iterdir()) >= 2) or proc.poll() is not None,
+               "downloads to start")
+    assert proc.poll() is None, "the copy finished before it could be interrupted"
+    code, err, took = interrupt(proc, signal.SIGINT)
+    assert code == 130, err
+    assert took < 10, f"took {took:.1f}s to stop"
+    assert [p.name for p in dest.rglob("*") if p.is_file()] == []
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(6):
+        (src / f"f{i}.bin").write_bytes(os.urandom(1 << 20) * 12)
+    proc = start(slow.endpoint, "cp", "--recursive", "--concurrency", "4", "--multipart-threshold", "8MiB",
+                 str(src), f"s3://{mock_bucket}/up")
+    wait_until(lambda: len(mock_s3.list_multipart_uploads(Bucket=mock_bucket).get("Uploads", [])) >= 2
+               or proc.poll() is not None, "uploads to start")
+    assert proc.poll() is None, "the upload finished before it could be interrupted"
+    code, err, took = interrupt(proc, signal.SIGINT)
+    assert code == 130, err
+    assert took < 10, f"took {took:.1f}s to stop"
+    assert mock_s3.list_multipart_uploads(Bucket=mock_bucket).get("Uploads", []) == []
+    assert mock_s3.list_objects_v2(Bucket=mock_bucket, Prefix="up/").get("KeyCount") == 0
+
+
 def test_interrupt_stops_a_request_to_a_server_that_never_answers():
     with silent_listener() as port:
         proc = start(f"http://127.0.0.1:{port}", "ls", "s3://some-bucket")

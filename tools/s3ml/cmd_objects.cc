@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "commands.h"
 #include "local_file.h"
 #include "progress.h"
+#include "transfer/task_runner.h"
 #include "s3_uri.h"
 #include "s3ml/s3ml.h"
 
@@ -44,21 +46,27 @@ struct Session {
   ServerSideEncryption sse{};                            // cp --sse / --sse-kms-key-id
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kNone;  // cp --checksum-algorithm
   bool dryrun = false;                                    // --dryrun: say what would be done, do nothing
-  int failures = 0;
+  std::atomic<int> failures{0};
+  // Say and Failed may be called from the workers of a recursive cp: whole lines.
+  mutable std::mutex out_mu;
 
   // An aws-style result line on stdout ("upload: a to s3://b/a"), unless --quiet.
   void Say(const std::string& line) const {
     if (global->quiet) return;
+    std::lock_guard<std::mutex> lock(out_mu);
     std::fwrite(line.data(), 1, line.size(), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);
   }
   // One failed item of a (possibly multi-object) command: reported, counted, not fatal.
   void Failed(const Status& st) {
-    PrintError(command, st.ToString());
+    {
+      std::lock_guard<std::mutex> lock(out_mu);
+      PrintError(command, st.ToString());
+    }
     ++failures;
   }
-  int ExitCode() const { return failures == 0 ? 0 : kExitFailure; }
+  int ExitCode() const { return failures.load() == 0 ? 0 : kExitFailure; }
   // Under --dryrun: the line aws prints ("(dryrun) delete: s3://b/k"); true when the
   // caller must stop there.
   bool DryRun(const std::string& line) const {
@@ -468,6 +476,7 @@ struct CpArgs {
   std::string sse;                  // --sse AES256|aws:kms|aws:kms:dsse
   std::string sse_kms_key_id;       // --sse-kms-key-id
   std::string checksum_algorithm;   // --checksum-algorithm CRC32|CRC32C|SHA1|SHA256
+  int concurrency = 10;             // --concurrency: objects at once with --recursive
 };
 
 // --sse / --sse-kms-key-id / --checksum-algorithm into the session (docs/integrity-and-encryption.md).
@@ -561,7 +570,16 @@ int RunCp(const GlobalOptions& g, const CpArgs& a) {
     return st.ok() ? 0 : Fail(s.command, st);
   }
 
-  // --recursive
+  // --recursive: the objects go concurrently (as aws's max_concurrent_requests), each
+  // still moved by the TransferManager above the multipart threshold. Per-file progress
+  // bars would draw over each other, so they are only drawn one object at a time.
+  if (a.concurrency > 1) s.progress = false;
+  TaskRunner runner(a.concurrency, ProcessCancellation());
+  const auto run = [&](std::function<Status()> task) {
+    (void)runner.Submit([&s, task = std::move(task)] {
+      if (Status st = task(); !st.ok()) s.Failed(st);
+    });
+  };
   if (!src_s3) {
     std::error_code ec;
     if (!fs::is_directory(a.src, ec)) return usage("'" + a.src + "' is not a directory");
@@ -575,10 +593,11 @@ int RunCp(const GlobalOptions& g, const CpArgs& a) {
     const std::string prefix = AsDirectory(*dst_uri).key;
     for (const fs::path& f : files) {
       const std::string rel = f.lexically_relative(a.src).generic_string();
-      if (Status st = UploadFile(s, f.string(), S3Uri{dst_uri->bucket, prefix + rel}, a.content_type); !st.ok()) {
-        s.Failed(st);
-      }
+      run([&s, &a, file = f.string(), dst = S3Uri{dst_uri->bucket, prefix + rel}] {
+        return UploadFile(s, file, dst, a.content_type);
+      });
     }
+    runner.Finish();
     return s.ExitCode();
   }
 
@@ -592,10 +611,13 @@ int RunCp(const GlobalOptions& g, const CpArgs& a) {
       return;
     }
     const S3Uri from{src_uri->bucket, obj.key};
-    const Status st = dst_s3 ? CopyS3(s, from, S3Uri{dst_uri->bucket, dst_prefix + *rel})
-                             : DownloadFile(s, from, (fs::path(a.dst) / *rel).string());
-    if (!st.ok()) s.Failed(st);
+    if (dst_s3) {
+      run([&s, from, to = S3Uri{dst_uri->bucket, dst_prefix + *rel}] { return CopyS3(s, from, to); });
+    } else {
+      run([&s, from, path = (fs::path(a.dst) / *rel).string()] { return DownloadFile(s, from, path); });
+    }
   });
+  runner.Finish();
   if (!listed.ok()) return Fail(s.command, listed);
   return s.ExitCode();
 }
@@ -715,6 +737,9 @@ void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<
     sub->add_option("--sse-kms-key-id", a->sse_kms_key_id, "KMS key id/ARN/alias for --sse aws:kms");
     sub->add_option("--checksum-algorithm", a->checksum_algorithm,
                     "Additional checksum of uploads (per part above the threshold): CRC32, CRC32C, SHA1 or SHA256");
+    sub->add_option("--concurrency", a->concurrency,
+                    "Objects copied at once with --recursive (default 10; 1: one at a time, with progress bars)")
+        ->check(CLI::Range(1, 64));
     sub->callback([=] { on_selected([=] { return RunCp(*g, *a); }); });
   }
   {
