@@ -103,6 +103,33 @@ def test_default_transform_gives_bytes_dict(server):
     assert first["__shard__"] == f"s3://{BUCKET}/{first['__key__']}"
 
 
+def test_tensors_true_hands_fields_over_as_shared_memory_tensors(server):
+    # In DataLoader workers the fields are uint8 tensors in shared memory (passed by
+    # file descriptor, not pickled); iterated directly they are plain tensors; the
+    # bytes are the same either way, tar fields included.
+    loader = TorchDataLoader(_ds(server, tensors=True), batch_size=None, num_workers=2)
+    seen = {}
+    for sample in loader:
+        t = sample["data"]
+        assert isinstance(t, torch.Tensor) and t.dtype == torch.uint8 and t.dim() == 1
+        assert t.is_shared()
+        seen[sample["__key__"]] = bytes(t.tolist())
+    assert seen == {k: f"object {int(k[-3:])}".encode() for k in RAW_KEYS}
+
+    direct = list(_ds(server, tensors=True))
+    assert len(direct) == 23 and not direct[0]["data"].is_shared()
+    assert bytes(direct[0]["data"].tolist()) == f"object {int(direct[0]['__key__'][-3:])}".encode()
+
+    tar = {s["__key__"]: s for s in TorchDataLoader(_ds(server, prefix="tar/", tensors=True), batch_size=None,
+                                                      num_workers=2)}
+    assert set(tar) == TAR_KEYS
+    s = tar["s3/sample02"]
+    assert bytes(s["txt"].tolist()) == b"shard 3 sample 2" and bytes(s["cls"].tolist()) == b"2"
+
+    with pytest.raises(s3ml.InvalidArgumentError, match="tensors"):
+        _ds(server, tensors=True, transform=lambda x: x)
+
+
 def test_set_epoch_reshuffles_deterministically(server):
     ds = _ds(server, prefix="tar/", shuffle=True, seed=11, shuffle_buffer=16)
     loader = TorchDataLoader(ds, batch_size=3, num_workers=2)

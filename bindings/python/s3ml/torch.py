@@ -22,6 +22,7 @@ import inspect
 import math
 import os
 import pickle
+import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
@@ -40,6 +41,7 @@ __all__ = [
     "DataLoader",
     "ObjectSample",
     "sample_to_dict",
+    "sample_to_tensors",
     "save",
     "load",
 ]
@@ -88,6 +90,38 @@ def sample_to_dict(sample: Any) -> Dict[str, Any]:
     }
     for name, buf in sample.fields.items():
         out[_field_name(name)] = bytes(buf)
+    return out
+
+
+def _field_tensor(buf: Any, shared: bool) -> torch.Tensor:
+    t = torch.empty(len(memoryview(buf)), dtype=torch.uint8)
+    if shared:
+        t.share_memory_()
+    if t.numel():
+        # The shard buffer is read-only and is only read here (torch warns for any
+        # read-only source).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            t.copy_(torch.frombuffer(buf, dtype=torch.uint8))
+    return t
+
+
+def sample_to_tensors(sample: Any) -> Dict[str, Any]:
+    """As :func:`sample_to_dict`, with every field a 1-D ``torch.uint8`` tensor
+    instead of ``bytes`` (``S3IterableDataset(tensors=True)``). In a DataLoader
+    worker the tensors are allocated in shared memory, so the worker copies each
+    field once and hands the training process a file descriptor instead of pickling
+    the bytes through a pipe: large samples move at memory speed. Fields of
+    different lengths cannot be stacked by the default ``collate_fn``: use
+    ``batch_size=None`` or a ``collate_fn`` that keeps lists."""
+    shared = _tud.get_worker_info() is not None
+    out: Dict[str, Any] = {
+        "__key__": sample.key,
+        "__shard__": getattr(sample, "shard", ""),
+        "__index__": getattr(sample, "index", 0),
+    }
+    for name, buf in sample.fields.items():
+        out[_field_name(name)] = _field_tensor(buf, shared)
     return out
 
 
@@ -267,7 +301,9 @@ class S3IterableDataset(_tud.IterableDataset):
 
     ``transform(sample)`` runs in the worker on each ``s3ml.Sample`` (zero-copy
     field buffers: ``sample.fields[name]`` or ``sample[name]``); it must return
-    something the DataLoader can collate. Default: :func:`sample_to_dict`.
+    something the DataLoader can collate. Default: :func:`sample_to_dict`, or with
+    ``tensors=True`` :func:`sample_to_tensors` (fields as uint8 tensors, in shared
+    memory in DataLoader workers: no pickling of sample bytes between processes).
 
     Epochs: ``set_epoch(n)`` before each epoch reshuffles deterministically from
     ``(seed, n)`` (with ``shuffle=True`` shards are permuted; ``shuffle_buffer > 1``
@@ -302,6 +338,7 @@ class S3IterableDataset(_tud.IterableDataset):
         *,
         format: str = "raw",
         transform: Optional[Callable[[Any], Any]] = None,
+        tensors: bool = False,
         client: Any = None,
         client_kwargs: Optional[Dict[str, Any]] = None,
         shuffle: bool = False,
@@ -328,6 +365,10 @@ class S3IterableDataset(_tud.IterableDataset):
         seed = check_int("seed", seed, min=0, max=2**64 - 1)
         shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, min=0, max=2**64 - 1)
         shuffle = check_bool("shuffle", shuffle)
+        tensors = check_bool("tensors", tensors)
+        if tensors and transform is not None:
+            raise bad_value("tensors", "applies to the default transform; give tensors=True or a transform, not both")
+        self.tensors = tensors
         self.source = source
         self.format = format
         self.transform = transform
@@ -483,7 +524,7 @@ class S3IterableDataset(_tud.IterableDataset):
 
     def __iter__(self) -> Iterator[Any]:
         info = _tud.get_worker_info()
-        transform = self.transform or sample_to_dict
+        transform = self.transform or (sample_to_tensors if getattr(self, "tensors", False) else sample_to_dict)
         if info is None:
             return self._iter_direct(transform)
         return self._iter_worker(info.id, info.num_workers, transform)
