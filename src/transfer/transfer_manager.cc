@@ -32,6 +32,8 @@ namespace s3ml {
 namespace {
 
 constexpr int kMaxConcurrency = 64;
+// Bytes a download worker gathers before each pwrite into the destination file.
+constexpr std::size_t kDownloadStage = std::size_t{1} << 20;
 
 // Joins every thread on scope exit (also when an exception unwinds): never detached.
 // While it waits for them, the joining thread looks at the transfer's token every poll
@@ -818,6 +820,8 @@ class PartDestination {
   virtual ~PartDestination() = default;
   virtual Status Prepare(std::uint64_t total) = 0;
   virtual Status Write(std::uint64_t offset, std::string_view data) = 0;
+  /// Writes are memory copies (no staging needed).
+  virtual bool direct() const { return false; }
   /// Reads written bytes back (checking a SHA checksum over ranges).
   virtual Status Read(std::uint64_t offset, std::size_t n, char* out) = 0;
 };
@@ -836,6 +840,7 @@ class BufferDestination final : public PartDestination {
     if (n != 0) std::memcpy(dst, out.data() + offset, n);
     return Status::Ok();
   }
+  bool direct() const override { return true; }
   Buffer out;
 };
 
@@ -955,14 +960,48 @@ Result<TransferDownloadResult> Download(const Client& client, const TransferOpti
     PartRequest part;
     part.offset = offset_of(i);
     part.length = bytes_of(i);
-    // Straight into the destination (memory, or pwrite into the temporary file).
+    // Straight into the destination: memory directly; a file through a small staging
+    // buffer of this worker's, reused while warm, so that the file gets a few large
+    // pwrites instead of one per received chunk and nothing part-sized is allocated.
+    // A retry delivers the part again from its start: the staging restarts there.
+    thread_local std::vector<char> stage;
+    std::uint64_t stage_at = part.offset;
+    std::size_t staged = 0;
+    const bool direct = dest.direct();
+    if (!direct && stage.size() < kDownloadStage) stage.resize(kDownloadStage);
+    const auto flush = [&]() -> Status {
+      if (staged == 0) return Status::Ok();
+      Status w = dest.Write(stage_at, std::string_view(stage.data(), staged));
+      stage_at += staged;
+      staged = 0;
+      return w.ok() ? w : w.WithContext("GetObject", resource);
+    };
     auto r = GetPinnedRange(
         client, object, part,
-        [&](std::uint64_t offset, const char* data, std::size_t n) {
-          Status w = dest.Write(offset, std::string_view(data, n));
-          return w.ok() ? w : w.WithContext("GetObject", resource);
+        [&](std::uint64_t offset, const char* data, std::size_t n) -> Status {
+          if (direct) {
+            Status w = dest.Write(offset, std::string_view(data, n));
+            return w.ok() ? w : w.WithContext("GetObject", resource);
+          }
+          if (offset != stage_at + staged) {  // a retry from the part's start
+            stage_at = offset;
+            staged = 0;
+          }
+          while (n > 0) {
+            const std::size_t k = std::min(n, stage.size() - staged);
+            std::memcpy(stage.data() + staged, data, k);
+            staged += k;
+            data += k;
+            n -= k;
+            if (staged == stage.size()) S3ML_RETURN_IF_ERROR(flush());
+          }
+          return Status::Ok();
         },
         changed, verifier.get());
+    if (r.ok()) {
+      Status f = flush();
+      if (!f.ok()) return f;
+    }
     requests.fetch_add(r.ok() ? r->attempts : std::max(1, r.status().attempts()));
     if (!r.ok()) return r.status();
     progress.Add(part.length);
