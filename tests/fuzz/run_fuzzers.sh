@@ -7,6 +7,8 @@
 #
 # FUZZ_RUNS=N also stops a harness after N executions, whichever comes first (the
 # long runs of docs/reliability.md: FUZZ_RUNS=10000000 with 1800 seconds).
+# FUZZ_TIMEOUT=S: seconds one input may take before it counts as a hang (default 10;
+# raise it when the harnesses share a loaded machine).
 #
 # Per harness, in BUILD_DIR/fuzz/: <h>.log (libFuzzer's output), work/<h>/ (the
 # corpus as it grew; replaced on every run), artifacts/<h>/ (crash-*, leak-*,
@@ -36,7 +38,7 @@ run_one() {
   [ -f "$src/$h.dict" ] && dict=("-dict=$src/$h.dict")
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-10}" -print_final_stats=1 \
       -artifact_prefix="$art/" "${runs[@]}" "${dict[@]}" "$work" >"$out/$h.log" 2>&1
   local rc=$?
   local execs cov ft secs
@@ -53,7 +55,7 @@ run_one() {
   return $rc
 }
 export -f run_one
-export build out src seconds FUZZ_RUNS
+export build out src seconds FUZZ_RUNS FUZZ_TIMEOUT
 
 for h in "${harnesses[@]}"; do
   [ -x "$build/tests/fuzz/$h" ] || { echo "missing harness $build/tests/fuzz/$h (build target 'fuzzers')"; exit 2; }

@@ -48,7 +48,7 @@ struct Session {
   bool dryrun = false;                                    // --dryrun: say what would be done, do nothing
   std::atomic<int> failures{0};
   // Say and Failed may be called from the workers of a recursive cp: whole lines.
-  mutable std::mutex out_mu;
+  mutable std::mutex out_mu{};
 
   // An aws-style result line on stdout ("upload: a to s3://b/a"), unless --quiet.
   void Say(const std::string& line) const {
