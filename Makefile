@@ -125,7 +125,8 @@ SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_s
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$(SAN_SUPP)/tsan.supp:print_suppressions=0 \
   ASAN_SYMBOLIZER_PATH=$(SAN_SYMBOLIZER) TSAN_SYMBOLIZER_PATH=$(SAN_SYMBOLIZER)
 # Test programs `make tsan` builds and runs (ctest -R on the "<program>:" prefix of their test names).
-TSAN_TESTS ?= unit_transport unit_mock unit_dataset integration_client integration_cancel integration_checkpoint
+TSAN_TESTS ?= unit_transport unit_mock unit_dataset integration_client integration_cancel integration_checkpoint \
+  integration_integrity
 san_space := $(subst ,, )
 # configure-and-build of one sanitizer tree: $(1) build dir, $(2) -fsanitize= list, $(3) targets,
 # $(4) extra CMake options.
