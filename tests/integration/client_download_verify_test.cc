@@ -399,3 +399,29 @@ TEST_CASE("ArtifactReader: a corrupted range fails the Read that completes the a
     }
   }
 }
+
+TEST_CASE("ArtifactWriter's default options store a checksum, so a default ArtifactReader checks every read") {
+  Env e;
+  const std::string data = RandomBytes(6 * kMiB + 5, 13);
+  ArtifactWriteOptions w;  // defaults, but for a part size that makes two parts
+  w.part_size = 5 * kMiB;
+  auto writer = ArtifactWriter::Open(e.client, e.bucket, "ckpt", w);
+  REQUIRE(writer.ok());
+  REQUIRE((*writer)->Write(data.data(), data.size()).ok());
+  REQUIRE((*writer)->Commit().ok());
+  HeadObjectRequest h;
+  h.bucket = e.bucket;
+  h.key = "ckpt";
+  h.checksum_mode = true;
+  auto head = e.client.HeadObject(h);
+  REQUIRE(head.ok());
+  CHECK_FALSE(head->checksum_crc32c.empty());
+
+  e.http->Arm(0);
+  auto r = ArtifactReader::Open(e.client, e.bucket, "ckpt");  // default options
+  REQUIRE(r.ok());
+  auto all = ReadAll(**r);
+  REQUIRE_FALSE(all.ok());
+  CHECK(all.status().code() == "ChecksumMismatch");
+  e.http->Disarm();
+}
