@@ -2,18 +2,17 @@
 
 namespace s3ml {
 
+bool ChecksumIsComposite(const std::string& checksum_type, const std::string& etag) {
+  return checksum_type == "COMPOSITE" || (checksum_type.empty() && etag.find('-') != std::string::npos);
+}
+
 Status ChecksumVerifyingSink::Begin(int http_status, const Headers& headers,
                                     std::optional<std::uint64_t> content_length) {
   algorithm_ = ChecksumAlgorithm::kNone;
   expected_.clear();
   checksummer_.reset();
-  // A multipart object's COMPOSITE checksum is a checksum of its part checksums, not of
-  // the bytes: never verified here. S3 marks it with "-N" and x-amz-checksum-type; moto
-  // drops both, so a multipart ETag ("...-N") without a FULL_OBJECT type is skipped too.
-  const std::string type = headers.Get("x-amz-checksum-type");
-  const std::string etag = headers.Get("ETag");
-  const bool multipart_etag = etag.find('-') != std::string::npos;
-  const bool composite = type == "COMPOSITE" || (type.empty() && multipart_etag);
+  // A multipart object's COMPOSITE checksum is not over the bytes: never verified here.
+  const bool composite = ChecksumIsComposite(headers.Get("x-amz-checksum-type"), headers.Get("ETag"));
   if (enabled_ && http_status == 200 && !composite) {
     // Cheapest first; S3 returns the one the object was stored with.
     for (auto a : {ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kSha256,

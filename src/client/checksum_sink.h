@@ -10,6 +10,11 @@
 
 namespace s3ml {
 
+/// True when an object's checksum is a multipart COMPOSITE one (a checksum of its
+/// parts' checksums, not of its bytes): x-amz-checksum-type COMPOSITE, or — moto drops
+/// the type and the "-N" — no type with a multipart ETag ("...-N").
+bool ChecksumIsComposite(const std::string& checksum_type, const std::string& etag);
+
 /// Forwards everything to `inner`. When `enabled` and the response is a 200
 /// carrying a full-object checksum (x-amz-checksum-crc32c, -crc32, -sha256 or
 /// -sha1; composite multipart values — "…-N", x-amz-checksum-type COMPOSITE, or a

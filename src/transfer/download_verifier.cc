@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "client/checksum_sink.h"
 #include "common/checksum.h"
 #include "common/crypto.h"
 #include "common/logging.h"
@@ -49,10 +50,8 @@ ObjectChecksum ObjectChecksumOf(const ObjectMetadata& head) {
     if (v.empty()) continue;
     const auto dash = v.rfind('-');
     if (dash == std::string::npos) {
-      // moto drops the "-N" and the type of a composite value: a multipart ETag without
-      // a FULL_OBJECT type says the value is not over the bytes, so it cannot be used.
-      const bool multipart_etag = head.etag.find('-') != std::string::npos;
-      if (head.checksum_type == "COMPOSITE" || (head.checksum_type.empty() && multipart_etag)) continue;
+      // A composite value without its "-N" (moto drops it) gives no part count: unusable.
+      if (ChecksumIsComposite(head.checksum_type, head.etag)) continue;
       out.algorithm = a;
       out.value = v;
       return out;

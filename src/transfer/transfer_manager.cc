@@ -241,7 +241,7 @@ Status PreadFully(int fd, const std::string& path, std::uint64_t offset, char* o
     }
     if (r == 0)
       return Status(ErrorCategory::kIo, "'" + path + "' ended at byte " + std::to_string(offset + got) +
-                                            " while uploading it (the file shrank)");
+                                            " (the file shrank)");
     got += static_cast<std::size_t>(r);
   }
   return Status::Ok();
