@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "mock/router.h"
+
 namespace s3ml::mock {
 
 namespace {
@@ -99,24 +101,33 @@ bool MaxDelay(std::chrono::milliseconds d, std::string& why) {
   return false;
 }
 
-// The operations fault plans may name (the AWS names the router produces).
-bool IsOperationName(const std::string& s) {
-  static const char* const kOps[] = {
-      "ListBuckets", "CreateBucket", "CreateSession", "DeleteBucket", "HeadBucket", "GetBucketLocation",
-      "PutObject", "GetObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject", "ListObjectsV2",
-      "ListObjects", "GetBucketVersioning", "PutBucketVersioning", "ListObjectVersions", "GetObjectTagging",
-      "PutObjectTagging", "DeleteObjectTagging", "CreateMultipartUpload", "UploadPart", "UploadPartCopy",
-      "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts", "ListMultipartUploads",
-      "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle",
-      "RestoreObject", "SelectObjectContent"};
-  return s == "*" || std::any_of(std::begin(kOps), std::end(kOps), [&](const char* op) { return s == op; });
-}
+// The operations fault plans may name: those the mock implements (mock/router.h), or "*".
+bool IsOperationName(const std::string& s) { return s == "*" || IsImplementedOperation(s); }
 
 S3Error BadInstruction(const std::string& header, const std::string& text, const std::string& why) {
   return InvalidArgument("Invalid fault instruction '" + text + "': " + why, header, text);
 }
 
+// S3's wording for the error codes faults usually inject.
+struct InjectedMessage {
+  const char* code;
+  const char* message;
+};
+constexpr InjectedMessage kInjectedMessages[] = {
+    {"SlowDown", "Please reduce your request rate."},
+    {"InternalError", "We encountered an internal error. Please try again."},
+    {"ServiceUnavailable", "Service is unable to handle request."},
+};
+
 }  // namespace
+
+S3Error InjectedError(const InjectedFault& f, int status, const std::string& code) {
+  std::string message = "Injected fault";
+  for (const auto& m : kInjectedMessages)
+    if (code == m.code) message = m.message;
+  if (!f.instruction.empty()) message += " (s3ml injected fault '" + f.instruction + "' from " + f.source + ")";
+  return S3Error(status, code, message);
+}
 
 bool ParseInstruction(const std::string& text, FaultRule& out, std::string& why) {
   out = FaultRule{};

@@ -45,6 +45,12 @@ struct InjectedFault {
   std::string instruction;  ///< the instruction text ("" for AddFault rules)
 };
 
+/// The S3 error answer an injected fault returns: S3's wording for the codes it
+/// has one for (SlowDown, InternalError, ServiceUnavailable), "Injected fault" for
+/// any other. The message names the instruction when `f` came from x-s3ml-fault or
+/// a fault plan, so that a client's error says what hit it.
+S3Error InjectedError(const InjectedFault& f, int status, const std::string& code);
+
 /// Thread safety: all methods are safe to call concurrently (one mutex).
 class FaultInjector {
  public:

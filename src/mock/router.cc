@@ -66,16 +66,16 @@ struct SubResource {
 
 // Bucket-level sub-resources.
 constexpr SubResource kBucketSubresources[] = {
-    {"versioning", "GetBucketVersioning", "PutBucketVersioning", nullptr, nullptr},
-    {"session", "CreateSession", nullptr, nullptr, nullptr},  // S3 Express One Zone
-    {"versions", "ListObjectVersions", nullptr, nullptr, nullptr},
-    {"uploads", "ListMultipartUploads", nullptr, nullptr, nullptr},
+    {"versioning", op::kGetBucketVersioning, op::kPutBucketVersioning, nullptr, nullptr},
+    {"session", op::kCreateSession, nullptr, nullptr, nullptr},  // S3 Express One Zone
+    {"versions", op::kListObjectVersions, nullptr, nullptr, nullptr},
+    {"uploads", op::kListMultipartUploads, nullptr, nullptr, nullptr},
     {"acl", "GetBucketAcl", "PutBucketAcl", nullptr, nullptr},
     {"policy", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy", nullptr},
     {"policyStatus", "GetBucketPolicyStatus", nullptr, nullptr, nullptr},
     {"tagging", "GetBucketTagging", "PutBucketTagging", "DeleteBucketTagging", nullptr},
-    {"lifecycle", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle",
-     nullptr},
+    {"lifecycle", op::kGetBucketLifecycleConfiguration, op::kPutBucketLifecycleConfiguration,
+     op::kDeleteBucketLifecycle, nullptr},
     {"cors", "GetBucketCors", "PutBucketCors", "DeleteBucketCors", nullptr},
     {"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption", nullptr},
     {"website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite", nullptr},
@@ -100,15 +100,15 @@ constexpr SubResource kBucketSubresources[] = {
 
 // Object-level sub-resources.
 constexpr SubResource kObjectSubresources[] = {
-    {"tagging", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", nullptr},
+    {"tagging", op::kGetObjectTagging, op::kPutObjectTagging, op::kDeleteObjectTagging, nullptr},
     {"acl", "GetObjectAcl", "PutObjectAcl", nullptr, nullptr},
     {"attributes", "GetObjectAttributes", nullptr, nullptr, nullptr},
     {"retention", "GetObjectRetention", "PutObjectRetention", nullptr, nullptr},
     {"legal-hold", "GetObjectLegalHold", "PutObjectLegalHold", nullptr, nullptr},
     {"torrent", "GetObjectTorrent", nullptr, nullptr, nullptr},
-    {"uploads", nullptr, nullptr, nullptr, "CreateMultipartUpload"},
-    {"select", nullptr, nullptr, nullptr, "SelectObjectContent"},
-    {"restore", nullptr, nullptr, nullptr, "RestoreObject"},
+    {"uploads", nullptr, nullptr, nullptr, op::kCreateMultipartUpload},
+    {"select", nullptr, nullptr, nullptr, op::kSelectObjectContent},
+    {"restore", nullptr, nullptr, nullptr, op::kRestoreObject},
 };
 
 const char* PickVerb(const SubResource& s, const std::string& method) {
@@ -220,7 +220,7 @@ Expected<RoutedRequest> Route(const std::string& method, const std::string& targ
   if (method == "OPTIONS") return not_implemented("OPTIONS (CORS preflight)");
 
   if (r.bucket.empty()) {
-    if (method == "GET" || method == "HEAD") r.operation = "ListBuckets";
+    if (method == "GET" || method == "HEAD") r.operation = op::kListBuckets;
     else r.operation = "";  // MethodNotAllowed on the service resource
     return r;
   }
@@ -232,37 +232,37 @@ Expected<RoutedRequest> Route(const std::string& method, const std::string& targ
       return not_implemented(op ? op : std::string(method) + " ?" + s.param);
     }
     if (method == "GET") {
-      if (r.HasParam("location")) r.operation = "GetBucketLocation";
-      else if (r.Param("list-type") == "2") r.operation = "ListObjectsV2";
-      else r.operation = "ListObjects";
+      if (r.HasParam("location")) r.operation = op::kGetBucketLocation;
+      else if (r.Param("list-type") == "2") r.operation = op::kListObjectsV2;
+      else r.operation = op::kListObjects;
     } else if (method == "HEAD") {
-      r.operation = "HeadBucket";
+      r.operation = op::kHeadBucket;
     } else if (method == "PUT") {
-      r.operation = "CreateBucket";
+      r.operation = op::kCreateBucket;
     } else if (method == "DELETE") {
-      r.operation = "DeleteBucket";
+      r.operation = op::kDeleteBucket;
     } else if (method == "POST") {
-      r.operation = r.HasParam("delete") ? "DeleteObjects" : "POST on a bucket (form upload)";
+      r.operation = r.HasParam("delete") ? op::kDeleteObjects : "POST on a bucket (form upload)";
     }
     return r;
   }
 
   // Multipart uploads are identified by uploadId.
   if (r.HasParam("uploadId")) {
-    if (method == "PUT") return not_implemented(has_copy_source ? "UploadPartCopy" : "UploadPart");
-    if (method == "GET" || method == "HEAD") return not_implemented("ListParts");
-    if (method == "DELETE") return not_implemented("AbortMultipartUpload");
-    if (method == "POST") return not_implemented("CompleteMultipartUpload");
+    if (method == "PUT") return not_implemented(has_copy_source ? op::kUploadPartCopy : op::kUploadPart);
+    if (method == "GET" || method == "HEAD") return not_implemented(op::kListParts);
+    if (method == "DELETE") return not_implemented(op::kAbortMultipartUpload);
+    if (method == "POST") return not_implemented(op::kCompleteMultipartUpload);
   }
   for (const auto& s : kObjectSubresources) {
     if (!r.HasParam(s.param)) continue;
     const char* op = PickVerb(s, method);
     return not_implemented(op ? op : std::string(method) + " ?" + s.param);
   }
-  if (method == "GET") r.operation = "GetObject";
-  else if (method == "HEAD") r.operation = "HeadObject";
-  else if (method == "PUT") r.operation = has_copy_source ? "CopyObject" : "PutObject";
-  else if (method == "DELETE") r.operation = "DeleteObject";
+  if (method == "GET") r.operation = op::kGetObject;
+  else if (method == "HEAD") r.operation = op::kHeadObject;
+  else if (method == "PUT") r.operation = has_copy_source ? op::kCopyObject : op::kPutObject;
+  else if (method == "DELETE") r.operation = op::kDeleteObject;
   else if (method == "POST") r.operation = "POST on an object";
   return r;
 }

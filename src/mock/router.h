@@ -12,12 +12,56 @@
 // request is path-style: the first path segment is the bucket.
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "mock/s3_error.h"
 
 namespace s3ml::mock {
+
+/// The operations the mock implements, by their AWS names: each name is defined here
+/// once. Route() names a request's operation with them, the dispatch table
+/// (kOperations in server.cc) maps each to its handler, and fault plans accept them.
+/// Adding an operation: a name here, its route in router.cc, a row in kOperations.
+namespace op {
+inline constexpr char kListBuckets[] = "ListBuckets";
+inline constexpr char kCreateBucket[] = "CreateBucket";
+inline constexpr char kCreateSession[] = "CreateSession";
+inline constexpr char kDeleteBucket[] = "DeleteBucket";
+inline constexpr char kHeadBucket[] = "HeadBucket";
+inline constexpr char kGetBucketLocation[] = "GetBucketLocation";
+inline constexpr char kPutObject[] = "PutObject";
+inline constexpr char kGetObject[] = "GetObject";
+inline constexpr char kHeadObject[] = "HeadObject";
+inline constexpr char kDeleteObject[] = "DeleteObject";
+inline constexpr char kDeleteObjects[] = "DeleteObjects";
+inline constexpr char kCopyObject[] = "CopyObject";
+inline constexpr char kListObjectsV2[] = "ListObjectsV2";
+inline constexpr char kListObjects[] = "ListObjects";
+inline constexpr char kGetBucketVersioning[] = "GetBucketVersioning";
+inline constexpr char kPutBucketVersioning[] = "PutBucketVersioning";
+inline constexpr char kListObjectVersions[] = "ListObjectVersions";
+inline constexpr char kGetObjectTagging[] = "GetObjectTagging";
+inline constexpr char kPutObjectTagging[] = "PutObjectTagging";
+inline constexpr char kDeleteObjectTagging[] = "DeleteObjectTagging";
+inline constexpr char kCreateMultipartUpload[] = "CreateMultipartUpload";
+inline constexpr char kUploadPart[] = "UploadPart";
+inline constexpr char kUploadPartCopy[] = "UploadPartCopy";
+inline constexpr char kCompleteMultipartUpload[] = "CompleteMultipartUpload";
+inline constexpr char kAbortMultipartUpload[] = "AbortMultipartUpload";
+inline constexpr char kListParts[] = "ListParts";
+inline constexpr char kListMultipartUploads[] = "ListMultipartUploads";
+inline constexpr char kGetBucketLifecycleConfiguration[] = "GetBucketLifecycleConfiguration";
+inline constexpr char kPutBucketLifecycleConfiguration[] = "PutBucketLifecycleConfiguration";
+inline constexpr char kDeleteBucketLifecycle[] = "DeleteBucketLifecycle";
+inline constexpr char kRestoreObject[] = "RestoreObject";
+inline constexpr char kSelectObjectContent[] = "SelectObjectContent";
+}  // namespace op
+
+/// True when `name` is one of the op:: names, i.e. a key of the dispatch table
+/// (defined with the table, in server.cc).
+bool IsImplementedOperation(std::string_view name);
 
 struct RoutedRequest {
   std::string operation;  ///< AWS name: "GetObject", "ListObjectsV2", ...

@@ -22,14 +22,14 @@ namespace s3ml::mock {
 
 namespace {
 
-bool IsControlOperation(const std::string& op) {
-  return op == "ListBuckets" || op == "ListDirectoryBuckets" ||
-         (op.find("Bucket") != std::string::npos && op != "HeadBucket");
+bool IsControlOperation(const std::string& name) {
+  return name == op::kListBuckets || name == "ListDirectoryBuckets" ||
+         (name.find("Bucket") != std::string::npos && name != op::kHeadBucket);
 }
 
-bool IsReadOnlyOperation(const std::string& op) {
-  return op == "GetObject" || op == "HeadObject" || op == "ListObjectsV2" || op == "ListParts" ||
-         op == "ListMultipartUploads" || op == "HeadBucket" || op == "GetObjectAttributes";
+bool IsReadOnlyOperation(const std::string& name) {
+  return name == op::kGetObject || name == op::kHeadObject || name == op::kListObjectsV2 || name == op::kListParts ||
+         name == op::kListMultipartUploads || name == op::kHeadBucket || name == "GetObjectAttributes";
 }
 
 std::string PresentedToken(const RoutedRequest& r, const Headers& headers) {
@@ -42,8 +42,8 @@ std::string PresentedToken(const RoutedRequest& r, const Headers& headers) {
 MaybeError MockS3Server::Impl::CheckExpress(const RoutedRequest& r, const AuthInfo& auth, const Headers& headers,
                                             SystemTime now) {
   const bool directory = IsDirectoryBucket(r.bucket);
-  if (directory && (r.operation == "PutBucketVersioning" || r.operation == "GetBucketVersioning" ||
-                    r.operation == "ListObjectVersions" || r.operation == "ListObjects")) {
+  if (directory && (r.operation == op::kPutBucketVersioning || r.operation == op::kGetBucketVersioning ||
+                    r.operation == op::kListObjectVersions || r.operation == op::kListObjects)) {
     return S3Error(501, "NotImplemented",
                    "A header you provided implies functionality that is not implemented: " + r.operation +
                        " is not supported for directory buckets.");
@@ -53,8 +53,8 @@ MaybeError MockS3Server::Impl::CheckExpress(const RoutedRequest& r, const AuthIn
   std::optional<ExpressSession> session;
   if (auth.access_key != options.access_key) session = express.Find(auth.access_key);
   if (!session) {
-    if (!directory || r.operation == "CreateSession" || r.operation == "HeadBucket" ||
-        r.operation == "CopyObject" || IsControlOperation(r.operation))
+    if (!directory || r.operation == op::kCreateSession || r.operation == op::kHeadBucket ||
+        r.operation == op::kCopyObject || IsControlOperation(r.operation))
       return std::nullopt;
     return AccessDenied("Access Denied: " + r.operation +
                         " on a directory bucket must be signed with session credentials from CreateSession "
@@ -79,7 +79,7 @@ MaybeError MockS3Server::Impl::CheckExpress(const RoutedRequest& r, const AuthIn
   // On AWS, bucket-level operations go to the regional endpoint with the account's keys;
   // botocore pointed at a custom endpoint signs them with the bucket's session instead,
   // so the mock accepts that for the session's own bucket. A session cannot make sessions.
-  if (r.operation == "CreateSession")
+  if (r.operation == op::kCreateSession)
     return AccessDenied("Access Denied: CreateSession must be signed with the account's credentials, not a session");
   if (session->mode == "ReadOnly" && !IsReadOnlyOperation(r.operation))
     return AccessDenied("Access Denied: " + r.operation + " needs a ReadWrite session");

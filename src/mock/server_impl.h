@@ -1,6 +1,18 @@
 #pragma once
-// MockS3Server internals shared by the operation files (server.cc, server_<area>.cc):
-// the Impl object, the Reply/Call types the operations exchange, and small helpers.
+// MockS3Server internals shared by the operation files: the Impl object, the
+// Reply/Call types the operations exchange, and the request-argument helpers.
+//
+//   server.cc             Start/Stop, the HTTP pipeline (Impl::Handle), the dispatch
+//                         table (kOperations) and response rendering
+//   server_args.cc        request-argument helpers shared by the areas (below)
+//   server_buckets.cc     ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation
+//   server_objects.cc     Put/Get/Head/Delete/CopyObject, DeleteObjects, ListObjects(V2),
+//                         SelectObjectContent
+//   server_versioning.cc  bucket versioning, ListObjectVersions, object tagging
+//   server_multipart.cc   multipart uploads
+//   server_lifecycle.cc   lifecycle, storage classes and restores
+//   server_express.cc     S3 Express One Zone
+//   server_admin.cc       the /_s3ml/ admin API
 
 #include "s3ml/mock/server.h"
 
@@ -41,7 +53,9 @@ namespace s3ml::mock {
 
 inline constexpr std::uint64_t kMaxKeyBytes = 1024;
 inline constexpr std::size_t kMaxMetadataBytes = 2048;
-inline constexpr int kMaxListKeys = 1000;
+inline constexpr int kMaxListKeys = 1000;     ///< max-keys is capped here, as in S3
+inline constexpr int kMaxListUploads = 1000;  ///< max-uploads is capped here, as in S3
+inline constexpr int kMaxPartNumber = 10000;
 inline constexpr std::size_t kMaxDeleteObjects = 1000;
 inline constexpr const char* kTokenPrefix = "s3ml1:";
 
@@ -102,25 +116,98 @@ MaybeError ArchiveStateError(const ObjectRecord& obj, SystemTime now);
 /// 400 KeyTooLongError when `key` exceeds kMaxKeyBytes; nullopt otherwise.
 MaybeError CheckKeyLength(const std::string& key);
 
+// ---- request arguments (server_args.cc) -------------------------------------
+
+/// A single byte range resolved against an object size.
 struct RangeDecision {
   enum Kind { kWhole, kPartial, kUnsatisfiable } kind = kWhole;
   std::uint64_t first = 0, last = 0;
 };
 
+/// `t` truncated to whole seconds (S3's Last-Modified resolution).
 SystemTime WholeSeconds(SystemTime t);
+/// Decimal digits only, at most 19 of them (no sign, no spaces).
 bool ParseUint(const std::string& s, std::uint64_t& out);
+/// RFC 7232 evaluation order (If-Match, If-Unmodified-Since, If-None-Match,
+/// If-Modified-Since). `prefix` selects GET's headers ("") or CopyObject's
+/// ("x-amz-copy-source-"). Returns 304 or 412 with the failed condition, or 0.
 std::pair<int, std::string> EvaluateConditions(const Headers& h, const ObjectRecord& obj, const std::string& prefix);
+/// S3 semantics: one "bytes=" range; anything else (several ranges, bad syntax) is
+/// ignored and the whole object is returned.
 RangeDecision ResolveRange(const std::string& header, std::uint64_t size);
 bool IsValidStorageClass(const std::string& s);
+/// 400 InvalidStorageClass naming the class requested.
+S3Error InvalidStorageClass(const std::string& requested);
+/// A new object's x-amz-storage-class (STANDARD when absent) and x-amz-tagging
+/// (PutObject, CreateMultipartUpload). Errors: InvalidStorageClass, InvalidTag, BadRequest.
+MaybeError ReadStorageClassAndTags(const Headers& h, ObjectRecord& obj);
+/// Letters, digits, spaces and + - = . _ : / @ (S3's tag alphabet).
 bool IsValidTagText(const std::string& s);
+/// S3's tag rules, shared by the x-amz-tagging header and the Tagging XML body.
 Expected<std::map<std::string, std::string>> ValidateTags(const std::vector<std::pair<std::string, std::string>>& pairs);
+/// The x-amz-tagging header ("k1=v1&k2=v2", URL-encoded).
 Expected<std::map<std::string, std::string>> ParseTagging(const std::string& header);
+/// A <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging> body.
 Expected<std::map<std::string, std::string>> ParseTaggingXml(const std::string& payload);
+/// The versionId query parameter: absent -> "", present but empty -> error.
 Expected<std::string> VersionParam(const RoutedRequest& r);
+/// The partNumber query parameter: an integer in 1..kMaxPartNumber.
+Expected<int> PartNumberParam(const RoutedRequest& r);
+/// A non-negative integer query parameter (max-keys, max-parts, max-uploads,
+/// part-number-marker): `def` when absent, capped at `cap`. Errors: InvalidArgument.
+Expected<int> IntParam(const RoutedRequest& r, const std::string& name, int def, int cap);
+/// S3 names the method in a MethodNotAllowed for a delete marker.
 S3Error WithMethod(S3Error e, const std::string& method);
+/// Reads the object attributes a PUT (or a REPLACE copy) sets from request headers.
 MaybeError FillAttributesFromHeaders(const Headers& h, ObjectRecord& obj);
+/// Requests S3 refuses without an integrity header (DeleteObjects, lifecycle
+/// configurations): 400 InvalidRequest "Missing required header for this request:
+/// <missing>" without Content-MD5 or an x-amz-checksum-* header or trailer, then
+/// the check of the ones given against the payload.
+MaybeError RequireIntegrityHeader(const Call& c, const std::string& missing);
+/// Header lines of a raw request head ("METHOD target HTTP/1.1\r\nName: value\r\n...\r\n\r\n").
 Headers ParseRawHeaders(const std::string& head);
+/// `s` URL-encoded when the listing asked for encoding-type=url.
 std::string EncodeIf(bool url, const std::string& s);
+
+/// The listings whose query parameters ParseListArgs reads.
+enum class Listing { kObjectsV1, kObjectsV2, kVersions, kUploads };
+
+/// A listing's query parameters, parsed and validated once for every listing
+/// (ParseListArgs). The markers a listing does not take stay empty.
+struct ListArgs {
+  std::string prefix;
+  std::string delimiter;
+  bool url = false;  ///< encoding-type=url: keys, prefixes and key markers are answered URL-encoded
+  int max_keys = kMaxListKeys;  ///< max-keys (max-uploads for kUploads), capped as S3 caps it
+  /// ListObjects: marker; ListObjectVersions and ListMultipartUploads: key-marker.
+  std::string marker;
+  /// ListObjectVersions: version-id-marker; ListMultipartUploads: upload-id-marker
+  /// (cleared when there is no key-marker: S3 ignores it then).
+  std::string id_marker;
+  bool has_token = false;  ///< ListObjectsV2 sent a continuation-token
+  std::string token;       ///< ListObjectsV2's continuation-token, as received
+  bool has_start_after = false;
+  std::string start_after;  ///< ListObjectsV2's start-after
+  /// ListObjects(V2): the key the page starts after (marker, the token's key or start-after).
+  std::string after;
+
+  /// The store's queries for ListObjects(V2), ListObjectVersions, ListMultipartUploads.
+  ListQuery ObjectsQuery() const { return ListQuery{prefix, delimiter, after, max_keys}; }
+  VersionQuery VersionsQuery() const { return VersionQuery{prefix, delimiter, marker, id_marker, max_keys}; }
+  UploadQuery UploadsQuery() const { return UploadQuery{prefix, delimiter, marker, id_marker, max_keys}; }
+};
+
+/// Parses prefix, delimiter, encoding-type, max-keys (max-uploads) and the markers of
+/// `listing`, checking them in that order. Errors: InvalidArgument, with S3's wording,
+/// for an encoding-type other than "url", a max-keys that is not a non-negative 32-bit
+/// integer, a continuation-token this server did not issue, a version-id-marker
+/// without a key-marker or not a version id.
+Expected<ListArgs> ParseListArgs(const RoutedRequest& r, Listing listing);
+/// One <CommonPrefixes><Prefix/></CommonPrefixes> under `root` for each of `prefixes`.
+void AddCommonPrefixes(pugi::xml_node root, const std::vector<std::string>& prefixes, bool url);
+/// One <ChecksumAlgorithm> under `node` for each checksum `obj` stores.
+void AddChecksumAlgorithms(pugi::xml_node node, const ObjectRecord& obj);
 
 struct MockS3Server::Impl {
   explicit Impl(MockS3Options o)
@@ -164,6 +251,8 @@ struct MockS3Server::Impl {
   MockStats stats;
 
   void Handle(const httplib::Request& req, httplib::Response& res);
+  /// Runs the handler kOperations (server.cc) names for c.r.operation: 405
+  /// MethodNotAllowed for none, 501 NotImplemented for an operation without one.
   Expected<Reply> Dispatch(Call& c);
   /// `fault` (may be null) cuts, resets, stalls or corrupts the body; the Date header is
   /// stamped `date_skew` ahead of the real clock (skew-clock faults).
@@ -196,8 +285,10 @@ struct MockS3Server::Impl {
     return !sleep_cv.wait_for(lock, d, [&] { return http->stopping(); });
   }
 
-  // Operations.
+  // Operations: server_buckets.cc, server_objects.cc, server_versioning.cc,
+  // server_multipart.cc.
   Expected<Reply> ListBuckets(Call& c);
+  /// A directory bucket's name (`<base>--<zone-id>--x-s3`) creates a directory bucket.
   Expected<Reply> CreateBucket(Call& c);
   Expected<Reply> DeleteBucket(Call& c);
   Expected<Reply> HeadBucket(Call& c);
@@ -211,7 +302,10 @@ struct MockS3Server::Impl {
   /// answered), looks the source up and checks its SSE-C key, the
   /// x-amz-copy-source-if-* conditions and that an archived source is restored.
   Expected<CopySource> ResolveCopySource(Call& c, const std::function<MaybeError()>& before_lookup = {});
-  Expected<Reply> ListObjects(Call& c, bool v2);
+  /// ListObjects and ListObjectsV2 (c.r.operation tells which).
+  Expected<Reply> ListObjects(Call& c);
+  /// The engine and framing live in mock/select_handler.cc.
+  Expected<Reply> SelectObjectContent(Call& c);
   Expected<Reply> GetBucketVersioning(Call& c);
   Expected<Reply> PutBucketVersioning(Call& c);
   Expected<Reply> ListObjectVersions(Call& c);
@@ -254,8 +348,9 @@ struct MockS3Server::Impl {
   /// token, expiry (mock clock `now`), bucket scope, mode; unsupported operations.
   MaybeError CheckExpress(const RoutedRequest& r, const AuthInfo& auth, const Headers& headers, SystemTime now);
 
-  void AddOwner(pugi::xml_node parent) const {
-    auto owner = parent.append_child("Owner");
+  /// <`who`><ID/><DisplayName/></`who`>: the mock's one account (Owner, Initiator).
+  void AddOwner(pugi::xml_node parent, const char* who = "Owner") const {
+    auto owner = parent.append_child(who);
     AddText(owner, "ID", owner_id);
     AddText(owner, "DisplayName", "s3ml-mock");
   }

@@ -18,20 +18,6 @@ S3Error NoSuchLifecycleConfiguration(const std::string& bucket) {
       .With("BucketName", bucket);
 }
 
-MaybeError RequireIntegrityHeader(const Call& c) {
-  bool has = c.headers.Has("Content-MD5");
-  for (const auto& [name, value] : c.headers) {
-    const std::string lname = ToLower(name);
-    if (lname.rfind("x-amz-checksum-", 0) == 0 && lname != "x-amz-checksum-mode") has = true;
-  }
-  for (const auto& kv : c.trailers)
-    if (kv.first.rfind("x-amz-checksum-", 0) == 0) has = true;
-  if (!has) return InvalidRequest("Missing required header for this request: Content-MD5");
-  auto supplied = VerifyIntegrityHeaders(c.headers, c.payload);
-  if (!supplied.ok()) return supplied.error();
-  return std::nullopt;
-}
-
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
 }  // namespace
@@ -61,7 +47,7 @@ Expected<Reply> MockS3Server::Impl::GetBucketLifecycleConfiguration(Call& c) {
 Expected<Reply> MockS3Server::Impl::PutBucketLifecycleConfiguration(Call& c) {
   auto b = store.GetBucket(c.r.bucket);
   if (!b.ok()) return b.error();
-  if (auto err = RequireIntegrityHeader(c)) return *err;
+  if (auto err = RequireIntegrityHeader(c, "Content-MD5")) return *err;
   std::string min_size = c.headers.Get(kTransitionMinSizeHeader, kTransitionMinSizeDefault);
   if (min_size != "all_storage_classes_128K" && min_size != "varies_by_storage_class")
     return InvalidArgument("Invalid value for " + std::string(kTransitionMinSizeHeader), kTransitionMinSizeHeader,
