@@ -1,10 +1,10 @@
 #pragma once
 // The reader's fetch engine: a planner thread that reserves the byte budget in
 // schedule order and splits shards into ranged parts, and a fixed pool of fetch
-// threads that issue the GETs. Shards larger than part_size are fetched as
-// parallel ranged GETs and reassembled at their offsets. (When the transfer
-// manager lands, its ranged download can replace FetchPart; the budget and the
-// ordering stay here.)
+// threads that issue the GETs through the transfer layer's pinned ranged GET.
+// Shards larger than part_size are fetched as parallel ranged GETs written at
+// their offsets, in parts sized by the transfer layer's PartSizer (small while
+// the requests' latency is small, up to part_size when it is not).
 
 #include <atomic>
 #include <chrono>
@@ -23,6 +23,7 @@
 #include "dataset/buffer_pool.h"
 #include "dataset/cache.h"
 #include "transfer/byte_budget.h"
+#include "transfer/part_sizer.h"
 #include "s3ml/client.h"
 #include "s3ml/dataset/reader.h"
 #include "s3ml/dataset/sample.h"
@@ -109,7 +110,8 @@ class Prefetcher {
 
   void Start();
   void Planner();
-  bool WaitWindow(std::uint64_t n);
+  bool WaitWindow(std::uint64_t n, std::uint64_t request);
+  std::uint64_t WindowFor(std::uint64_t request) const;
   bool StarvedLocked() const;
   void WakePlannerIfStarvedLocked();
   void ReleaseReservedLocked(std::map<std::size_t, std::uint64_t>::iterator it, std::uint64_t n);
@@ -138,6 +140,7 @@ class Prefetcher {
   // max_in_flight < fetch_threads: requests wait for a slot (slot_cv_);
   // otherwise a fetch thread never waits and slots are only counted.
   const bool slots_limit_;
+  PartSizer sizer_;  // the size of a ranged shard's parts
 
   std::atomic<bool> stop_{false};
   std::once_flag started_;
@@ -158,7 +161,6 @@ class Prefetcher {
   std::deque<std::size_t> completion_order_;
   std::map<std::size_t, std::uint64_t> reserved_;  // pos -> bytes still reserved (incl. completed, untaken)
   std::uint64_t reserved_bytes_ = 0;                 // the sum of reserved_
-  const std::uint64_t window_;                       // see ReaderOptions::prefetch_ahead
   bool planner_waiting_ = false;                     // the planner sleeps on window_cv_
   int idle_workers_ = 0;                             // fetch threads waiting for work
   std::condition_variable window_cv_;                // planner: reserved_bytes_ went down, starvation or stop

@@ -53,10 +53,17 @@ struct ReaderOptions {
   /// within the budget, so each budget byte is faulted in once per reader, not
   /// once per shard; Close() frees the kept ones.
   std::uint64_t memory_budget = 256ull << 20;
-  std::uint64_t part_size = 8ull << 20;         ///< shards larger than this are fetched as parallel ranged GETs
+  /// Shards up to this size are fetched with one GET; larger shards as parallel
+  /// ranged GETs of at most this size. Those parts start at 4 MiB (or part_size,
+  /// if smaller) and double, up to part_size, while the parts in flight do not
+  /// cover four times the measured bandwidth-delay product (throughput × the
+  /// smallest time to first byte), so parts stay small where requests are cheap
+  /// (less memory in flight) and grow where latency is high.
+  std::uint64_t part_size = 8ull << 20;
   /// Bytes of shards fetched ahead of the consumer (reserved and not yet handed
   /// to it), within memory_budget. 0 (default): as far ahead as keeps every
-  /// request busy, min(max_in_flight, fetch_threads) × part_size. Each shard
+  /// request busy, min(max_in_flight, fetch_threads) × the size of the requests
+  /// (a whole shard, or a ranged shard's part; at least 4 MiB). Each shard
   /// buffer live at once is memory the kernel faults in and zeroes once per
   /// reader, so reading further ahead costs memory and CPU and gains nothing
   /// on a steady network. Set it to memory_budget to buffer as deep as the
