@@ -486,6 +486,22 @@ Result<CreateMultipartUploadResult> CreateUpload(const Client& client, const Cre
   return created;
 }
 
+// The start shared by every multipart upload (known size, stream, artifact):
+// CreateMultipartUpload (see CreateUpload) and the state its parts fill in.
+Status BeginUpload(const Client& client, const TransferOptions& o, const std::string& bucket, const std::string& key,
+                   const UploadAttributes& attrs, UploadState& st) {
+  const std::string resource = ops::ResourceName(bucket, key);
+  if (o.cancel.cancelled()) return Cancelled("CreateMultipartUpload", resource);
+  auto created = CreateUpload(client, CreateRequest(bucket, key, attrs, o.checksum_algorithm));
+  if (!created.ok()) return created.status();
+  st.sse = attrs.sse;
+  st.bucket = bucket;
+  st.key = key;
+  st.upload_id = created->upload_id;
+  st.resource = resource;
+  return Status::Ok();
+}
+
 // CompleteMultipartUpload is not repeated by the retry loop either: after a failure
 // that may have completed the upload it is sent once more here. A NoSuchUpload answer
 // (the upload is gone: completed by the lost request, or aborted), or any failure of
@@ -566,15 +582,8 @@ Result<TransferUploadResult> UploadKnownSize(
     if (!p.ok()) return p.status().WithContext("UploadPart", resource);
     return p;
   }());
-  if (o.cancel.cancelled()) return Cancelled("CreateMultipartUpload", resource);
-  auto created = CreateUpload(client, CreateRequest(bucket, key, attrs, o.checksum_algorithm));
-  if (!created.ok()) return created.status();
   UploadState st;
-  st.sse = attrs.sse;
-  st.bucket = bucket;
-  st.key = key;
-  st.upload_id = created->upload_id;
-  st.resource = resource;
+  S3ML_RETURN_IF_ERROR(BeginUpload(client, o, bucket, key, attrs, st));
   st.parts.resize(static_cast<std::size_t>(plan.part_count));
   st.md5s.resize(static_cast<std::size_t>(plan.part_count));
 
@@ -697,15 +706,8 @@ Result<TransferUploadResult> TransferManager::UploadStream(const std::string& bu
     if (o.progress) o.progress(first.size(), first.size());
     return TransferUploadResult{r->etag, r->version_id, first.size(), 0};
   }
-  if (o.cancel.cancelled()) return Cancelled("CreateMultipartUpload", resource);
-  auto created = CreateUpload(client_, CreateRequest(bucket, key, attrs, o.checksum_algorithm));
-  if (!created.ok()) return created.status();
   UploadState st;
-  st.sse = attrs.sse;
-  st.bucket = bucket;
-  st.key = key;
-  st.upload_id = created->upload_id;
-  st.resource = resource;
+  S3ML_RETURN_IF_ERROR(BeginUpload(client_, o, bucket, key, attrs, st));
 
   // The calling thread reads parts (in order, user code called without any lock held)
   // into budget-reserved buffers; workers upload them.
