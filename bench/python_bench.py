@@ -56,7 +56,7 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from read_bench import ACCESS_KEY, REGION, SECRET_KEY, Serve  # noqa: E402  (one copy of the server harness)
+from _common import ACCESS_KEY, REGION, SECRET_KEY, Serve  # noqa: E402  (one copy of the server harness)
 BUCKET = "pybench"
 SERVE_THREADS = 64
 # Reader options shared by the Python reader and `s3ml bench read` (workload 1).

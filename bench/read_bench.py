@@ -4,14 +4,14 @@
 Workloads (issue 4, "Benchmarks"; figures in docs/benchmarks.md):
   1. --large-count shards x --large-mib MiB (default 32 x 32 MiB): MB/s.
   2. --small-count objects x 16 KiB (default 20,000): objects/s.
-  3. Peak RSS of `s3ml bench read` on (1) with --memory-budget 256MiB (/usr/bin/time -v).
-  4. CPU seconds (user+sys, /usr/bin/time -v) per GiB delivered, per client.
+  3. Peak RSS of `s3ml bench read` on (1) with --memory-budget 256MiB (/usr/bin/time).
+  4. CPU seconds (user+sys, /usr/bin/time) per GiB delivered, per client.
 For (1) a fourth, informational client runs: curl writing each object into a tmpfs
 file (/dev/shm) instead of /dev/null, so that its bytes land in new memory as the
 reader's do (the targets compare against plain curl).
 Each client runs --runs times per workload (interleaved, order rotated each round), and
 medians are reported.
-Every client is a separate process run under /usr/bin/time -v, so CPU and RSS are
+Every client is a separate process run under /usr/bin/time, so CPU and RSS are
 measured the same way for all three; throughput is bytes / wall time of the process,
 except for boto3, whose interpreter start-up and imports are excluded (timed inside).
 
@@ -21,146 +21,17 @@ Not part of `make test`.
 """
 
 import argparse
-import concurrent.futures
 import json
 import os
 import pathlib
 import platform
-import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import textwrap
-import threading
 import time
 
-import boto3
-from botocore.config import Config
-
-REPO = pathlib.Path(__file__).resolve().parents[1]
-ACCESS_KEY = "AKIABENCHMOCK0000001"
-SECRET_KEY = "bench/mock+secret=key"
-REGION = "us-east-1"
-BUCKET = "bench"
-TIME = "/usr/bin/time"
-CONCURRENCY = 16
-# `s3ml serve` runs with its default --threads: its connection pool starts
-# another thread whenever every thread is busy (e.g. with an idle keep-alive
-# connection), and its listen queue is SOMAXCONN deep, so neither the number of
-# client connections nor a burst of connects is what gets measured. (Before
-# those fixes, the harness passed --threads 64 and still lost 1 s SYN
-# retransmits to httplib's listen backlog of 5.)
-SERVE_THREADS = None
-
-BOTO3_SCRIPT = textwrap.dedent("""
-    import concurrent.futures, json, sys, time
-    import boto3
-    from botocore.config import Config
-    endpoint, bucket, keys_file, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    mode = sys.argv[5] if len(sys.argv) > 5 else "get"
-    keys = open(keys_file).read().split()
-    s3 = boto3.session.Session().client(
-        "s3", endpoint_url=endpoint, region_name="%(region)s",
-        aws_access_key_id="%(ak)s", aws_secret_access_key="%(sk)s",
-        config=Config(s3={"addressing_style": "path"}, max_pool_connections=threads,
-                      retries={"max_attempts": 3, "mode": "standard"}))
-    def get(k):
-        return len(s3.get_object(Bucket=bucket, Key=k)["Body"].read())
-    t0 = time.monotonic()
-    if mode == "get":
-        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-            total = sum(pool.map(get, keys))
-    else:
-        # boto3's own transfer threads (s3transfer: what download_fileobj and
-        # `aws s3 cp --recursive` use), every object queued on one manager,
-        # written to /dev/null (the cheapest sink for it).
-        import io, os
-        from boto3.s3.transfer import TransferConfig
-        from s3transfer.manager import TransferManager
-        class Sink(io.FileIO):  # /dev/null, counting what is written
-            written = 0
-            def write(self, b):
-                self.written += len(b)
-                return super().write(b)
-        sinks = [Sink(os.devnull, "wb") for _ in keys]
-        with TransferManager(s3, TransferConfig(max_concurrency=threads)) as tm:
-            for f in [tm.download(bucket, k, f) for k, f in zip(keys, sinks)]:
-                f.result()
-        total = sum(f.written for f in sinks)
-        for f in sinks:
-            f.close()
-    print(json.dumps({"bytes": total, "seconds": time.monotonic() - t0}))
-""") % {"region": REGION, "ak": ACCESS_KEY, "sk": SECRET_KEY}
-
-
-class Serve:
-    """`s3ml serve` on 127.0.0.1:0, as tests/interop/conftest.py starts it (bench/python_bench.py uses it too).
-    `threads`: its --threads (None: the server's default)."""
-
-    def __init__(self, binary, threads=SERVE_THREADS):
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--host", "127.0.0.1", "--port", "0", "--access-key", ACCESS_KEY,
-             "--secret-key", SECRET_KEY, "--region", REGION,
-             *(["--threads", str(threads)] if threads else [])],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = []
-        t = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)
-        t.start()
-        t.join(20)
-        if not line or not line[0].startswith("http://"):
-            self.proc.kill()
-            raise RuntimeError("s3ml serve did not start: " + self.proc.communicate(timeout=20)[1])
-        self.url = line[0].strip()
-        threading.Thread(target=lambda: [None for _ in self.proc.stderr], daemon=True).start()
-
-    def cpu_seconds(self):
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait(timeout=30)
-
-
-def listen_overflows():
-    """TcpExtListenOverflows: SYNs dropped because a listen queue was full (each costs the client a 1 s retransmit)."""
-    with open("/proc/net/netstat") as f:
-        lines = f.read().splitlines()
-    for names, values in zip(lines[::2], lines[1::2]):
-        if names.startswith("TcpExt:"):
-            return int(dict(zip(names.split()[1:], values.split()[1:]))["ListenOverflows"])
-    return 0
-
-
-def timed(cmd, env=None):
-    """Runs cmd under /usr/bin/time -v; returns (stdout, wall s, cpu s, max RSS KiB)."""
-    t0 = time.monotonic()
-    r = subprocess.run([TIME, "-v", *cmd], capture_output=True, text=True, env=env, timeout=600)
-    wall = time.monotonic() - t0
-    if r.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} exited {r.returncode}: {r.stderr[-2000:]}")
-    def field(name):
-        m = re.search(re.escape(name) + r":\s*([0-9.]+)", r.stderr)
-        return float(m.group(1))
-    cpu = field("User time (seconds)") + field("System time (seconds)")
-    return r.stdout, wall, cpu, int(field("Maximum resident set size (kbytes)"))
-
-
-def upload(s3, prefix, count, size, threads=8):
-    body = os.urandom(size)
-    keys = [f"{prefix}/obj-{i:06d}" for i in range(count)]
-    def put(k):
-        s3.put_object(Bucket=BUCKET, Key=k, Body=body)
-    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-        list(pool.map(put, keys))
-    return keys
+from _common import (BOTO3_SCRIPT, BUCKET, CONCURRENCY, REPO, TIME, Serve, boto3_client, client_env,
+                     curl_cmd, delete_keys, listen_overflows, timed, upload, write_curl_config)
 
 
 def main():
@@ -184,15 +55,9 @@ def main():
     bench_start = time.monotonic()
     serve = Serve(args.s3ml)
     print(f"s3ml serve at {serve.url}", flush=True)
-    s3 = boto3.session.Session().client(
-        "s3", endpoint_url=serve.url, region_name=REGION, aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, max_pool_connections=16))
+    s3 = boto3_client(serve.url)
     s3.create_bucket(Bucket=BUCKET)
-    env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
-               AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION)
-    env.pop("AWS_PROFILE", None)
-    env.pop("AWS_SESSION_TOKEN", None)
+    env = client_env()
     tmp = tempfile.TemporaryDirectory()
     boto3_script = pathlib.Path(tmp.name, "boto3_get.py")
     boto3_script.write_text(BOTO3_SCRIPT)
@@ -215,10 +80,7 @@ def main():
         keys_file = pathlib.Path(tmp.name, f"{name}.keys")
         keys_file.write_text("\n".join(keys))
         curl_cfg = pathlib.Path(tmp.name, f"{name}.curl")
-        with curl_cfg.open("w") as f:
-            for k in keys:
-                url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": k}, ExpiresIn=3600)
-                f.write(f'url = "{url}"\noutput = "/dev/null"\n')
+        write_curl_config(serve.url, keys, curl_cfg)
         # Informational 4th client for the large shards: the same curl, but each
         # object lands in a tmpfs file (/dev/shm), i.e. in freshly allocated
         # memory as the reader's shard buffers do, instead of /dev/null.
@@ -226,14 +88,7 @@ def main():
         if name == "large" and os.path.isdir("/dev/shm"):
             shm_dir = tempfile.mkdtemp(prefix="s3ml-bench-", dir="/dev/shm")
             shm_cfg = pathlib.Path(tmp.name, f"{name}.curl-shm")
-            with curl_cfg.open() as src, shm_cfg.open("w") as f:
-                i = 0
-                for line in src:
-                    if line.startswith("output"):
-                        f.write(f'output = "{shm_dir}/obj-{i:06d}"\n')
-                        i += 1
-                    else:
-                        f.write(line)
+            write_curl_config(serve.url, keys, shm_cfg, [f"{shm_dir}/obj-{i:06d}" for i in range(len(keys))])
         total = count * size
         s3ml_cmd = [args.s3ml, "bench", "read", f"s3://{BUCKET}/{name}/", "--endpoint-url", serve.url,
                     "--fetch-threads", str(args.concurrency), "--max-in-flight", str(args.concurrency),
@@ -242,7 +97,7 @@ def main():
                     *(["--part-size", args.part_size] if args.part_size else [])]
         clients = {
             "s3ml": s3ml_cmd,
-            "curl": ["curl", "--parallel", "--parallel-max", str(args.concurrency), "--fail", "-s", "-K", str(curl_cfg)],
+            "curl": curl_cmd(curl_cfg, args.concurrency),
             "boto3": [sys.executable, str(boto3_script), serve.url, BUCKET, str(keys_file), str(args.concurrency)],
         }
         if name == "large":
@@ -252,8 +107,7 @@ def main():
             clients["boto3-tm"] = [sys.executable, str(boto3_script), serve.url, BUCKET, str(keys_file),
                                    str(args.concurrency), "transfer"]
         if shm_dir:
-            clients["curl-shm"] = ["curl", "--parallel", "--parallel-max", str(args.concurrency), "--fail", "-s", "-K",
-                                   str(shm_cfg)]
+            clients["curl-shm"] = curl_cmd(shm_cfg, args.concurrency)
         runs = {c: [] for c in clients}
         order = list(clients)
         for i in range(args.runs):
@@ -309,8 +163,7 @@ def main():
             results["workloads"][name]["ratios"]["s3ml_vs_curl_shm"] = ratio("s3ml", "curl-shm")
             os.rmdir(shm_dir)
         # Free the server's memory before the next workload.
-        for i in range(0, len(keys), 1000):
-            s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
+        delete_keys(s3, keys)
 
     if "large" in results["workloads"]:
         large = results["workloads"]["large"]["runs"]["s3ml"]
