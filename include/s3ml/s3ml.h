@@ -18,5 +18,6 @@
 #include "s3ml/status.h"
 #include "s3ml/tagging.h"
 #include "s3ml/transfer.h"
+#include "s3ml/uri.h"
 #include "s3ml/version.h"
 #include "s3ml/versioning.h"

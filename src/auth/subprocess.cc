@@ -10,28 +10,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/file.h"
+
 extern char** environ;  // passed through to the child unchanged; never read here
 
 namespace s3ml {
 
 namespace {
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 class SpawnActions {
  public:
@@ -59,9 +44,9 @@ Result<ProcessOutput> RunShellCommand(const std::string& command, std::chrono::m
                                       std::size_t max_output) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return SysError("pipe", errno);
-  Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) return SysError("pipe", errno);
-  Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
+  UniqueFd err_r(err_pipe[0]), err_w(err_pipe[1]);
 
   SpawnActions fa;
   if (!fa.ok()) return SysError("posix_spawn_file_actions_init", errno);
@@ -76,8 +61,8 @@ Result<ProcessOutput> RunShellCommand(const std::string& command, std::chrono::m
   pid_t pid = -1;
   int rc = posix_spawn(&pid, "/bin/sh", fa.get(), nullptr, argv, environ);
   if (rc != 0) return SysError("cannot start /bin/sh", rc);
-  out_w.reset();
-  err_w.reset();
+  out_w.Reset();
+  err_w.Reset();
 
   ProcessOutput result;
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -4,10 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <random>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -73,66 +71,36 @@ Status BufferSink::OnWrite(const char* data, std::size_t n) {
 
 FileSink::FileSink(std::string path, bool expect_partial) : CountingSink(expect_partial), path_(std::move(path)) {}
 
-FileSink::~FileSink() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+const std::string& FileSink::temp_path() const {
+  static const std::string kNone;
+  return file_ ? file_->temp_path() : kNone;
 }
 
 Status FileSink::Open() {
-  std::string dir = ".", base = path_;
-  if (auto slash = path_.rfind('/'); slash != std::string::npos) {
-    dir = slash == 0 ? "/" : path_.substr(0, slash);
-    base = path_.substr(slash + 1);
+  AtomicFile::Options o;
+  o.sync = false;  // like the aws CLI: a download is not fsynced (it can be fetched again)
+  auto f = AtomicFile::Create(path_, o);
+  if (!f.ok()) {
+    if (f.status().category() == ErrorCategory::kInvalidArgument)
+      return Status::InvalidArgument("download target " + f.status().message());
+    return f.status();
   }
-  if (base.empty()) return Status::InvalidArgument("download target '" + path_ + "' names a directory, not a file");
-  // open(O_EXCL, 0666) rather than mkstemp, so the final file gets the usual umask-derived mode.
-  std::random_device rd;
-  static std::atomic<unsigned> counter{0};
-  for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
-    char suffix[64];
-    std::snprintf(suffix, sizeof suffix, ".s3ml-%d-%u-%08x", static_cast<int>(::getpid()), counter++, rd());
-    std::string candidate = (dir == "/" ? "" : dir) + "/." + base + suffix;
-    fd_ = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd_ >= 0) {
-      temp_path_ = std::move(candidate);
-    } else if (errno != EEXIST) {
-      return Status(ErrorCategory::kIo, "cannot create a temporary file in '" + dir + "' for '" + path_ +
-                                            "': " + std::strerror(errno));
-    }
-  }
-  if (fd_ < 0) return Status(ErrorCategory::kIo, "cannot find a free temporary file name in '" + dir + "'");
+  file_.emplace(std::move(*f));
   return Status::Ok();
 }
 
 Status FileSink::OnBegin(std::optional<std::uint64_t>) {
-  if (fd_ < 0) return Status(ErrorCategory::kInternal, "FileSink used before Open()");
-  if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0)
-    return Status(ErrorCategory::kIo, "cannot truncate '" + temp_path_ + "': " + std::strerror(errno));
+  if (!file_ || file_->fd() < 0) return Status(ErrorCategory::kInternal, "FileSink used before Open()");
+  if (::ftruncate(file_->fd(), 0) != 0 || ::lseek(file_->fd(), 0, SEEK_SET) != 0)
+    return Status(ErrorCategory::kIo, "cannot truncate '" + file_->temp_path() + "': " + std::strerror(errno));
   return Status::Ok();
 }
 
-Status FileSink::OnWrite(const char* data, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd_, data, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status(ErrorCategory::kIo, "write '" + temp_path_ + "': " + std::strerror(errno));
-    }
-    data += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return Status::Ok();
-}
+Status FileSink::OnWrite(const char* data, std::size_t n) { return file_->Write(data, n); }
 
 Status FileSink::Commit() {
-  if (fd_ < 0) return Status(ErrorCategory::kInternal, "FileSink committed twice or never opened");
-  int fd = fd_;
-  fd_ = -1;
-  if (::close(fd) != 0) return Status(ErrorCategory::kIo, "close '" + temp_path_ + "': " + std::strerror(errno));
-  if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
-    return Status(ErrorCategory::kIo, "rename '" + temp_path_ + "' to '" + path_ + "': " + std::strerror(errno));
-  committed_ = true;
-  return Status::Ok();
+  if (!file_ || file_->fd() < 0) return Status(ErrorCategory::kInternal, "FileSink committed twice or never opened");
+  return file_->Commit();
 }
 
 // ---- CallbackSink ---------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "common/file.h"
 #include "common/http_types.h"
 #include "s3ml/objects.h"
 
@@ -51,21 +52,20 @@ class BufferSink final : public CountingSink {
 class FileSink final : public CountingSink {
  public:
   FileSink(std::string path, bool expect_partial);
-  ~FileSink() override;
   FileSink(const FileSink&) = delete;
   FileSink& operator=(const FileSink&) = delete;
   /// Creates the temporary file. Errors: kIo naming the directory.
   Status Open();
   /// Flushes, closes and renames the temporary onto the target. Errors: kIo.
   Status Commit();
-  const std::string& temp_path() const { return temp_path_; }
+  /// The temporary's path (empty before Open()).
+  const std::string& temp_path() const;
 
  private:
   Status OnBegin(std::optional<std::uint64_t> content_length) override;
   Status OnWrite(const char* data, std::size_t n) override;
-  std::string path_, temp_path_;
-  int fd_ = -1;
-  bool committed_ = false;
+  std::string path_;
+  std::optional<AtomicFile> file_;  ///< from Open(); its destructor removes an uncommitted temporary
 };
 
 /// Passes each chunk to a DataCallback. After bytes were delivered, a retry (a second

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/crypto.h"
+#include "common/file.h"
 
 namespace s3ml::dataset::internal {
 namespace fs = std::filesystem;
@@ -19,9 +20,6 @@ namespace {
 constexpr const char* kSuffix = ".shard";
 constexpr const char* kTempPrefix = ".tmp-";
 
-Status IoError(const std::string& what, const std::string& path) {
-  return Status(ErrorCategory::kIo, "shard cache: " + what + " " + path + ": " + std::strerror(errno));
-}
 }  // namespace
 
 Result<std::unique_ptr<ShardCache>> ShardCache::Open(const std::string& dir, std::uint64_t limit) {
@@ -67,28 +65,21 @@ std::optional<Buffer> ShardCache::Lookup(const ShardInfo& info, std::optional<st
     lru_.splice(lru_.begin(), lru_, it->second);
   }
   const std::string path = dir_ + "/" + name;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;  // evicted concurrently: a miss
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return std::nullopt;  // evicted concurrently: a miss
   Buffer out;
   std::error_code ec;
   auto size = fs::file_size(path, ec);
-  if (ec || (expected_size && size != *expected_size)) {  // not what S3 holds: refetch (and overwrite)
-    ::close(fd);
-    return std::nullopt;
-  }
+  if (ec || (expected_size && size != *expected_size)) return std::nullopt;  // not what S3 holds: refetch (and overwrite)
   out.reserve(static_cast<std::size_t>(size));
   char chunk[1 << 16];
   while (true) {
-    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return std::nullopt;
-    }
+    if (n < 0) return std::nullopt;
     if (n == 0) break;
     out.append(chunk, static_cast<std::size_t>(n));
   }
-  ::close(fd);
   if (expected_size && out.size() != *expected_size) return std::nullopt;
   fs::last_write_time(path, fs::file_time_type::clock::now(), ec);  // LRU order survives restarts
   return out;
@@ -97,34 +88,15 @@ std::optional<Buffer> ShardCache::Lookup(const ShardInfo& info, std::optional<st
 Status ShardCache::Insert(const ShardInfo& info, const Buffer& bytes) {
   if (info.etag.empty() || bytes.size() > limit_) return Status::Ok();
   const std::string name = EntryName(info);
-  static std::atomic<std::uint64_t> counter{0};
-  const std::string tmp = dir_ + "/" + kTempPrefix + std::to_string(::getpid()) + "-" +
-                          std::to_string(counter.fetch_add(1)) + "-" + name;
   const std::string path = dir_ + "/" + name;
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("cannot create", tmp);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status st = IoError("cannot write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return st;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    Status st = IoError("cannot flush", tmp);
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = IoError("cannot rename into", path);
-    ::unlink(tmp.c_str());
-    return st;
-  }
+  AtomicFile::Options o;
+  o.temp_prefix = kTempPrefix;  // Open() sweeps what a crash left behind
+  o.mode = 0644;
+  auto file = AtomicFile::Create(path, o);
+  if (!file.ok()) return Status(ErrorCategory::kIo, "shard cache: " + file.status().message());
+  Status st = file->Write(bytes.data(), bytes.size());
+  if (st.ok()) st = file->Commit();  // fsync before the rename: a crash leaves the old entry or the whole new one
+  if (!st.ok()) return Status(ErrorCategory::kIo, "shard cache: " + st.message());
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = index_.find(name); it != index_.end()) {
     total_ -= it->second->second;

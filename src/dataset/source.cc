@@ -13,19 +13,6 @@ namespace s3ml::dataset {
 
 std::string ShardInfo::Uri() const { return "s3://" + bucket + "/" + key; }
 
-Result<S3Uri> ParseS3Uri(const std::string& uri) {
-  constexpr std::string_view kScheme = "s3://";
-  if (uri.compare(0, kScheme.size(), kScheme) != 0)
-    return Status::InvalidArgument("not an s3:// URI: \"" + uri + "\"");
-  std::string rest = uri.substr(kScheme.size());
-  auto slash = rest.find('/');
-  S3Uri out;
-  out.bucket = rest.substr(0, slash);
-  if (slash != std::string::npos) out.key = rest.substr(slash + 1);
-  if (out.bucket.empty()) return Status::InvalidArgument("s3:// URI without a bucket: \"" + uri + "\"");
-  return out;
-}
-
 namespace {
 
 constexpr std::size_t kMaxExpansion = 10'000'000;
@@ -188,7 +175,8 @@ Result<std::vector<ShardInfo>> ParseManifest(std::string_view text, const std::s
     in >> size >> etag >> extra;
     auto where = [&] { return "manifest " + origin + " line " + std::to_string(line_no) + ": "; };
     if (!extra.empty()) return Status::InvalidArgument(where() + "more than three columns");
-    auto parsed = ParseS3Uri(uri);
+    // Shape only: a manifest is parsed without a client; names are checked when a shard is fetched.
+    auto parsed = ParseS3Uri(uri, S3UriCheck::kShape);
     if (!parsed.ok()) return Status::InvalidArgument(where() + parsed.status().message());
     if (parsed->key.empty()) return Status::InvalidArgument(where() + "URI without a key: " + uri);
     ShardInfo s;

@@ -1,13 +1,12 @@
 // URI and endpoint parsing: percent-decoding (src/common/uri.cc), endpoint URLs and
-// their validation in ClientOptions, s3:// URIs of the CLI (tools/s3ml/s3_uri.cc) and
-// of dataset sources, and the mock's query-string and Host parsing (src/mock/router.cc).
+// their validation in ClientOptions, s3:// URIs (ParseS3Uri, src/client/validation.cc) with
+// either check, and the mock's query-string and Host parsing (src/mock/router.cc).
 // Byte 0 picks the parser.
 #include "common/uri.h"
 #include "fuzz_util.h"
 #include "mock/router.h"
-#include "s3_uri.h"
 #include "s3ml/client.h"
-#include "s3ml/dataset/source.h"
+#include "s3ml/uri.h"
 
 using namespace s3ml;
 
@@ -36,15 +35,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)o.Validate();
       break;
     }
-    case 3: {
-      auto u = cli::ParseS3Uri(str);
+    case 3:
+    case 4: {
+      const S3UriCheck check = which % 7 == 3 ? S3UriCheck::kNames : S3UriCheck::kShape;
+      auto u = ParseS3Uri(str, check);
       if (u.ok()) {
-        auto again = cli::ParseS3Uri(u->ToString());
-        S3ML_FUZZ_CHECK(again.ok() && again->bucket == u->bucket && again->key == u->key);
+        auto again = ParseS3Uri(u->ToString(), check);
+        S3ML_FUZZ_CHECK(again.ok() && *again == *u);
       }
       break;
     }
-    case 4: (void)dataset::ParseS3Uri(str); break;
     case 5: (void)mock::ParseQuery(str); break;
     case 6: (void)mock::HostWithoutPort(str); break;
   }

@@ -16,11 +16,13 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "cli_util.h"
+#include "common/file.h"
 #include "commands.h"
 #include "s3_uri.h"
 #include "s3ml/checkpoint.h"
@@ -170,12 +172,7 @@ int RunSave(const GlobalOptions& g, const CheckpointArgs& a) {
     const int err = errno;
     return Fail(command, Status(ErrorCategory::kIo, "cannot open '" + a.local + "': " + std::strerror(err)));
   }
-  struct CloseFd {
-    int fd;
-    ~CloseFd() {
-      if (fd > 0) ::close(fd);
-    }
-  } closer{fd};
+  const UniqueFd owned(a.local == "-" ? -1 : fd);  // stdin stays open
   auto client = MakeClient(g);
   if (!client.ok()) return Fail(command, client.status());
   auto w = ArtifactWriter::Open(*client, uri->bucket, uri->key, o);
@@ -211,41 +208,23 @@ int RunLoad(const GlobalOptions& g, const CheckpointArgs& a) {
   if (!r.ok()) return Fail(command, InFlagTerms(r.status(), kLoadFlags));
   const bool to_stdout = a.local == "-";
   // A temporary beside the target, renamed on success: a failed load leaves no file.
-  const std::string tmp = a.local + ".s3ml-part-" + std::to_string(::getpid());
-  int fd = to_stdout ? 1 : ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    const int err = errno;
-    return Fail(command, Status(ErrorCategory::kIo, "cannot create '" + tmp + "': " + std::strerror(err)));
+  std::optional<AtomicFile> file;
+  if (!to_stdout) {
+    auto f = AtomicFile::Create(a.local);
+    if (!f.ok()) return Fail(command, f.status());
+    file.emplace(std::move(*f));
   }
-  auto fail_file = [&](const Status& st) {
-    if (!to_stdout) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-    }
-    return Fail(command, st);
-  };
+  const int fd = to_stdout ? 1 : file->fd();
   std::vector<char> buf(kMiB);
   for (;;) {
     auto n = (*r)->Read(buf.data(), buf.size());
-    if (!n.ok()) return fail_file(n.status());
+    if (!n.ok()) return Fail(command, n.status());  // ~AtomicFile removes the temporary
     if (*n == 0) break;
-    std::size_t done = 0;
-    while (done < *n) {
-      ssize_t w = ::write(fd, buf.data() + done, *n - done);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        const int err = errno;
-        return fail_file(Status(ErrorCategory::kIo, "cannot write '" + a.local + "': " + std::strerror(err)));
-      }
-      done += static_cast<std::size_t>(w);
-    }
+    if (Status st = WriteAll(fd, a.local, buf.data(), *n); !st.ok()) return Fail(command, st);
   }
   if (!to_stdout) {
-    if (::close(fd) != 0 || ::rename(tmp.c_str(), a.local.c_str()) != 0) {
-      const int err = errno;
-      ::unlink(tmp.c_str());
-      return Fail(command, Status(ErrorCategory::kIo, "cannot finish '" + a.local + "': " + std::strerror(err)));
-    }
+    if (Status st = file->Commit(); !st.ok())
+      return Fail(command, Status(ErrorCategory::kIo, "cannot finish '" + a.local + "': " + st.message()));
     if (!g.quiet) PrintInfo((*r)->info(), a.json);
   }
   return 0;
@@ -294,16 +273,13 @@ int RunBench(const GlobalOptions& g, const CheckpointArgs& a) {
     }
   } cleanup{file, down};
   {
-    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return Fail(command, Status(ErrorCategory::kIo, "cannot create '" + file + "'"));
+    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid()) return Fail(command, Status(ErrorCategory::kIo, "cannot create '" + file + "'"));
     for (std::uint64_t i = 0; i < a.size_mib; ++i) {
       stamp(i);
-      if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size())) {
-        ::close(fd);
-        return Fail(command, Status(ErrorCategory::kIo, "cannot write '" + file + "'"));
-      }
+      if (Status st = WriteAll(fd.get(), file, chunk.data(), chunk.size()); !st.ok()) return Fail(command, st);
     }
-    ::close(fd);
+    if (Status st = fd.Close(file); !st.ok()) return Fail(command, st);
   }
 
   ArtifactWriteOptions wo;

@@ -1,28 +1,15 @@
 #pragma once
-// s3://bucket/key URIs as the CLI accepts them.
+// How the CLI reads s3:// paths; the URIs themselves are parsed by s3ml::ParseS3Uri.
 
 #include <string>
 
-#include "s3ml/result.h"
+#include "s3ml/uri.h"
 
 namespace s3ml::cli {
-
-/// A parsed "s3://bucket[/key]". The key may be empty (a bucket) or end in '/'
-/// (a prefix); it is taken verbatim (no percent-decoding, like the aws CLI).
-struct S3Uri {
-  std::string bucket;
-  std::string key;
-  /// "s3://bucket/key" ("s3://bucket" when the key is empty).
-  std::string ToString() const;
-};
 
 /// True when `text` is meant as an S3 URI (starts with "s3:"), so that a
 /// malformed one such as "s3:/b/k" is reported instead of being taken as a local path.
 bool LooksLikeS3Uri(const std::string& text);
-
-/// Parses "s3://bucket[/key]" strictly: the scheme, a valid bucket name and a
-/// valid key (if any). Errors are InvalidArgument: "invalid S3 URI 'x': <why>".
-Result<S3Uri> ParseS3Uri(const std::string& text);
 
 /// The aws CLI's reading of the S3 path of a recursive command (`rm --recursive`,
 /// `cp --recursive`, `rb --force`): a directory. A key gains a trailing '/', so

@@ -26,7 +26,7 @@ from ._core import (
     Buffer, BucketInfo, ObjectInfo, GetObjectResult, PutObjectResult, DeleteObjectResult,
     DeleteObjectsResult, DeletedObject, DeleteError, CopyObjectResult, ObjectSummary, ObjectVersion,
     UploadPartResult, CompleteMultipartUploadResult, PartInfo, MultipartUploadInfo,
-    TransferUploadResult, TransferDownloadResult, SSECustomerKey,
+    TransferUploadResult, TransferDownloadResult, SSECustomerKey, S3Uri, parse_s3_uri,
 )
 from .errors import *  # noqa: F401,F403  (the exception hierarchy)
 from .errors import Error, S3Error, CredentialsError, TransportError, InvalidArgumentError

@@ -215,12 +215,10 @@ def _skip(reader: Any, n: int) -> None:
 def _split_s3_uri(uri: str, name: str = "uri") -> "tuple[str, str]":
     if not isinstance(uri, str):
         raise TypeError(f"{name}: expected an 's3://bucket/key' str, got {type(uri).__name__}")
-    if not uri.startswith("s3://"):
-        raise bad_value(name, f"expected 's3://bucket/key', got {uri!r}")
-    rest = uri[5:]
-    bucket, _, key = rest.partition("/")
-    if not bucket:
-        raise bad_value(name, f"no bucket in {uri!r}")
+    try:
+        bucket, key = _core.parse_s3_uri(uri)
+    except ValueError as e:
+        raise bad_value(name, getattr(e, "message", "") or str(e)) from None
     return bucket, key
 
 

@@ -7,6 +7,7 @@
 
 #include "py_common.h"
 #include "s3ml/dataset/reader.h"
+#include "s3ml/uri.h"
 
 namespace s3ml::python {
 
@@ -200,7 +201,7 @@ Source ParseSource(const py::object& source, const std::optional<std::string>& b
     std::string s = item.cast<std::string>();
     ShardInfo info;
     if (s.rfind("s3://", 0) == 0) {
-      dataset::S3Uri u = Unwrap(dataset::ParseS3Uri(s));
+      S3Uri u = Unwrap(ParseS3Uri(s));
       info.bucket = u.bucket;
       info.key = u.key;
     } else {

@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   s3ml::python::RegisterMock(m);
   s3ml::python::RegisterDataset(m);
   s3ml::python::RegisterCheckpoint(m);
+  s3ml::python::RegisterUri(m);
 }

@@ -222,5 +222,6 @@ void RegisterLifecycle(ClientClass& cls, py::module_& m);
 void RegisterMock(py::module_& m);
 void RegisterDataset(py::module_& m);
 void RegisterCheckpoint(py::module_& m);
+void RegisterUri(py::module_& m);
 
 }  // namespace s3ml::python

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "s3ml/result.h"
+#include "s3ml/uri.h"
 
 namespace s3ml {
 class Client;
@@ -30,13 +31,9 @@ struct ShardInfo {
   std::string Uri() const;
 };
 
-/// A bucket and key parsed from "s3://bucket/key". Errors: kInvalidArgument
-/// naming the URI when the scheme, bucket or key is missing.
-struct S3Uri {
-  std::string bucket;
-  std::string key;
-};
-Result<S3Uri> ParseS3Uri(const std::string& uri);
+/// The URI type and parser of s3ml/uri.h, under the names this header used to declare.
+using s3ml::ParseS3Uri;
+using s3ml::S3Uri;
 
 /// Expands WebDataset-style brace patterns: "{0000..0999}" (inclusive range,
 /// zero-padded to the width of the first bound when it has a leading zero or the

@@ -1,0 +1,115 @@
+#include "common/file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+namespace s3ml {
+
+namespace {
+
+Status IoError(const std::string& what, const std::string& path, int err) {
+  return Status(ErrorCategory::kIo, what + " '" + path + "': " + std::strerror(err));
+}
+
+}  // namespace
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+  if (this != &o) {
+    Reset();
+    fd_ = o.Release();
+  }
+  return *this;
+}
+
+int UniqueFd::Release() {
+  const int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+void UniqueFd::Reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Status UniqueFd::Close(const std::string& path) {
+  if (fd_ < 0) return Status::Ok();
+  // The descriptor is gone whatever close() returns (retrying could close another file's).
+  if (::close(Release()) != 0) return IoError("cannot close", path, errno);
+  return Status::Ok();
+}
+
+Status WriteAll(int fd, const std::string& path, const char* data, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot write", path, errno);
+    }
+    data += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return Status::Ok();
+}
+
+Result<AtomicFile> AtomicFile::Create(const std::string& path, const Options& options) {
+  std::string dir = ".", base = path;
+  if (auto slash = path.rfind('/'); slash != std::string::npos) {
+    dir = slash == 0 ? "/" : path.substr(0, slash);
+    base = path.substr(slash + 1);
+  }
+  if (base.empty()) return Status::InvalidArgument("'" + path + "' names a directory, not a file");
+  std::random_device rd;
+  static std::atomic<unsigned> counter{0};
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    char suffix[64];
+    std::snprintf(suffix, sizeof suffix, ".s3ml-%d-%u-%08x", static_cast<int>(::getpid()), counter++, rd());
+    std::string candidate = (dir == "/" ? "" : dir) + "/" + options.temp_prefix + base + suffix;
+    UniqueFd fd(::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, options.mode));
+    if (fd.valid()) return AtomicFile(path, std::move(candidate), std::move(fd), options.sync);
+    if (errno != EEXIST)
+      return Status(ErrorCategory::kIo, "cannot create a temporary file in '" + dir + "' for '" + path +
+                                            "': " + std::strerror(errno));
+  }
+  return Status(ErrorCategory::kIo, "cannot find a free temporary file name in '" + dir + "'");
+}
+
+AtomicFile::AtomicFile(AtomicFile&& o) noexcept
+    : path_(std::move(o.path_)),
+      temp_path_(std::move(o.temp_path_)),
+      fd_(std::move(o.fd_)),
+      sync_(o.sync_),
+      done_(o.done_) {
+  o.done_ = true;  // the moved-from object must not remove the file
+}
+
+Status AtomicFile::Commit() {
+  if (done_) return Status(ErrorCategory::kInternal, "AtomicFile for '" + path_ + "' committed after Commit() or Abort()");
+  Status st;
+  if (sync_ && ::fsync(fd_.get()) != 0) st = IoError("cannot flush", temp_path_, errno);
+  Status closed = fd_.Close(temp_path_);
+  if (st.ok()) st = closed;
+  if (st.ok() && ::rename(temp_path_.c_str(), path_.c_str()) != 0)
+    st = Status(ErrorCategory::kIo, "cannot rename '" + temp_path_ + "' to '" + path_ + "': " + std::strerror(errno));
+  if (!st.ok()) {
+    Abort();
+    return st;
+  }
+  done_ = true;
+  return Status::Ok();
+}
+
+void AtomicFile::Abort() {
+  if (done_) return;
+  done_ = true;
+  fd_.Reset();
+  ::unlink(temp_path_.c_str());
+}
+
+}  // namespace s3ml
