@@ -71,7 +71,9 @@ Result<AtomicFile> AtomicFile::Create(const std::string& path, const Options& op
     char suffix[64];
     std::snprintf(suffix, sizeof suffix, ".s3ml-%d-%u-%08x", static_cast<int>(::getpid()), counter++, rd());
     std::string candidate = (dir == "/" ? "" : dir) + "/" + options.temp_prefix + base + suffix;
-    UniqueFd fd(::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, options.mode));
+    // Read-write: a writer may read back what it wrote (the TransferManager does, to
+    // check a download against the object's checksum).
+    UniqueFd fd(::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, options.mode));
     if (fd.valid()) return AtomicFile(path, std::move(candidate), std::move(fd), options.sync);
     if (errno != EEXIST)
       return Status(ErrorCategory::kIo, "cannot create a temporary file in '" + dir + "' for '" + path +

@@ -24,7 +24,12 @@ std::uint64_t PartSizer::Record(std::uint64_t bytes, Clock::time_point issued, C
     period_start_ = issued;
   }
   period_bytes_ += bytes;
-  if (const auto elapsed = done - period_start_; elapsed >= kRatePeriod) {
+  // A period ends when it is at least kRatePeriod and two of this request's
+  // durations long: requests issued together wait for their first bytes
+  // together, and a period closed on the first of them to finish would
+  // understate the throughput.
+  const auto elapsed = done - period_start_;
+  if (elapsed >= kRatePeriod && elapsed >= 2 * (done - issued)) {
     const double rate = static_cast<double>(period_bytes_) / std::chrono::duration<double>(elapsed).count();
     bytes_per_s_ = bytes_per_s_ == 0 ? rate : (bytes_per_s_ + rate) / 2;
     period_start_ = done;

@@ -35,7 +35,8 @@ class PartSizer {
   static constexpr double kLatencyMultiple = 4.0;
   /// Parts shorter than this say little about the path and are not measured.
   static constexpr std::uint64_t kMinMeasured = 256 * 1024;
-  /// Throughput is averaged over periods at least this long.
+  /// Throughput is averaged over periods at least this long (and at least two
+  /// request durations long).
   static constexpr std::chrono::milliseconds kRatePeriod{50};
 
   /// `min_part` is clamped to `max_part`; both are at least 1; `in_flight` at least 1.

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
-#include <random>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -22,6 +22,7 @@
 #include "transfer/download_verifier.h"
 #include "transfer/ranged_get.h"
 #include "common/crypto.h"
+#include "common/file.h"
 #include "common/wait.h"
 #include "common/logging.h"
 #include "ops/errors.h"
@@ -203,29 +204,6 @@ class Progress {
   std::uint64_t total_;
 };
 
-// RAII file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { Close(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void Reset(int fd) {
-    Close();
-    fd_ = fd;
-  }
-  int Close() {
-    int rc = 0;
-    if (fd_ >= 0) rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
-
 Status ErrnoStatus(const std::string& what, int err) {
   return Status(ErrorCategory::kIo, what + ": " + std::strerror(err));
 }
@@ -259,59 +237,6 @@ Status PwriteFully(int fd, const std::string& path, std::uint64_t offset, const 
   }
   return Status::Ok();
 }
-
-// A temporary file beside the destination (".<name>.s3ml-<pid>-<n>-<random>"); removed
-// unless Commit() renamed it into place. open(O_EXCL, 0666) rather than mkstemp, so the
-// final file gets the usual umask-derived mode (as client/sinks.cc does).
-class TempFile {
- public:
-  explicit TempFile(std::string path) : path_(std::move(path)) {}
-  ~TempFile() {
-    fd_.Close();
-    if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  Status Open() {
-    std::string dir = ".", base = path_;
-    if (auto slash = path_.rfind('/'); slash != std::string::npos) {
-      dir = slash == 0 ? "/" : path_.substr(0, slash);
-      base = path_.substr(slash + 1);
-    }
-    if (base.empty()) return Status::InvalidArgument("download target '" + path_ + "' names a directory, not a file");
-    static std::atomic<unsigned> counter{0};
-    std::random_device rd;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      char suffix[64];
-      std::snprintf(suffix, sizeof suffix, ".s3ml-%d-%u-%08x", static_cast<int>(::getpid()), counter++, rd());
-      std::string candidate = (dir == "/" ? "" : dir) + "/." + base + suffix;
-      int fd = ::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd >= 0) {
-        fd_.Reset(fd);
-        temp_ = std::move(candidate);
-        return Status::Ok();
-      }
-      const int err = errno;
-      if (err != EEXIST) return ErrnoStatus("cannot create a temporary file in '" + dir + "' for '" + path_ + "'", err);
-    }
-    return Status(ErrorCategory::kIo, "cannot find a free temporary file name in '" + dir + "'");
-  }
-  int fd() const { return fd_.get(); }
-  const std::string& temp_path() const { return temp_; }
-  Status Commit() {
-    if (::fsync(fd_.get()) != 0) { const int err = errno; return ErrnoStatus("cannot flush '" + temp_ + "'", err); }
-    if (fd_.Close() != 0) { const int err = errno; return ErrnoStatus("cannot close '" + temp_ + "'", err); }
-    if (::rename(temp_.c_str(), path_.c_str()) != 0)
-      { const int err = errno; return ErrnoStatus("cannot rename '" + temp_ + "' to '" + path_ + "'", err); }
-    committed_ = true;
-    return Status::Ok();
-  }
-
- private:
-  Fd fd_;
-  std::string path_, temp_;
-  bool committed_ = false;
-};
 
 // Fixed state of one multipart upload: the parts' ETags and MD5s by index.
 struct UploadState {
@@ -633,7 +558,7 @@ Result<TransferUploadResult> TransferManager::UploadFile(const std::string& buck
                                                          const std::string& path, const UploadAttributes& attrs) const {
   const std::string resource = ops::ResourceName(bucket, key);
   S3ML_RETURN_IF_ERROR(ValidateOptions(options_, "UploadFile", resource));
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     const int err = errno;
     return ErrnoStatus("cannot open '" + path + "'", err).WithContext("UploadFile", resource);
@@ -848,23 +773,28 @@ class BufferDestination final : public PartDestination {
 
 class FileDestination final : public PartDestination {
  public:
-  explicit FileDestination(std::string path) : file_(std::move(path)) {}
+  // The download goes to a temporary beside `path` (the shared AtomicFile:
+  // fsynced and renamed into place by Commit(), removed otherwise).
+  explicit FileDestination(std::string path) : path_(std::move(path)) {}
   Status Prepare(std::uint64_t total) override {
-    S3ML_RETURN_IF_ERROR(file_.Open());
-    if (::ftruncate(file_.fd(), static_cast<off_t>(total)) != 0)
-      { const int err = errno; return ErrnoStatus("cannot size '" + file_.temp_path() + "'", err); }
+    auto file = AtomicFile::Create(path_);
+    if (!file.ok()) return file.status();
+    file_.emplace(std::move(*file));
+    if (::ftruncate(file_->fd(), static_cast<off_t>(total)) != 0)
+      { const int err = errno; return ErrnoStatus("cannot size '" + file_->temp_path() + "'", err); }
     return Status::Ok();
   }
   Status Write(std::uint64_t offset, std::string_view data) override {
-    return PwriteFully(file_.fd(), file_.temp_path(), offset, data.data(), data.size());
+    return PwriteFully(file_->fd(), file_->temp_path(), offset, data.data(), data.size());
   }
   Status Read(std::uint64_t offset, std::size_t n, char* dst) override {
-    return PreadFully(file_.fd(), file_.temp_path(), offset, dst, n);
+    return PreadFully(file_->fd(), file_->temp_path(), offset, dst, n);
   }
-  Status Commit() { return file_.Commit(); }
+  Status Commit() { return file_ ? file_->Commit() : Status(ErrorCategory::kInternal, "download not prepared"); }
 
  private:
-  TempFile file_;
+  const std::string path_;
+  std::optional<AtomicFile> file_;
 };
 
 Status ChangedDuringDownload(const std::string& resource, const std::string& etag, const std::string& detail) {

@@ -77,6 +77,7 @@ TEST_CASE("PartSizer: short parts count toward throughput but give no time to fi
   PartSizer sizer(kMiB, 8 * kMiB, 4);
   auto t = PartSizer::Clock::time_point{} + std::chrono::hours(1);
   CHECK(Feed(sizer, 100, PartSizer::kMinMeasured - 1, milliseconds(500), milliseconds(1), &t) == kMiB);
+  CHECK(Feed(sizer, 100, PartSizer::kMinMeasured - 1, microseconds(100), milliseconds(1), &t) == kMiB);
   // One measured part: 4 x 256 MiB/s x 50 ms / 4 = 12.5 MiB -> 8 MiB.
   CHECK(Feed(sizer, 1, kMiB, milliseconds(50), milliseconds(1), &t) == 8 * kMiB);
   // Times out of order (a clock that went back) are ignored.
@@ -91,8 +92,27 @@ TEST_CASE("PartSizer's bounds: the smallest part is clamped to the largest; huge
   CHECK(PartSizer(0, 0, 0).part_size() == 1);
   const std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
   auto t = PartSizer::Clock::time_point{} + std::chrono::hours(1);
-  PartSizer huge(kMiB, most, 1);
-  CHECK(Feed(huge, 3, most / 4, std::chrono::hours(1), milliseconds(60), &t) == most);
+  // 2^62-byte parts, 2 s to first byte, one every 3 s: 4 x 2^63 B / 5 s x 2 s > 2^63.
+  PartSizer huge(std::uint64_t{1} << 62, most, 1);
+  CHECK(Feed(huge, 2, std::uint64_t{1} << 62, std::chrono::seconds(2), std::chrono::seconds(3), &t) == most);
   PartSizer odd(3 * kMiB, 10 * kMiB, 16);  // the largest need not be a power-of-two multiple
-  CHECK(Feed(odd, 150, kMiB, milliseconds(30), microseconds(977), &t) == 10 * kMiB);
+  CHECK(Feed(odd, 300, kMiB, milliseconds(30), microseconds(977), &t) == 10 * kMiB);
+}
+
+TEST_CASE("PartSizer: a throughput period spans two request durations") {
+  // Four 1 MiB requests issued together, each 59 ms to first byte, done at
+  // 60..63 ms; then four more issued at 63 ms, done at 123..126 ms.
+  PartSizer sizer(kMiB, 64 * kMiB, 4);
+  const auto t0 = PartSizer::Clock::time_point{} + std::chrono::hours(1);
+  for (int batch = 0; batch < 2; ++batch) {
+    const auto issued = t0 + milliseconds(63 * batch);
+    for (int i = 0; i < 4; ++i) {
+      const auto done = issued + milliseconds(60 + i);
+      const std::uint64_t part = sizer.Record(kMiB, issued, done - milliseconds(1), done);
+      // A period closed on the first part alone would see 1 MiB / 60 ms (1 MiB
+      // parts). The first batch cannot close one (63 ms < 2 x 60 ms); the second
+      // batch's first part does: 5 MiB / 123 ms x 59 ms x 4 / 4 = 2.4 MiB -> 4 MiB.
+      CHECK(part == (batch == 1 ? 4 * kMiB : kMiB));
+    }
+  }
 }
