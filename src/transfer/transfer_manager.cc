@@ -372,7 +372,13 @@ Result<CreateMultipartUploadResult> CreateUpload(const Client& client, const Cre
   const Timestamp wall0 = std::chrono::system_clock::now();
   auto created = client.CreateMultipartUpload(req);
   bool ambiguous = false;
-  for (int i = 1; i < kTries && !created.ok() && MayHaveTakenEffect(created.status()); ++i) {
+  // A request cut off by cancellation (Ctrl-C) may have been sent and answered by
+  // the server all the same: it is as ambiguous as a lost answer, and is not tried
+  // again (WaitFor returns at once), but the upload it may have created is aborted.
+  const auto maybe_created = [](const Status& st) {
+    return MayHaveTakenEffect(st) || st.category() == ErrorCategory::kCancelled;
+  };
+  for (int i = 1; i < kTries && !created.ok() && maybe_created(created.status()); ++i) {
     ambiguous = true;
     if (client.cancellation().WaitFor(std::chrono::milliseconds(100 * i))) break;
     created = client.CreateMultipartUpload(req);
