@@ -11,13 +11,9 @@
 
 namespace s3ml {
 
-namespace {
-
-Status IoError(const std::string& what, const std::string& path, int err) {
+Status FileError(const std::string& what, const std::string& path, int err) {
   return Status(ErrorCategory::kIo, what + " '" + path + "': " + std::strerror(err));
 }
-
-}  // namespace
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
   if (this != &o) {
@@ -41,7 +37,7 @@ void UniqueFd::Reset() {
 Status UniqueFd::Close(const std::string& path) {
   if (fd_ < 0) return Status::Ok();
   // The descriptor is gone whatever close() returns (retrying could close another file's).
-  if (::close(Release()) != 0) return IoError("cannot close", path, errno);
+  if (::close(Release()) != 0) return FileError("cannot close", path, errno);
   return Status::Ok();
 }
 
@@ -50,10 +46,39 @@ Status WriteAll(int fd, const std::string& path, const char* data, std::size_t n
     const ssize_t w = ::write(fd, data, n);
     if (w < 0) {
       if (errno == EINTR) continue;
-      return IoError("cannot write", path, errno);
+      return FileError("cannot write", path, errno);
     }
     data += w;
     n -= static_cast<std::size_t>(w);
+  }
+  return Status::Ok();
+}
+
+Status PwriteFully(int fd, const std::string& path, std::uint64_t offset, const char* data, std::size_t n) {
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t w = ::pwrite(fd, data + done, n - done, static_cast<off_t>(offset + done));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return FileError("cannot write", path, errno);
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  return Status::Ok();
+}
+
+Status PreadFully(int fd, const std::string& path, std::uint64_t offset, char* out, std::size_t n) {
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd, out + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return FileError("cannot read", path, errno);
+    }
+    if (r == 0)
+      return Status(ErrorCategory::kIo,
+                    "'" + path + "' ended at byte " + std::to_string(offset + got) + " (the file shrank)");
+    got += static_cast<std::size_t>(r);
   }
   return Status::Ok();
 }
@@ -76,8 +101,7 @@ Result<AtomicFile> AtomicFile::Create(const std::string& path, const Options& op
     UniqueFd fd(::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, options.mode));
     if (fd.valid()) return AtomicFile(path, std::move(candidate), std::move(fd), options.sync);
     if (errno != EEXIST)
-      return Status(ErrorCategory::kIo, "cannot create a temporary file in '" + dir + "' for '" + path +
-                                            "': " + std::strerror(errno));
+      return FileError("cannot create a temporary file in '" + dir + "' for", path, errno);
   }
   return Status(ErrorCategory::kIo, "cannot find a free temporary file name in '" + dir + "'");
 }
@@ -94,11 +118,11 @@ AtomicFile::AtomicFile(AtomicFile&& o) noexcept
 Status AtomicFile::Commit() {
   if (done_) return Status(ErrorCategory::kInternal, "AtomicFile for '" + path_ + "' committed after Commit() or Abort()");
   Status st;
-  if (sync_ && ::fsync(fd_.get()) != 0) st = IoError("cannot flush", temp_path_, errno);
+  if (sync_ && ::fsync(fd_.get()) != 0) st = FileError("cannot flush", temp_path_, errno);
   Status closed = fd_.Close(temp_path_);
   if (st.ok()) st = closed;
   if (st.ok() && ::rename(temp_path_.c_str(), path_.c_str()) != 0)
-    st = Status(ErrorCategory::kIo, "cannot rename '" + temp_path_ + "' to '" + path_ + "': " + std::strerror(errno));
+    st = FileError("cannot rename '" + temp_path_ + "' to", path_, errno);
   if (!st.ok()) {
     Abort();
     return st;

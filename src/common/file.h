@@ -3,6 +3,7 @@
 // atomic writer (temporary file in the same directory, fsync, rename into place).
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "s3ml/result.h"
@@ -37,9 +38,20 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+/// kIo "<what> '<path>': <strerror(err)>", the one form of a failed file operation.
+Status FileError(const std::string& what, const std::string& path, int err);
+
 /// Writes all n bytes (retried on EINTR and short writes).
 /// Errors: kIo, "cannot write '<path>': <strerror>".
 Status WriteAll(int fd, const std::string& path, const char* data, std::size_t n);
+
+/// Writes all n bytes at `offset` (retried on EINTR and short writes).
+/// Errors: kIo, "cannot write '<path>': <strerror>".
+Status PwriteFully(int fd, const std::string& path, std::uint64_t offset, const char* data, std::size_t n);
+
+/// Reads exactly n bytes at `offset`. Errors: kIo, "cannot read '<path>': <strerror>",
+/// or "'<path>' ended at byte <n> (the file shrank)" when it ends sooner.
+Status PreadFully(int fd, const std::string& path, std::uint64_t offset, char* out, std::size_t n);
 
 /// A file written under a temporary name in its target's directory and renamed over
 /// the target by Commit(), so that the target is either the old file or the whole

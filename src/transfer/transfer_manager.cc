@@ -204,40 +204,6 @@ class Progress {
   std::uint64_t total_;
 };
 
-Status ErrnoStatus(const std::string& what, int err) {
-  return Status(ErrorCategory::kIo, what + ": " + std::strerror(err));
-}
-
-// Reads exactly n bytes at offset (a file shorter than when it was measured is an error).
-Status PreadFully(int fd, const std::string& path, std::uint64_t offset, char* out, std::size_t n) {
-  std::size_t got = 0;
-  while (got < n) {
-    ssize_t r = ::pread(fd, out + got, n - got, static_cast<off_t>(offset + got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      { const int err = errno; return ErrnoStatus("cannot read '" + path + "'", err); }
-    }
-    if (r == 0)
-      return Status(ErrorCategory::kIo, "'" + path + "' ended at byte " + std::to_string(offset + got) +
-                                            " (the file shrank)");
-    got += static_cast<std::size_t>(r);
-  }
-  return Status::Ok();
-}
-
-Status PwriteFully(int fd, const std::string& path, std::uint64_t offset, const char* data, std::size_t n) {
-  std::size_t done = 0;
-  while (done < n) {
-    ssize_t r = ::pwrite(fd, data + done, n - done, static_cast<off_t>(offset + done));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      { const int err = errno; return ErrnoStatus("cannot write '" + path + "'", err); }
-    }
-    done += static_cast<std::size_t>(r);
-  }
-  return Status::Ok();
-}
-
 // Fixed state of one multipart upload: the parts' ETags and MD5s by index.
 struct UploadState {
   std::string bucket, key, upload_id, resource;
@@ -567,12 +533,12 @@ Result<TransferUploadResult> TransferManager::UploadFile(const std::string& buck
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     const int err = errno;
-    return ErrnoStatus("cannot open '" + path + "'", err).WithContext("UploadFile", resource);
+    return FileError("cannot open", path, err).WithContext("UploadFile", resource);
   }
   struct stat sb {};
   if (::fstat(fd.get(), &sb) != 0) {
     const int err = errno;
-    return ErrnoStatus("cannot stat '" + path + "'", err).WithContext("UploadFile", resource);
+    return FileError("cannot stat", path, err).WithContext("UploadFile", resource);
   }
   if (!S_ISREG(sb.st_mode))
     return Status(ErrorCategory::kIo, "'" + path + "' is not a regular file").WithContext("UploadFile", resource);
@@ -787,7 +753,7 @@ class FileDestination final : public PartDestination {
     if (!file.ok()) return file.status();
     file_.emplace(std::move(*file));
     if (::ftruncate(file_->fd(), static_cast<off_t>(total)) != 0)
-      { const int err = errno; return ErrnoStatus("cannot size '" + file_->temp_path() + "'", err); }
+      { const int err = errno; return FileError("cannot size", file_->temp_path(), err); }
     return Status::Ok();
   }
   Status Write(std::uint64_t offset, std::string_view data) override {

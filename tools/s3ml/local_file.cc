@@ -10,19 +10,12 @@
 
 namespace s3ml::cli {
 
-namespace {
-
-Status IoError(const std::string& what, const std::string& path, int err) {
-  return Status(ErrorCategory::kIo, what + " '" + path + "': " + std::strerror(err));
-}
-
-}  // namespace
 
 Result<InputFile> OpenInputFile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return IoError("cannot open", path, errno);
+  if (!fd.valid()) return FileError("cannot open", path, errno);
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return IoError("cannot stat", path, errno);
+  if (::fstat(fd.get(), &st) != 0) return FileError("cannot stat", path, errno);
   if (S_ISDIR(st.st_mode)) return Status(ErrorCategory::kIo, "'" + path + "' is a directory (use --recursive)");
   if (!S_ISREG(st.st_mode)) return Status(ErrorCategory::kIo, "'" + path + "' is not a regular file");
   InputFile f;
@@ -35,7 +28,7 @@ Result<std::size_t> ReadAt(int fd, const std::string& path, std::uint64_t offset
   for (;;) {
     const ssize_t r = ::pread(fd, out, n, static_cast<off_t>(offset));
     if (r >= 0) return static_cast<std::size_t>(r);
-    if (errno != EINTR) return IoError("cannot read", path, errno);
+    if (errno != EINTR) return FileError("cannot read", path, errno);
   }
 }
 
