@@ -77,7 +77,7 @@ echo "package-check: local recipes: $("$conan" list '*' 2>/dev/null | sed -n 's/
 
 step "conan create . --build=missing -tf packaging/conan/test_package $*" \
   "$conan" create "$root" --build=missing -tf "$root/packaging/conan/test_package" "$@"
-grep -E 's3ml conan test_package OK|^s3ml python package OK|s3ml CLI --version' "$log" | sed 's/^/package-check: /' || true
-grep -q 's3ml conan test_package OK' "$log" || fail "test_package did not print its OK line (see $log)"
+grep -E 'package consumer OK|^s3ml python package OK|s3ml CLI --version' "$log" | sed 's/^/package-check: /' || true
+grep -q 'package consumer OK' "$log" || fail "test_package did not print its OK line (see $log)"
 echo "package-check: OK"
 took
