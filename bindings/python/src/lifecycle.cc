@@ -4,8 +4,7 @@
 #include <climits>
 #include <initializer_list>
 
-#include "common/crypto.h"
-#include "common/time.h"
+#include "s3ml/encoding.h"
 #include "py_common.h"
 #include "s3ml/express.h"
 #include "s3ml/lifecycle.h"
@@ -377,10 +376,10 @@ unless ``Client(allow_sse_c_over_http=True)``. Immutable; repr shows only the MD
            }),
            py::arg("key"))
       .def_property_readonly(
-          "key_md5", [](const PySseCustomerKey& k) { return Base64Encode(Md5(k.key)); },
+          "key_md5", [](const PySseCustomerKey& k) { return Base64Md5(k.key); },
           "Base64 MD5 of the key (x-amz-server-side-encryption-customer-key-MD5).")
       .def("__repr__", [](const PySseCustomerKey& k) {
-        return "s3ml.SSECustomerKey(key_md5='" + Base64Encode(Md5(k.key)) + "')";
+        return "s3ml.SSECustomerKey(key_md5='" + Base64Md5(k.key) + "')";
       });
 
   cls.def(

@@ -1,4 +1,4 @@
-// common/file.h: UniqueFd, WriteAll and the atomic temp-file-and-rename writer.
+// s3ml/file.h: UniqueFd, WriteAll and the atomic temp-file-and-rename writer.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "common/file.h"
+#include "s3ml/file.h"
 
 using namespace s3ml;
 namespace fs = std::filesystem;
