@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "s3ml/transfer.h"
-#include "test_support.h"
+#include "support/test_support.h"
 
 using namespace s3ml;
 using namespace s3ml::test;

@@ -13,7 +13,7 @@
 #include "client/client_impl.h"
 #include "common/uri.h"
 #include "s3ml/express.h"
-#include "test_support.h"
+#include "support/test_support.h"
 #include "transport/curl_http_client.h"
 
 using namespace s3ml;

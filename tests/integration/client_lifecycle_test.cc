@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "mock/lifecycle.h"
 #include "s3ml/lifecycle.h"
 

@@ -14,7 +14,7 @@
 #include "common/checksum.h"
 #include "common/crypto.h"
 #include "integration/request_capture.h"
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "mock/aws_chunked.h"
 #include "ops/integrity.h"
 #include "s3ml/transfer.h"

@@ -9,7 +9,7 @@
 
 #include "common/crypto.h"
 #include "integration/request_capture.h"
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "s3ml/transfer.h"
 
 using namespace s3ml;

@@ -9,7 +9,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "ops/versioning.h"
 
 using namespace s3ml;

@@ -1,5 +1,5 @@
 #pragma once
-// Shared fixtures for the client integration tests.
+// Shared fixtures for the client tests (integration, dataset).
 //
 // Tests tagged [portable] talk to "the test endpoint": the in-process MockS3Server,
 // or, when S3ML_TEST_ENDPOINT is set (with S3ML_TEST_ACCESS_KEY, S3ML_TEST_SECRET_KEY
@@ -16,6 +16,8 @@
 #include "client/client_impl.h"
 #include "s3ml/client.h"
 #include "s3ml/mock/server.h"
+#include "support/net.h"           // ClosedPort
+#include "support/random_bytes.h"  // RandomBytes
 
 namespace s3ml::test {
 
@@ -68,12 +70,6 @@ class ScopedBucket {
   Client client_;
   std::string name_;
 };
-
-/// Deterministic pseudo-random bytes.
-std::string RandomBytes(std::size_t n, std::uint32_t seed);
-
-/// A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
-int ClosedPort();
 
 /// Keys that break naive encoders; all valid S3 keys.
 const std::vector<std::string>& OddKeys();
