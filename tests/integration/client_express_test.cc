@@ -40,14 +40,6 @@ std::uint64_t OpCount(const mock::MockS3Server& s, const std::string& op) {
   return it == stats.requests_by_operation.end() ? 0 : it->second;
 }
 
-Client MakeClient(ClientOptions o, Clock* clock = nullptr) {
-  ClientDependencies deps;
-  deps.clock = clock;
-  auto c = Client::Impl::Create(std::move(o), deps);
-  REQUIRE(c.ok());
-  return *c;
-}
-
 void CreateDirectoryBucket(const Client& c, const std::string& name = kBucket) {
   CreateBucketRequest req;
   req.bucket = name;

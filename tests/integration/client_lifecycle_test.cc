@@ -21,28 +21,6 @@ namespace {
 
 constexpr std::int64_t kDay = 86400;
 
-HeadObjectRequest HeadReq(const std::string& bucket, const std::string& key) {
-  HeadObjectRequest r;
-  r.bucket = bucket;
-  r.key = key;
-  return r;
-}
-
-GetObjectRequest GetReq(const std::string& bucket, const std::string& key) {
-  GetObjectRequest r;
-  r.bucket = bucket;
-  r.key = key;
-  return r;
-}
-
-PutObjectRequest PutReq(const std::string& bucket, const std::string& key, std::string_view data) {
-  PutObjectRequest r;
-  r.bucket = bucket;
-  r.key = key;
-  r.data = data;
-  return r;
-}
-
 ListObjectVersionsRequest VersionsReq(const std::string& bucket) {
   ListObjectVersionsRequest r;
   r.bucket = bucket;

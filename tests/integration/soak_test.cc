@@ -127,12 +127,6 @@ ClientOptions SoakClientOptions(const mock::MockS3Server& server, int attempts) 
   return o;
 }
 
-Client MakeClient(const ClientOptions& o) {
-  auto c = Client::Create(o);
-  REQUIRE(c.ok());
-  return *c;
-}
-
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
 // A digest of all of a sample's fields (names, lengths and bytes, in order).
