@@ -85,20 +85,24 @@ std::vector<std::chrono::milliseconds> RecordingSleeper::delays() const {
   return delays_;
 }
 
-Client MakeClient(ClientOptions options, Clock* clock) {
-  ClientDependencies deps;
-  deps.clock = clock;
+namespace {
+Client CreateOrFail(ClientOptions options, ClientDependencies deps) {
   auto c = Client::Impl::Create(std::move(options), std::move(deps));
   REQUIRE(c.ok());
   return *c;
+}
+}  // namespace
+
+Client MakeClient(ClientOptions options, Clock* clock) {
+  ClientDependencies deps;
+  deps.clock = clock;
+  return CreateOrFail(std::move(options), std::move(deps));
 }
 
 Client ClientWithSleeper(ClientOptions options, Sleeper* sleeper) {
   ClientDependencies deps;
   deps.sleeper = sleeper;
-  auto c = Client::Impl::Create(std::move(options), std::move(deps));
-  REQUIRE(c.ok());
-  return *c;
+  return CreateOrFail(std::move(options), std::move(deps));
 }
 
 std::string UniqueBucketName(const std::string& tag) {
