@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "s3ml/transfer.h"
-#include "test_support.h"
+#include "support/test_support.h"
 
 using namespace s3ml;
 using namespace s3ml::test;
