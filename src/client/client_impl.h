@@ -20,6 +20,10 @@ namespace s3ml {
 
 class Environment;
 
+/// The transport's share of ClientOptions (timeouts, TLS, pool size); the
+/// User-Agent is "s3ml/<version>" followed by `user_agent_suffix` when set.
+HttpClientOptions HttpClientOptionsFrom(const ClientOptions& options);
+
 /// Seams for tests: everything a Client gets from the process unless given here.
 struct ClientDependencies {
   /// The environment the default credentials chain reads (nullptr: the process's).

@@ -9,12 +9,12 @@
 #include <string>
 
 #include "common/http_types.h"
-#include "s3ml/options.h"
 #include "s3ml/result.h"
 
 namespace s3ml {
 
-/// Options of an HttpClient. Plain struct with defaults (the values of ClientOptions).
+/// Options of an HttpClient. Plain struct with defaults (the values of ClientOptions;
+/// the client layer fills it from them: HttpClientOptionsFrom in client/client_impl.h).
 struct HttpClientOptions {
   /// Upper bound on establishing a connection (TCP + TLS handshake).
   std::chrono::milliseconds connect_timeout{5000};
@@ -32,10 +32,6 @@ struct HttpClientOptions {
   /// User-Agent header value (empty: "s3ml").
   std::string user_agent;
 };
-
-/// The transport's share of ClientOptions (timeouts, TLS, pool size); the
-/// User-Agent is "s3ml/<version>" followed by `user_agent_suffix` when set.
-HttpClientOptions HttpClientOptionsFrom(const ClientOptions& options);
 
 /// Error codes the transport puts in `Status::code()` (category kNetwork or kTimeout).
 namespace transport_code {

@@ -147,11 +147,11 @@ TEST_CASE("TransferManager: cancelled while the CreateMultipartUpload answer is 
   auto server = StartMock();
   auto c = Client::Create(MockOptions(*server)).value();
   REQUIRE(c.CreateBucket({"amb-create-cancel", ""}).ok());
-  mock::FaultRule stall;  // the upload is created; its answer waits 3 s
+  mock::FaultRule stall;  // the upload is created; its answer waits 6 s
   stall.kind = mock::FaultRule::Kind::kStall;
   stall.operation = "CreateMultipartUpload";
   stall.after_bytes = 0;
-  stall.latency = std::chrono::milliseconds(3000);
+  stall.latency = std::chrono::milliseconds(6000);
   stall.count = 1;
   server->AddFault(stall);
   const std::string data = RandomBytes(11u << 20, 9);
@@ -170,7 +170,7 @@ TEST_CASE("TransferManager: cancelled while the CreateMultipartUpload answer is 
   interrupter.join();
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().category() == ErrorCategory::kCancelled);
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(2500));  // not waiting out the stall
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(4500));  // not waiting out the stall
   CHECK(OpenUploads(c, "amb-create-cancel").empty());  // before: the created upload stayed open (and billed)
   CHECK_FALSE(server->ObjectBody("amb-create-cancel", "obj").ok());
 }
