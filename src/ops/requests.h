@@ -109,6 +109,7 @@ Result<CopyObjectResult> ParseCopyObject(const HttpResponse& resp);
 Result<ListObjectsV2Result> ParseListObjectsV2(const HttpResponse& resp);
 
 /// Decodes one value of an encoding-type=url listing ('+' is a space, %XX a byte).
-Result<std::string> DecodeListingValue(std::string_view s);
+/// Errors: kProtocol naming `operation` and quoting a value that does not decode.
+Result<std::string> DecodeListingValue(std::string_view s, std::string_view operation = "ListObjectsV2");
 
 }  // namespace s3ml::ops
