@@ -554,8 +554,53 @@ Result<ListObjectsV2Result> ParseListObjectsV2(const HttpResponse& resp) {
   return out;
 }
 
+const std::vector<OperationVerdict>& IdempotencyVerdicts() {
+  static const std::vector<OperationVerdict> kVerdicts = {
+      // Reads: nothing changes.
+      {"ListBuckets", true},
+      {"HeadBucket", true},
+      {"GetBucketLocation", true},
+      {"GetObject", true},
+      {"HeadObject", true},
+      {"ListObjectsV2", true},
+      {"ListObjectVersions", true},
+      {"ListParts", true},
+      {"ListMultipartUploads", true},
+      {"GetBucketVersioning", true},
+      {"GetObjectTagging", true},
+      {"GetBucketLifecycleConfiguration", true},
+      {"SelectObjectContent", true},  // its sink refuses a restart once records were delivered
+      {"CreateSession", true},        // a second session is as good as the first
+      // Writes that set a state: a repeat leaves the same state (on a versioned bucket one
+      // more version or delete marker, as after any retried write).
+      {"PutObject", true},
+      {"CopyObject", true},  // the same source copied again gives the same object
+      {"DeleteObject", true},
+      {"DeleteObjects", true},
+      {"UploadPart", true},      // the part number is overwritten with the same bytes
+      {"UploadPartCopy", true},  // likewise, from the same source range
+      {"PutObjectTagging", true},
+      {"DeleteObjectTagging", true},
+      {"PutBucketVersioning", true},
+      {"PutBucketLifecycleConfiguration", true},
+      {"DeleteBucketLifecycle", true},
+      {"RestoreObject", true},  // a repeat extends the restore or answers RestoreAlreadyInProgress
+      // A repeat answers an error code that says what happened (BucketAlreadyOwnedByYou,
+      // NoSuchBucket; AbortMultipartUpload treats NoSuchUpload on a retry as done).
+      {"CreateBucket", true},
+      {"DeleteBucket", true},
+      {"AbortMultipartUpload", true},
+      // A repeat does harm: callers settle an ambiguous failure themselves.
+      {"CreateMultipartUpload", false},    // a second upload would be left open
+      {"CompleteMultipartUpload", false},  // after a lost answer a repeat fails with NoSuchUpload
+  };
+  return kVerdicts;
+}
+
 bool IsIdempotent(std::string_view operation) {
-  return operation != "CreateMultipartUpload" && operation != "CompleteMultipartUpload";
+  for (const OperationVerdict& v : IdempotencyVerdicts())
+    if (v.operation == operation) return v.idempotent;
+  return false;
 }
 
 }  // namespace ops
