@@ -153,9 +153,9 @@ class S3mlConan(ConanFile):
         layer("common", ["openssl::crypto", "zlib::zlib"], ["pthread"])
         layer("auth", ["layer_common", "openssl::crypto", "nlohmann_json::nlohmann_json"])
         layer("transport", ["layer_auth", "libcurl::libcurl"])
-        layer("ops", ["layer_transport", "pugixml::pugixml"])
+        layer("ops", ["layer_transport", "layer_select", "pugixml::pugixml"])
         layer("select", ["layer_common", "nlohmann_json::nlohmann_json", "zlib::zlib"])
-        layer("client", ["layer_ops", "layer_select", "pugixml::pugixml", "libcurl::libcurl"])
+        layer("client", ["layer_ops", "layer_select", "libcurl::libcurl"])
         layer("transfer", ["layer_client"], ["pthread"])
         layer("dataset", ["layer_transfer", "libarchive::libarchive", "nlohmann_json::nlohmann_json"], ["pthread"])
         layer("mock", ["layer_auth", "layer_select", "cpp-httplib::cpp-httplib", "pugixml::pugixml",

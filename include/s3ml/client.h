@@ -22,8 +22,37 @@
 namespace s3ml {
 
 class Client;
-class ListObjectsV2Paginator;
-class ListObjectVersionsPaginator;
+
+/// The entries Paginator::All() collects from each page of a listing.
+template <class Page>
+struct PageItem;
+template <>
+struct PageItem<ListObjectsV2Result> {
+  using type = ObjectSummary;
+};
+template <>
+struct PageItem<ListObjectVersionsResult> {
+  using type = ObjectVersionSummary;  ///< versions and delete markers
+};
+template <>
+struct PageItem<ListPartsResult> {
+  using type = PartInfo;
+};
+template <>
+struct PageItem<ListMultipartUploadsResult> {
+  using type = MultipartUploadInfo;
+};
+
+template <class Request, class Page>
+class Paginator;
+/// ListObjectsV2 pages (continuation token).
+using ListObjectsV2Paginator = Paginator<ListObjectsV2Request, ListObjectsV2Result>;
+/// ListObjectVersions pages (key and version-id markers).
+using ListObjectVersionsPaginator = Paginator<ListObjectVersionsRequest, ListObjectVersionsResult>;
+/// ListParts pages (part-number marker).
+using ListPartsPaginator = Paginator<ListPartsRequest, ListPartsResult>;
+/// ListMultipartUploads pages (key and upload-id markers).
+using ListMultipartUploadsPaginator = Paginator<ListMultipartUploadsRequest, ListMultipartUploadsResult>;
 
 /// The S3 client.
 ///
@@ -103,6 +132,10 @@ class Client {
   Result<ListPartsResult> ListParts(const ListPartsRequest& req) const;
   /// One page of a bucket's in-progress uploads (continue with the next key/upload-id markers).
   Result<ListMultipartUploadsResult> ListMultipartUploads(const ListMultipartUploadsRequest& req) const;
+  /// A lazy paginator over every page of ListParts (`req.max_parts` parts per page).
+  ListPartsPaginator ListPartsPages(ListPartsRequest req) const;
+  /// A lazy paginator over every page of ListMultipartUploads (`req.max_uploads` per page).
+  ListMultipartUploadsPaginator ListMultipartUploadsPages(ListMultipartUploadsRequest req) const;
   // ---- end of multipart uploads ------------------------------------------------------
 
   // ---- Versioning and tagging (s3ml/versioning.h, s3ml/tagging.h; src/client/versioning.cc)
@@ -172,47 +205,38 @@ class Client {
   CancellationToken cancel_;
 };
 
-/// Walks every page of a ListObjectsV2 lazily: one request per Next().
+/// Walks every page of a listing lazily: one request per NextPage(), each continuing
+/// from the markers (or continuation token) of the page before. Instantiated for
+/// ListObjectsV2, ListObjectVersions, ListParts and ListMultipartUploads (the aliases
+/// above; made by Client::*Pages()).
 /// Thread safety: one consumer. Keeps the Client's shared state alive.
-class ListObjectsV2Paginator {
+template <class Request, class Page>
+class Paginator {
  public:
+  using Item = typename PageItem<Page>::type;
+
   /// True until the last page has been returned (or an error occurred).
   bool HasMorePages() const { return !done_; }
   /// Fetches the next page. After the last page, returns an empty page with is_truncated=false.
-  Result<ListObjectsV2Result> NextPage();
-  /// Convenience: all objects of all remaining pages (for small listings).
-  Result<std::vector<ObjectSummary>> All();
+  /// Errors: the request's error, or kProtocol when the server repeats its markers (the
+  /// listing would never end).
+  Result<Page> NextPage();
+  /// Convenience: every entry of all remaining pages (for small listings).
+  Result<std::vector<Item>> All();
 
  private:
   friend class Client;
-  ListObjectsV2Paginator(Client client, ListObjectsV2Request req)
-      : client_(std::move(client)), req_(std::move(req)) {}
+  Paginator(Client client, Request req) : client_(std::move(client)), req_(std::move(req)) {}
   Client client_;
-  ListObjectsV2Request req_;
+  Request req_;
   bool done_ = false;
 };
 
-/// Walks every page of a ListObjectVersions lazily (key and version-id markers):
-/// one request per NextPage(). Thread safety: one consumer. Keeps the Client's
-/// shared state alive.
-class ListObjectVersionsPaginator {
- public:
-  /// True until the last page has been returned (or an error occurred).
-  bool HasMorePages() const { return !done_; }
-  /// Fetches the next page. After the last page, returns an empty page with is_truncated=false.
-  /// Errors: the request's error, or kProtocol when the server repeats its markers.
-  Result<ListObjectVersionsResult> NextPage();
-  /// Convenience: every version and delete marker of all remaining pages.
-  Result<std::vector<ObjectVersionSummary>> All();
-
- private:
-  friend class Client;
-  ListObjectVersionsPaginator(Client client, ListObjectVersionsRequest req)
-      : client_(std::move(client)), req_(std::move(req)) {}
-  Client client_;
-  ListObjectVersionsRequest req_;
-  bool done_ = false;
-};
+// Defined in the library (src/client/paginator.cc) for exactly these listings.
+extern template class Paginator<ListObjectsV2Request, ListObjectsV2Result>;
+extern template class Paginator<ListObjectVersionsRequest, ListObjectVersionsResult>;
+extern template class Paginator<ListPartsRequest, ListPartsResult>;
+extern template class Paginator<ListMultipartUploadsRequest, ListMultipartUploadsResult>;
 
 /// Client-side validation shared by the client and the CLI.
 Status ValidateBucketName(const std::string& bucket);

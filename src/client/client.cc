@@ -375,43 +375,4 @@ Result<std::string> Client::Presign(const std::string& method, const std::string
   return req.Url();
 }
 
-// ---- Paginator --------------------------------------------------------------------
-
-Result<ListObjectsV2Result> ListObjectsV2Paginator::NextPage() {
-  if (done_) {
-    ListObjectsV2Result empty;
-    empty.bucket = req_.bucket;
-    empty.prefix = req_.prefix;
-    empty.delimiter = req_.delimiter;
-    return empty;
-  }
-  auto page = client_.ListObjectsV2(req_);
-  if (!page.ok()) {
-    done_ = true;
-    return page;
-  }
-  if (page->is_truncated) {
-    if (page->next_continuation_token == req_.continuation_token) {
-      done_ = true;
-      return Status(ErrorCategory::kProtocol,
-                    "the server returned the same continuation token twice; stopping to avoid an endless listing")
-          .WithContext("ListObjectsV2", ops::ResourceName(req_.bucket));
-    }
-    req_.continuation_token = page->next_continuation_token;
-  } else {
-    done_ = true;
-  }
-  return page;
-}
-
-Result<std::vector<ObjectSummary>> ListObjectsV2Paginator::All() {
-  std::vector<ObjectSummary> all;
-  while (HasMorePages()) {
-    auto page = NextPage();
-    if (!page.ok()) return page.status();
-    for (auto& o : page->contents) all.push_back(std::move(o));
-  }
-  return all;
-}
-
 }  // namespace s3ml

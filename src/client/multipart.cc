@@ -100,4 +100,12 @@ Result<ListMultipartUploadsResult> Client::ListMultipartUploads(const ListMultip
   return WithContextOnce(ops::ParseListMultipartUploads(*resp), op, res);
 }
 
+ListPartsPaginator Client::ListPartsPages(ListPartsRequest req) const {
+  return ListPartsPaginator(*this, std::move(req));
+}
+
+ListMultipartUploadsPaginator Client::ListMultipartUploadsPages(ListMultipartUploadsRequest req) const {
+  return ListMultipartUploadsPaginator(*this, std::move(req));
+}
+
 }  // namespace s3ml

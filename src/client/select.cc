@@ -1,16 +1,13 @@
-// Client::SelectObjectContent: server-side Select over the event stream, with a local
-// fallback that streams the object through the same engine the mock serves Select with.
-
-#include <pugixml.hpp>
+// Client::SelectObjectContent: server-side Select over the event stream (decoded by
+// ops::SelectStreamSink), with a local fallback that streams the object through the
+// same engine the mock serves Select with.
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 
 #include "client/client_impl.h"
 #include "ops/select.h"
 #include "s3ml/client.h"
-#include "select/event_stream.h"
 #include "select/select.h"
 
 namespace s3ml {
@@ -18,108 +15,15 @@ namespace s3ml {
 namespace {
 
 namespace sel = s3ml::select;
-namespace es = s3ml::eventstream;
 
 constexpr const char* kOp = "SelectObjectContent";
 
-using RecordsFn = std::function<Status(std::string_view records)>;
+using RecordsFn = ops::SelectStreamSink::RecordsFn;
 
 Status Context(const Status& st, const std::string& resource) {
   if (st.ok() || !st.operation().empty()) return st;
   return st.WithContext(kOp, resource);
 }
-
-uint64_t StatsField(const pugi::xml_node& root, const char* name) {
-  return std::strtoull(root.child(name).text().get(), nullptr, 10);
-}
-
-/// Decodes the event stream as it arrives and hands Records payloads to the caller.
-class SelectStreamSink final : public ResponseSink {
- public:
-  explicit SelectStreamSink(const RecordsFn& on_records) : on_records_(on_records) {}
-
-  // A retry must not replay records the caller has already seen.
-  Status CanRestart() const override {
-    if (!abort_.ok()) return abort_;
-    if (delivered_)
-      return Status(ErrorCategory::kIntegrity,
-                    "the Select event stream was interrupted after records were delivered; not retried");
-    return Status::Ok();
-  }
-
-  Status Begin(int, const Headers&, std::optional<std::uint64_t>) override {
-    S3ML_RETURN_IF_ERROR(CanRestart());
-    decoder_ = es::Decoder();
-    saw_end_ = false;
-    stats_ = SelectStats();
-    return Status::Ok();
-  }
-
-  Status Write(const char* data, std::size_t n) override {
-    S3ML_RETURN_IF_ERROR(decoder_.Feed(data, n));
-    es::Message m;
-    while (decoder_.Next(m)) S3ML_RETURN_IF_ERROR(Handle(m));
-    return Status::Ok();
-  }
-
-  Status Finish() override {
-    if (!decoder_.at_boundary())
-      return Status(ErrorCategory::kProtocol, "the Select event stream ended inside a message (" +
-                                                  std::to_string(decoder_.pending_bytes()) + " bytes pending)")
-          .WithCode("EventStreamError");
-    if (!saw_end_)
-      return Status(ErrorCategory::kProtocol, "the Select event stream ended without an End event")
-          .WithCode("EventStreamError");
-    return Status::Ok();
-  }
-
-  bool delivered() const { return delivered_; }
-  bool saw_end() const { return saw_end_; }
-  const SelectStats& stats() const { return stats_; }
-
- private:
-  Status Handle(const es::Message& m) {
-    const std::string type = m.Header(":message-type");
-    if (type == "error") {
-      const std::string code = m.Header(":error-code");
-      abort_ = Status(ErrorCategory::kService, "RequestLevelError: " + m.Header(":error-message"))
-                   .WithCode(code.empty() ? "InternalError" : code)
-                   .WithHttpStatus(200);
-      return abort_;
-    }
-    if (type != "event") return Status::Ok();  // exceptions / unknown kinds: ignored as the SDKs do
-    const std::string event = m.Header(":event-type");
-    if (saw_end_)
-      return Status(ErrorCategory::kProtocol, "the Select event stream has a '" + event + "' event after End")
-          .WithCode("EventStreamError");
-    if (event == "Records") {
-      if (m.payload.empty()) return Status::Ok();
-      delivered_ = true;
-      Status st = on_records_(m.payload);
-      if (!st.ok()) abort_ = st;
-      return st;
-    }
-    if (event == "Stats") {
-      pugi::xml_document doc;
-      if (!doc.load_buffer(m.payload.data(), m.payload.size()) || !doc.child("Stats"))
-        return Status(ErrorCategory::kProtocol, "the Select Stats event is not <Stats> XML").WithCode("EventStreamError");
-      pugi::xml_node s = doc.child("Stats");
-      stats_.bytes_scanned = StatsField(s, "BytesScanned");
-      stats_.bytes_processed = StatsField(s, "BytesProcessed");
-      stats_.bytes_returned = StatsField(s, "BytesReturned");
-      return Status::Ok();
-    }
-    if (event == "End") saw_end_ = true;
-    return Status::Ok();  // Progress, Cont
-  }
-
-  const RecordsFn& on_records_;
-  es::Decoder decoder_;
-  bool delivered_ = false;
-  bool saw_end_ = false;
-  SelectStats stats_;
-  Status abort_;
-};
 
 bool MentionsSelect(const std::string& s) {
   std::string lower(s);
@@ -175,7 +79,7 @@ Status Client::SelectObjectContent(const SelectObjectContentRequest& req, const 
   if (!req.force_local) {
     auto http = ops::BuildSelectObjectContent(impl_->target, req);
     if (!http.ok()) return Context(http.status(), res);
-    SelectStreamSink sink(on_records);
+    ops::SelectStreamSink sink(on_records);
     ops::ResponseTraits traits;
     traits.operation = kOp;
     traits.not_found_code = "NoSuchKey";
@@ -183,10 +87,7 @@ Status Client::SelectObjectContent(const SelectObjectContentRequest& req, const 
     if (resp.ok()) {
       // The sink's Finish() already refused a stream without End; this guards transports
       // that skip Finish for empty bodies.
-      if (!sink.saw_end())
-        return Context(Status(ErrorCategory::kProtocol, "the Select event stream ended without an End event")
-                           .WithCode("EventStreamError"),
-                       res);
+      if (!sink.saw_end()) return Context(ops::SelectStreamWithoutEnd(), res);
       if (stats) *stats = sink.stats();
       return Status::Ok();
     }

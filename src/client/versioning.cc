@@ -70,46 +70,4 @@ Result<DeleteObjectTaggingResult> Client::DeleteObjectTagging(const DeleteObject
   return DeleteObjectTaggingResult{resp->headers.Get("x-amz-version-id")};
 }
 
-// ---- Paginator --------------------------------------------------------------------
-
-Result<ListObjectVersionsResult> ListObjectVersionsPaginator::NextPage() {
-  if (done_) {
-    ListObjectVersionsResult empty;
-    empty.bucket = req_.bucket;
-    empty.prefix = req_.prefix;
-    empty.delimiter = req_.delimiter;
-    return empty;
-  }
-  auto page = client_.ListObjectVersions(req_);
-  if (!page.ok()) {
-    done_ = true;
-    return page;
-  }
-  if (!page->is_truncated) {
-    done_ = true;
-    return page;
-  }
-  // After a common prefix S3 gives a key marker but no version-id marker.
-  if (page->next_key_marker == req_.key_marker && page->next_version_id_marker == req_.version_id_marker) {
-    done_ = true;
-    return Status(ErrorCategory::kProtocol,
-                  "the server returned the same key and version-id markers twice; stopping to avoid an endless "
-                  "listing")
-        .WithContext("ListObjectVersions", ops::ResourceName(req_.bucket));
-  }
-  req_.key_marker = page->next_key_marker;
-  req_.version_id_marker = page->next_version_id_marker;
-  return page;
-}
-
-Result<std::vector<ObjectVersionSummary>> ListObjectVersionsPaginator::All() {
-  std::vector<ObjectVersionSummary> all;
-  while (HasMorePages()) {
-    auto page = NextPage();
-    if (!page.ok()) return page.status();
-    for (auto& v : page->versions) all.push_back(std::move(v));
-  }
-  return all;
-}
-
 }  // namespace s3ml

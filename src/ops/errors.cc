@@ -1,7 +1,5 @@
 #include "ops/errors.h"
 
-#include <pugixml.hpp>
-
 #include "ops/xml.h"
 
 namespace s3ml::ops {
@@ -50,6 +48,39 @@ std::string MessageForStatus(int status, const HttpResponse& resp) {
 
 }  // namespace
 
+std::string BodySnippet(std::string_view body, std::size_t max_chars) {
+  std::string out;
+  bool in_space = false;
+  for (unsigned char c : body) {
+    if (out.size() >= max_chars) {
+      out += "...";
+      break;
+    }
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      if (!in_space && !out.empty()) out += ' ';
+      in_space = true;
+      continue;
+    }
+    in_space = false;
+    out += (c < 0x20 || c == 0x7f) ? '.' : static_cast<char>(c);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+Status ProtocolError(std::string_view operation, std::string_view what, int http_status) {
+  std::string msg;
+  if (!operation.empty()) msg = std::string(operation) + ": ";
+  msg += what;
+  Status st(ErrorCategory::kProtocol, std::move(msg));
+  return http_status != 0 ? st.WithHttpStatus(http_status) : st;
+}
+
+Status ProtocolError(std::string_view operation, const HttpResponse& resp, std::string_view what) {
+  return ProtocolError(operation, std::string(what) + "; body starts with: " + BodySnippet(resp.body.view()),
+                       resp.status);
+}
+
 std::string ResourceName(std::string_view bucket, std::string_view key) {
   if (bucket.empty()) return {};
   std::string r = "s3://" + std::string(bucket);
@@ -65,9 +96,8 @@ Status ErrorFromResponse(const HttpResponse& resp, const ResponseTraits& traits)
   bool blank = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
   if (!traits.is_head && !blank) {
     pugi::xml_document doc;
-    pugi::xml_parse_result r = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
-    pugi::xml_node err = r ? doc.child("Error") : pugi::xml_node();
-    if (err) {
+    if (auto parsed = ParseXmlDocument(body, {}, "Error", resp.status, doc); parsed.ok()) {
+      const pugi::xml_node err = *parsed;
       code = ChildText(err, "Code");
       message = ChildText(err, "Message");
       if (std::string rid = ChildText(err, "RequestId"); !rid.empty()) request_id = rid;
@@ -100,13 +130,11 @@ Status ClassifyResponse(const HttpResponse& resp, const ResponseTraits& traits) 
     std::size_t start = body.find('<');
     if (start == std::string_view::npos) return Status::Ok();  // the parser reports a bad body
     pugi::xml_document doc;
-    if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8)) return Status::Ok();
-    if (!doc.child("Error")) return Status::Ok();
+    if (!ParseXmlDocument(body, {}, "Error", resp.status, doc).ok()) return Status::Ok();  // the parser reports it
     return ErrorFromResponse(resp, traits);
   }
   if (resp.status < 200) {
-    return Status(ErrorCategory::kProtocol, "unexpected informational HTTP status " + std::to_string(resp.status))
-        .WithHttpStatus(resp.status);
+    return ProtocolError({}, "unexpected informational HTTP status " + std::to_string(resp.status), resp.status);
   }
   return ErrorFromResponse(resp, traits);
 }

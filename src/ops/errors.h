@@ -1,5 +1,6 @@
 #pragma once
-// S3 error responses -> Status, and the response classifier the retry loop uses.
+// S3 error responses -> Status, the response classifier the retry loop uses, and the
+// one shape of a protocol error (an answer this client cannot understand).
 
 #include <functional>
 #include <string>
@@ -34,6 +35,18 @@ Status ClassifyResponse(const HttpResponse& resp, const ResponseTraits& traits);
 
 /// A classifier bound to `traits`, in the shape the retry loop takes.
 std::function<Status(const HttpResponse&)> MakeClassifier(ResponseTraits traits);
+
+/// A printable excerpt of a response body for error messages: at most
+/// `max_chars` characters, control bytes shown as '.', whitespace runs collapsed.
+std::string BodySnippet(std::string_view body, std::size_t max_chars = 160);
+
+/// The Status for an answer that breaks the protocol (malformed XML, a number that is
+/// not one, a missing element, a corrupt event stream): kProtocol, message
+/// "<operation>: <what>" (just `what` without an operation), with `http_status` when
+/// non-zero. `what` names the field and quotes the offending text.
+Status ProtocolError(std::string_view operation, std::string_view what, int http_status = 0);
+/// The same for a whole response: its HTTP status, and "; body starts with: <snippet>".
+Status ProtocolError(std::string_view operation, const HttpResponse& resp, std::string_view what);
 
 /// "s3://bucket/key", "s3://bucket" or "" (ListBuckets): the resource named in errors.
 std::string ResourceName(std::string_view bucket, std::string_view key = {});

@@ -22,17 +22,17 @@ HttpRequest BuildCreateSession(const Target& t, const CreateSessionRequest& req)
 
 Result<CreateSessionResult> ParseCreateSession(const HttpResponse& resp) {
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseXmlDocument(resp.body.view(), "CreateSession", "CreateSessionResult", resp.status, doc));
-  pugi::xml_node c = doc.document_element().child("Credentials");
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root, ParseXmlDocument(resp.body.view(), "CreateSession",
+                                                              "CreateSessionResult", resp.status, doc));
+  pugi::xml_node c = root.child("Credentials");
   CreateSessionResult out;
   out.credentials.access_key_id = ChildText(c, "AccessKeyId");
   out.credentials.secret_access_key = ChildText(c, "SecretAccessKey");
   out.credentials.session_token = ChildText(c, "SessionToken");
   out.credentials.source = "s3express CreateSession";
   if (!c || out.credentials.empty() || out.credentials.session_token.empty())
-    return Status(ErrorCategory::kProtocol,
-                  "CreateSession answer lacks Credentials/AccessKeyId, SecretAccessKey or SessionToken: " +
-                      BodySnippet(resp.body.view()));
+    return ProtocolError("CreateSession", resp,
+                         "the answer lacks Credentials/AccessKeyId, SecretAccessKey or SessionToken");
   if (c.child("Expiration")) {
     S3ML_ASSIGN_OR_RETURN(out.credentials.expiration, ChildTime(c, "Expiration", "CreateSession"));
   }

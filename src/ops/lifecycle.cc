@@ -193,9 +193,7 @@ void AddFilter(pugi::xml_node rule_node, const LifecycleRule& rule) {
   if (f.object_size_less_than) Text(target, "ObjectSizeLessThan", std::to_string(*f.object_size_less_than));
 }
 
-Status Protocol(const std::string& what, int http_status) {
-  return Status(ErrorCategory::kProtocol, std::string(kGetOp) + ": " + what).WithHttpStatus(http_status);
-}
+Status Protocol(const std::string& what, int http_status) { return ProtocolError(kGetOp, what, http_status); }
 
 Result<int> IntChild(const pugi::xml_node& n, const char* name, int http_status) {
   const std::string s = ChildText(n, name);
@@ -382,10 +380,11 @@ Result<HttpRequest> BuildRestoreObject(const Target& t, const RestoreObjectReque
 
 Result<GetBucketLifecycleConfigurationResult> ParseGetBucketLifecycleConfiguration(const HttpResponse& resp) {
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseXmlDocument(resp.body.view(), kGetOp, "LifecycleConfiguration", resp.status, doc));
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), kGetOp, "LifecycleConfiguration", resp.status, doc));
   GetBucketLifecycleConfigurationResult out;
   out.transition_default_minimum_object_size = resp.headers.Get("x-amz-transition-default-minimum-object-size");
-  for (auto r = doc.document_element().child("Rule"); r; r = r.next_sibling("Rule")) {
+  for (auto r = root.child("Rule"); r; r = r.next_sibling("Rule")) {
     S3ML_ASSIGN_OR_RETURN(LifecycleRule rule, ParseRule(r, resp.status));
     out.rules.push_back(std::move(rule));
   }

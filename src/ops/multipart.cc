@@ -118,23 +118,7 @@ void AddPartQuery(HttpRequest& r, int part_number, const std::string& upload_id)
   r.query.emplace_back("uploadId", upload_id);
 }
 
-// Parses `body` expecting S3's documented root element; also accepts `alias`, the
-// "...Response" root some S3-compatible servers (moto) send for the same document.
-Status ParseDocument(const HttpResponse& resp, std::string_view op, const char* root, const char* alias,
-                     pugi::xml_document& doc) {
-  Status st = ParseXmlDocument(resp.body.view(), op, root, resp.status, doc);
-  if (!st.ok() && doc.document_element() && std::string_view(doc.document_element().name()) == alias)
-    return Status::Ok();
-  return st;
-}
-
 int ClampInt(std::uint64_t v) { return static_cast<int>(std::min<std::uint64_t>(v, INT32_MAX)); }
-
-Status Protocol(std::string_view op, const HttpResponse& resp, const std::string& what) {
-  return Status(ErrorCategory::kProtocol, std::string(op) + ": " + what + "; body starts with: " +
-                                              BodySnippet(resp.body.view()))
-      .WithHttpStatus(resp.status);
-}
 
 }  // namespace
 
@@ -308,21 +292,21 @@ Result<HttpRequest> BuildListMultipartUploads(const Target& t, const ListMultipa
 Result<CreateMultipartUploadResult> ParseCreateMultipartUpload(const HttpResponse& resp) {
   constexpr std::string_view op = "CreateMultipartUpload";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseDocument(resp, op, "InitiateMultipartUploadResult", "InitiateMultipartUploadResponse", doc));
-  pugi::xml_node root = doc.document_element();
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), op, "InitiateMultipartUploadResult", resp.status, doc));
   CreateMultipartUploadResult out;
   out.bucket = ChildText(root, "Bucket");
   out.key = ChildText(root, "Key");
   out.upload_id = ChildText(root, "UploadId");
   out.checksum_algorithm = resp.headers.Get("x-amz-checksum-algorithm");
   out.encryption = ParseEncryption(resp.headers);
-  if (out.upload_id.empty()) return Protocol(op, resp, "the response carries no <UploadId>");
+  if (out.upload_id.empty()) return ProtocolError(op, resp, "the response carries no <UploadId>");
   return out;
 }
 
 Result<UploadPartResult> ParseUploadPart(const HttpResponse& resp) {
   std::string etag = resp.headers.Get("ETag");
-  if (etag.empty()) return Protocol("UploadPart", resp, "the response carries no ETag header");
+  if (etag.empty()) return ProtocolError("UploadPart", resp, "the response carries no ETag header");
   UploadPartResult out;
   out.etag = std::move(etag);
   out.encryption = ParseEncryption(resp.headers);
@@ -332,11 +316,11 @@ Result<UploadPartResult> ParseUploadPart(const HttpResponse& resp) {
 Result<UploadPartCopyResult> ParseUploadPartCopy(const HttpResponse& resp) {
   constexpr std::string_view op = "UploadPartCopy";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseDocument(resp, op, "CopyPartResult", "CopyPartResponse", doc));
-  pugi::xml_node root = doc.document_element();
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), op, "CopyPartResult", resp.status, doc));
   UploadPartCopyResult out;
   out.etag = ChildText(root, "ETag");
-  if (out.etag.empty()) return Protocol(op, resp, "the response carries no <ETag>");
+  if (out.etag.empty()) return ProtocolError(op, resp, "the response carries no <ETag>");
   S3ML_ASSIGN_OR_RETURN(out.last_modified, ChildTime(root, "LastModified", op));
   out.copy_source_version_id = resp.headers.Get("x-amz-copy-source-version-id");
   out.checksum_crc32 = ChildText(root, "ChecksumCRC32");
@@ -349,8 +333,8 @@ Result<UploadPartCopyResult> ParseUploadPartCopy(const HttpResponse& resp) {
 Result<CompleteMultipartUploadResult> ParseCompleteMultipartUpload(const HttpResponse& resp) {
   constexpr std::string_view op = "CompleteMultipartUpload";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseDocument(resp, op, "CompleteMultipartUploadResult", "CompleteMultipartUploadResponse", doc));
-  pugi::xml_node root = doc.document_element();
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), op, "CompleteMultipartUploadResult", resp.status, doc));
   CompleteMultipartUploadResult out;
   out.location = ChildText(root, "Location");
   out.bucket = ChildText(root, "Bucket");
@@ -364,15 +348,15 @@ Result<CompleteMultipartUploadResult> ParseCompleteMultipartUpload(const HttpRes
   out.checksum_type = ChildText(root, "ChecksumType");
   if (out.checksum_type.empty()) out.checksum_type = resp.headers.Get("x-amz-checksum-type");
   out.encryption = ParseEncryption(resp.headers);
-  if (out.etag.empty()) return Protocol(op, resp, "the response carries no <ETag>");
+  if (out.etag.empty()) return ProtocolError(op, resp, "the response carries no <ETag>");
   return out;
 }
 
 Result<ListPartsResult> ParseListParts(const HttpResponse& resp) {
   constexpr std::string_view op = "ListParts";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseDocument(resp, op, "ListPartsResult", "ListPartsResponse", doc));
-  pugi::xml_node root = doc.document_element();
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), op, "ListPartsResult", resp.status, doc));
   ListPartsResult out;
   out.bucket = ChildText(root, "Bucket");
   out.key = ChildText(root, "Key");
@@ -395,21 +379,16 @@ Result<ListPartsResult> ParseListParts(const HttpResponse& resp) {
     out.parts.push_back(std::move(info));
   }
   if (out.is_truncated && out.next_part_number_marker == 0)
-    return Protocol(op, resp, "the listing is truncated but carries no NextPartNumberMarker");
+    return ProtocolError(op, resp, "the listing is truncated but carries no NextPartNumberMarker");
   return out;
 }
 
 Result<ListMultipartUploadsResult> ParseListMultipartUploads(const HttpResponse& resp) {
   constexpr std::string_view op = "ListMultipartUploads";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseDocument(resp, op, "ListMultipartUploadsResult", "ListMultipartUploadsResponse", doc));
-  pugi::xml_node root = doc.document_element();
-  bool url = ChildText(root, "EncodingType") == "url";
-  auto text = [&](const pugi::xml_node& n, const char* name) -> Result<std::string> {
-    std::string v = ChildText(n, name);
-    if (!url) return v;
-    return DecodeListingValue(v);
-  };
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), op, "ListMultipartUploadsResult", resp.status, doc));
+  const ListingText text(root, op);
   ListMultipartUploadsResult out;
   out.bucket = ChildText(root, "Bucket");
   S3ML_ASSIGN_OR_RETURN(out.prefix, text(root, "Prefix"));
@@ -434,7 +413,7 @@ Result<ListMultipartUploadsResult> ParseListMultipartUploads(const HttpResponse&
     out.common_prefixes.push_back(std::move(prefix));
   }
   if (out.is_truncated && out.next_key_marker.empty())
-    return Protocol(op, resp, "the listing is truncated but carries no NextKeyMarker");
+    return ProtocolError(op, resp, "the listing is truncated but carries no NextKeyMarker");
   return out;
 }
 

@@ -85,10 +85,10 @@ Result<std::string> ParseUintHeader(const Headers& h, std::string_view name, std
   const std::string* v = h.Find(name);
   if (v == nullptr) return std::string{};
   std::uint64_t n = 0;
-  if (v->empty()) return Status(ErrorCategory::kProtocol, "empty " + std::string(name) + " header");
+  if (v->empty()) return ProtocolError({}, "empty " + std::string(name) + " header");
   for (char c : *v) {
     if (c < '0' || c > '9' || n > (UINT64_MAX - 9) / 10)
-      return Status(ErrorCategory::kProtocol, "bad " + std::string(name) + " header '" + *v + "'");
+      return ProtocolError({}, "bad " + std::string(name) + " header '" + *v + "'");
     n = n * 10 + static_cast<std::uint64_t>(c - '0');
   }
   *out = n;
@@ -371,8 +371,8 @@ Result<HttpRequest> BuildListObjectsV2(const Target& t, const ListObjectsV2Reque
 Result<ListBucketsResult> ParseListBuckets(const HttpResponse& resp) {
   constexpr std::string_view op = "ListBuckets";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseXmlDocument(resp.body.view(), op, "ListAllMyBucketsResult", resp.status, doc));
-  pugi::xml_node root = doc.document_element();
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), op, "ListAllMyBucketsResult", resp.status, doc));
   ListBucketsResult out;
   out.owner_id = ChildText(root.child("Owner"), "ID");
   out.owner_display_name = ChildText(root.child("Owner"), "DisplayName");
@@ -395,8 +395,9 @@ HeadBucketResult ParseHeadBucket(const HttpResponse& resp) {
 
 Result<std::string> ParseGetBucketLocation(const HttpResponse& resp) {
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseXmlDocument(resp.body.view(), "GetBucketLocation", "LocationConstraint", resp.status, doc));
-  std::string loc = doc.document_element().text().as_string();
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root, ParseXmlDocument(resp.body.view(), "GetBucketLocation",
+                                                              "LocationConstraint", resp.status, doc));
+  std::string loc = root.text().as_string();
   if (loc.empty() || loc == "US") return std::string("us-east-1");
   if (loc == "EU") return std::string("eu-west-1");
   return loc;
@@ -457,16 +458,14 @@ Result<ObjectMetadata> ParseObjectMetadata(int http_status, const Headers& h) {
     // "bytes 0-99/1234" (or "bytes */1234" on 416)
     std::string_view cr = m.content_range;
     auto slash = cr.rfind('/');
+    const std::string bad_range = "malformed Content-Range header '" + m.content_range + "'";
     if (cr.substr(0, 6) != "bytes " || slash == std::string_view::npos)
-      return Status(ErrorCategory::kProtocol, "malformed Content-Range header '" + m.content_range + "'")
-          .WithHttpStatus(http_status);
+      return ProtocolError({}, bad_range, http_status);
     std::string_view total = cr.substr(slash + 1);
     if (total != "*") {
       std::uint64_t n = 0;
       for (char c : total) {
-        if (c < '0' || c > '9')
-          return Status(ErrorCategory::kProtocol, "malformed Content-Range header '" + m.content_range + "'")
-              .WithHttpStatus(http_status);
+        if (c < '0' || c > '9') return ProtocolError({}, bad_range, http_status);
         n = n * 10 + static_cast<std::uint64_t>(c - '0');
       }
       m.object_size = n;
@@ -487,9 +486,9 @@ DeleteObjectResult ParseDeleteObject(const HttpResponse& resp) {
 Result<DeleteObjectsResult> ParseDeleteObjects(const HttpResponse& resp) {
   constexpr std::string_view op = "DeleteObjects";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseXmlDocument(resp.body.view(), op, "DeleteResult", resp.status, doc));
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root, ParseXmlDocument(resp.body.view(), op, "DeleteResult", resp.status, doc));
   DeleteObjectsResult out;
-  for (pugi::xml_node n : doc.document_element().children()) {
+  for (pugi::xml_node n : root.children()) {
     std::string_view name = n.name();
     if (name == "Deleted") {
       DeletedObject d;
@@ -509,8 +508,8 @@ Result<DeleteObjectsResult> ParseDeleteObjects(const HttpResponse& resp) {
 Result<CopyObjectResult> ParseCopyObject(const HttpResponse& resp) {
   constexpr std::string_view op = "CopyObject";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseXmlDocument(resp.body.view(), op, "CopyObjectResult", resp.status, doc));
-  pugi::xml_node root = doc.document_element();
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), op, "CopyObjectResult", resp.status, doc));
   CopyObjectResult out;
   out.etag = ChildText(root, "ETag");
   S3ML_ASSIGN_OR_RETURN(out.last_modified, ChildTime(root, "LastModified", op));
@@ -520,28 +519,12 @@ Result<CopyObjectResult> ParseCopyObject(const HttpResponse& resp) {
   return out;
 }
 
-Result<std::string> DecodeListingValue(std::string_view s) {
-  std::string plus_as_space(s);
-  for (char& c : plus_as_space)
-    if (c == '+') c = ' ';
-  auto r = UriDecode(plus_as_space);
-  if (!r.ok())
-    return Status(ErrorCategory::kProtocol,
-                  "ListObjectsV2: the server sent a url-encoded value that does not decode: '" + BodySnippet(s, 80) + "'");
-  return r;
-}
-
 Result<ListObjectsV2Result> ParseListObjectsV2(const HttpResponse& resp) {
   constexpr std::string_view op = "ListObjectsV2";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseXmlDocument(resp.body.view(), op, "ListBucketResult", resp.status, doc));
-  pugi::xml_node root = doc.document_element();
-  bool url = ChildText(root, "EncodingType") == "url";
-  auto text = [&](const pugi::xml_node& n, const char* name) -> Result<std::string> {
-    std::string v = ChildText(n, name);
-    if (!url) return v;
-    return DecodeListingValue(v);
-  };
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), op, "ListBucketResult", resp.status, doc));
+  const ListingText text(root, op);
   ListObjectsV2Result out;
   out.bucket = ChildText(root, "Name");
   S3ML_ASSIGN_OR_RETURN(out.prefix, text(root, "Prefix"));
@@ -567,15 +550,57 @@ Result<ListObjectsV2Result> ParseListObjectsV2(const HttpResponse& resp) {
     out.common_prefixes.push_back(std::move(prefix));
   }
   if (out.is_truncated && out.next_continuation_token.empty())
-    return Status(ErrorCategory::kProtocol,
-                  "ListObjectsV2: the listing is truncated but carries no NextContinuationToken; body starts with: " +
-                      BodySnippet(resp.body.view()))
-        .WithHttpStatus(resp.status);
+    return ProtocolError(op, resp, "the listing is truncated but carries no NextContinuationToken");
   return out;
 }
 
+const std::vector<OperationVerdict>& IdempotencyVerdicts() {
+  static const std::vector<OperationVerdict> kVerdicts = {
+      // Reads: nothing changes.
+      {"ListBuckets", true},
+      {"HeadBucket", true},
+      {"GetBucketLocation", true},
+      {"GetObject", true},
+      {"HeadObject", true},
+      {"ListObjectsV2", true},
+      {"ListObjectVersions", true},
+      {"ListParts", true},
+      {"ListMultipartUploads", true},
+      {"GetBucketVersioning", true},
+      {"GetObjectTagging", true},
+      {"GetBucketLifecycleConfiguration", true},
+      {"SelectObjectContent", true},  // its sink refuses a restart once records were delivered
+      {"CreateSession", true},        // a second session is as good as the first
+      // Writes that set a state: a repeat leaves the same state (on a versioned bucket one
+      // more version or delete marker, as after any retried write).
+      {"PutObject", true},
+      {"CopyObject", true},  // the same source copied again gives the same object
+      {"DeleteObject", true},
+      {"DeleteObjects", true},
+      {"UploadPart", true},      // the part number is overwritten with the same bytes
+      {"UploadPartCopy", true},  // likewise, from the same source range
+      {"PutObjectTagging", true},
+      {"DeleteObjectTagging", true},
+      {"PutBucketVersioning", true},
+      {"PutBucketLifecycleConfiguration", true},
+      {"DeleteBucketLifecycle", true},
+      {"RestoreObject", true},  // a repeat extends the restore or answers RestoreAlreadyInProgress
+      // A repeat answers an error code that says what happened (BucketAlreadyOwnedByYou,
+      // NoSuchBucket; AbortMultipartUpload treats NoSuchUpload on a retry as done).
+      {"CreateBucket", true},
+      {"DeleteBucket", true},
+      {"AbortMultipartUpload", true},
+      // A repeat does harm: callers settle an ambiguous failure themselves.
+      {"CreateMultipartUpload", false},    // a second upload would be left open
+      {"CompleteMultipartUpload", false},  // after a lost answer a repeat fails with NoSuchUpload
+  };
+  return kVerdicts;
+}
+
 bool IsIdempotent(std::string_view operation) {
-  return operation != "CreateMultipartUpload" && operation != "CompleteMultipartUpload";
+  for (const OperationVerdict& v : IdempotencyVerdicts())
+    if (v.operation == operation) return v.idempotent;
+  return false;
 }
 
 }  // namespace ops

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/crypto.h"
 #include "common/http_types.h"
@@ -82,11 +83,23 @@ Status HashBody(RequestBody& body, Hasher* sha256, Hasher* md5);
 /// Checks a header value has no CR, LF or NUL (header injection). `what` names the field.
 Status CheckHeaderValue(std::string_view value, std::string_view what);
 
-/// The idempotency verdict of an S3 operation, for the retry loop: false for the two
-/// whose repetition is not harmless — CreateMultipartUpload (a second upload is left
-/// open) and CompleteMultipartUpload (a repeat after a lost answer fails with
-/// NoSuchUpload). Their callers recover from an ambiguous failure themselves (see
-/// TransferManager). Every other operation may run twice.
+/// One row of the idempotency table: may `operation` run twice without harm? The retry
+/// loop (RequestContext::idempotent) repeats a request whose failure is ambiguous (sent,
+/// no answer: it may have taken effect) only when it is idempotent; error answers and
+/// failures before the request left are retried either way.
+struct OperationVerdict {
+  std::string_view operation;  ///< AWS name, as in ResponseTraits::operation
+  bool idempotent;
+};
+
+/// Every operation the client sends, with its verdict (ops/requests.cc says why for
+/// each). Not idempotent: CreateMultipartUpload (a repeat leaves a second upload open)
+/// and CompleteMultipartUpload (a repeat after a lost answer fails with NoSuchUpload);
+/// their callers recover from an ambiguous failure themselves (see TransferManager).
+const std::vector<OperationVerdict>& IdempotencyVerdicts();
+
+/// The verdict of IdempotencyVerdicts() for `operation`; false for an operation not in
+/// the table (the safe default: it is not repeated blindly).
 bool IsIdempotent(std::string_view operation);
 
 // ---- parsers (2xx responses) -------------------------------------------------------
@@ -109,6 +122,7 @@ Result<CopyObjectResult> ParseCopyObject(const HttpResponse& resp);
 Result<ListObjectsV2Result> ParseListObjectsV2(const HttpResponse& resp);
 
 /// Decodes one value of an encoding-type=url listing ('+' is a space, %XX a byte).
-Result<std::string> DecodeListingValue(std::string_view s);
+/// Errors: kProtocol naming `operation` and quoting a value that does not decode.
+Result<std::string> DecodeListingValue(std::string_view s, std::string_view operation = "ListObjectsV2");
 
 }  // namespace s3ml::ops

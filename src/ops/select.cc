@@ -86,3 +86,89 @@ Result<HttpRequest> BuildSelectObjectContent(const Target& t, const SelectObject
 }
 
 }  // namespace s3ml::ops
+
+namespace s3ml::ops {
+
+Result<SelectStats> ParseSelectStats(std::string_view payload, const char* root) {
+  const std::string what = std::string("the Select ") + root + " event";
+  pugi::xml_document doc;
+  auto node = ParseXmlDocument(payload, what, root, 0, doc);
+  if (!node.ok()) return node.status().WithCode("EventStreamError");
+  SelectStats out;
+  for (auto [name, field] : {std::pair{"BytesScanned", &out.bytes_scanned},
+                             std::pair{"BytesProcessed", &out.bytes_processed},
+                             std::pair{"BytesReturned", &out.bytes_returned}}) {
+    auto v = ChildUint(*node, name, 0, what);
+    if (!v.ok()) return v.status().WithCode("EventStreamError");
+    *field = *v;
+  }
+  return out;
+}
+
+Status SelectStreamWithoutEnd() {
+  return ProtocolError({}, "the Select event stream ended without an End event").WithCode("EventStreamError");
+}
+
+Status SelectStreamSink::CanRestart() const {
+  if (!abort_.ok()) return abort_;
+  if (delivered_)
+    return Status(ErrorCategory::kIntegrity,
+                  "the Select event stream was interrupted after records were delivered; not retried");
+  return Status::Ok();
+}
+
+Status SelectStreamSink::Begin(int, const Headers&, std::optional<std::uint64_t>) {
+  S3ML_RETURN_IF_ERROR(CanRestart());
+  decoder_ = eventstream::Decoder();
+  saw_end_ = false;
+  stats_ = SelectStats();
+  return Status::Ok();
+}
+
+Status SelectStreamSink::Write(const char* data, std::size_t n) {
+  S3ML_RETURN_IF_ERROR(decoder_.Feed(data, n));
+  eventstream::Message m;
+  while (decoder_.Next(m)) S3ML_RETURN_IF_ERROR(Handle(m));
+  return Status::Ok();
+}
+
+Status SelectStreamSink::Finish() {
+  if (!decoder_.at_boundary())
+    return ProtocolError({}, "the Select event stream ended inside a message (" +
+                                 std::to_string(decoder_.pending_bytes()) + " bytes pending)")
+        .WithCode("EventStreamError");
+  if (!saw_end_) return SelectStreamWithoutEnd();
+  return Status::Ok();
+}
+
+Status SelectStreamSink::Handle(const eventstream::Message& m) {
+  const std::string type = m.Header(":message-type");
+  if (type == "error") {
+    const std::string code = m.Header(":error-code");
+    abort_ = Status(ErrorCategory::kService, "RequestLevelError: " + m.Header(":error-message"))
+                 .WithCode(code.empty() ? "InternalError" : code)
+                 .WithHttpStatus(200);
+    return abort_;
+  }
+  if (type != "event") return Status::Ok();  // exceptions / unknown kinds: ignored as the SDKs do
+  const std::string event = m.Header(":event-type");
+  if (saw_end_)
+    return ProtocolError({}, "the Select event stream has a '" + event + "' event after End")
+        .WithCode("EventStreamError");
+  if (event == "Records") {
+    if (m.payload.empty()) return Status::Ok();
+    delivered_ = true;
+    Status st = on_records_(m.payload);
+    if (!st.ok()) abort_ = st;
+    return st;
+  }
+  if (event == "Stats" || event == "Progress") {
+    // Progress carries the counts so far; the Stats event before End has the totals.
+    S3ML_ASSIGN_OR_RETURN(stats_, ParseSelectStats(m.payload, event == "Stats" ? "Stats" : "Progress"));
+    return Status::Ok();
+  }
+  if (event == "End") saw_end_ = true;
+  return Status::Ok();  // Cont
+}
+
+}  // namespace s3ml::ops

@@ -126,12 +126,10 @@ HttpRequest BuildDeleteObjectTagging(const Target& t, const DeleteObjectTaggingR
 Result<GetBucketVersioningResult> ParseGetBucketVersioning(const HttpResponse& resp) {
   constexpr std::string_view op = "GetBucketVersioning";
   pugi::xml_document doc;
-  Status parsed = ParseXmlDocument(resp.body.view(), op, "VersioningConfiguration", resp.status, doc);
-  // moto answers a never-versioned bucket with an empty <GetBucketVersioningResponse/>;
-  // the root's name carries no information, so accept it rather than fail.
-  if (!parsed.ok() && !ParseXmlDocument(resp.body.view(), op, "GetBucketVersioningResponse", resp.status, doc).ok())
-    return parsed;
-  pugi::xml_node root = doc.document_element();
+  // moto answers a never-versioned bucket with an empty <GetBucketVersioningResponse/>,
+  // which ParseXmlDocument accepts as it accepts every moto <...Response> root.
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), op, "VersioningConfiguration", resp.status, doc));
   GetBucketVersioningResult out;
   const std::string status = ChildText(root, "Status");
   if (status == "Enabled") {
@@ -139,9 +137,7 @@ Result<GetBucketVersioningResult> ParseGetBucketVersioning(const HttpResponse& r
   } else if (status == "Suspended") {
     out.status = VersioningStatus::kSuspended;
   } else if (!status.empty()) {
-    return Status(ErrorCategory::kProtocol, std::string(op) + ": unknown versioning Status '" +
-                                                BodySnippet(status, 40) + "'")
-        .WithHttpStatus(resp.status);
+    return ProtocolError(op, "unknown versioning Status '" + BodySnippet(status, 40) + "'", resp.status);
   }
   out.mfa_delete = ChildText(root, "MfaDelete");
   return out;
@@ -150,14 +146,9 @@ Result<GetBucketVersioningResult> ParseGetBucketVersioning(const HttpResponse& r
 Result<ListObjectVersionsResult> ParseListObjectVersions(const HttpResponse& resp) {
   constexpr std::string_view op = "ListObjectVersions";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseXmlDocument(resp.body.view(), op, "ListVersionsResult", resp.status, doc));
-  pugi::xml_node root = doc.document_element();
-  const bool url = ChildText(root, "EncodingType") == "url";
-  auto text = [&](const pugi::xml_node& n, const char* name) -> Result<std::string> {
-    std::string v = ChildText(n, name);
-    if (!url) return v;
-    return DecodeListingValue(v);
-  };
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        ParseXmlDocument(resp.body.view(), op, "ListVersionsResult", resp.status, doc));
+  const ListingText text(root, op);
   ListObjectVersionsResult out;
   out.bucket = ChildText(root, "Name");
   S3ML_ASSIGN_OR_RETURN(out.prefix, text(root, "Prefix"));
@@ -200,24 +191,18 @@ Result<ListObjectVersionsResult> ParseListObjectVersions(const HttpResponse& res
                      return a.last_modified > b.last_modified;
                    });
   if (out.is_truncated && out.next_key_marker.empty())
-    return Status(ErrorCategory::kProtocol,
-                  "ListObjectVersions: the listing is truncated but carries no NextKeyMarker; body starts with: " +
-                      BodySnippet(resp.body.view()))
-        .WithHttpStatus(resp.status);
+    return ProtocolError(op, resp, "the listing is truncated but carries no NextKeyMarker");
   return out;
 }
 
 Result<GetObjectTaggingResult> ParseGetObjectTagging(const HttpResponse& resp) {
   constexpr std::string_view op = "GetObjectTagging";
   pugi::xml_document doc;
-  S3ML_RETURN_IF_ERROR(ParseXmlDocument(resp.body.view(), op, "Tagging", resp.status, doc));
+  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root, ParseXmlDocument(resp.body.view(), op, "Tagging", resp.status, doc));
   GetObjectTaggingResult out;
   out.version_id = resp.headers.Get("x-amz-version-id");
-  for (pugi::xml_node n : doc.document_element().child("TagSet").children("Tag")) {
-    if (!n.child("Key"))
-      return Status(ErrorCategory::kProtocol, "GetObjectTagging: a <Tag> has no <Key>; body starts with: " +
-                                                  BodySnippet(resp.body.view()))
-          .WithHttpStatus(resp.status);
+  for (pugi::xml_node n : root.child("TagSet").children("Tag")) {
+    if (!n.child("Key")) return ProtocolError(op, resp, "a <Tag> has no <Key>");
     out.tags.push_back(Tag{ChildText(n, "Key"), ChildText(n, "Value")});
   }
   return out;

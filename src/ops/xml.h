@@ -9,20 +9,35 @@
 
 #include <pugixml.hpp>
 
+#include "ops/errors.h"
 #include "s3ml/result.h"
 
 namespace s3ml::ops {
 
-/// A printable excerpt of a response body for error messages: at most
-/// `max_chars` characters, control bytes shown as '.', whitespace runs collapsed.
-std::string BodySnippet(std::string_view body, std::size_t max_chars = 160);
+/// Parses `body` into `doc` and returns the element holding the answer: the document
+/// element when it is `expected_root`. Some S3-compatible servers (moto) name the root
+/// after the operation instead: `expected_root` with "Result" replaced by "Response"
+/// (<ListPartsResponse>) or "<operation>Response" (<GetBucketVersioningResponse>); such
+/// a wrapper is accepted, and when it wraps an `expected_root` element that element is
+/// returned. Errors (kProtocol, with `http_status`, naming `operation`): empty body,
+/// malformed/truncated XML, or a different root element; each quotes the start of the body.
+Result<pugi::xml_node> ParseXmlDocument(std::string_view body, std::string_view operation, const char* expected_root,
+                                        int http_status, pugi::xml_document& doc);
 
-/// Parses `body` into `doc` and checks that the document element is
-/// `expected_root`. Errors (kProtocol, with `http_status`, naming `operation`):
-/// empty body, malformed/truncated XML, or a different root element; each quotes
-/// the start of the body.
-Status ParseXmlDocument(std::string_view body, std::string_view operation, const char* expected_root,
-                        int http_status, pugi::xml_document& doc);
+/// The text values of a listing answer, url-decoded when the answer says
+/// <EncodingType>url</EncodingType> (the request asked for encoding-type=url):
+/// ListObjectsV2, ListObjectVersions, ListMultipartUploads.
+class ListingText {
+ public:
+  /// `root` is the answer's element; `operation` names errors.
+  ListingText(const pugi::xml_node& root, std::string_view operation);
+  /// Child `name` of `node`, decoded. Errors: kProtocol for a value that does not decode.
+  Result<std::string> operator()(const pugi::xml_node& node, const char* name) const;
+
+ private:
+  bool url_;
+  std::string_view operation_;
+};
 
 /// Text of child `name` ("" when absent).
 std::string ChildText(const pugi::xml_node& node, const char* name);

@@ -1,5 +1,5 @@
 // The AWS event-stream decoder (src/select/event_stream) and the client's handling of
-// a SelectObjectContent response stream (src/client/select.cc), fed from a fake
+// a SelectObjectContent response stream (ops::SelectStreamSink, src/ops/select.cc), fed from a fake
 // transport. Byte 0: bit 0 picks the client path; bit 1 means the rest is a list of
 // messages without their CRCs (total u32, headers length u32, headers and payload),
 // which the harness completes with correct prelude and message CRCs so that mutations

@@ -27,24 +27,6 @@ namespace {
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
-// Aborts every upload still in progress in a bucket when the test ends (also on failure),
-// so ScopedBucket can delete the bucket.
-class AbortAllUploads {
- public:
-  AbortAllUploads(const Client& c, std::string bucket) : c_(c), bucket_(std::move(bucket)) {}
-  ~AbortAllUploads() {
-    ListMultipartUploadsRequest req;
-    req.bucket = bucket_;
-    auto r = c_.ListMultipartUploads(req);
-    if (!r.ok()) return;
-    for (const auto& u : r->uploads) (void)c_.AbortMultipartUpload(AbortMultipartUploadRequest{bucket_, u.key, u.upload_id});
-  }
-
- private:
-  Client c_;
-  std::string bucket_;
-};
-
 std::string ExpectedMultipartEtag(std::string_view data, std::uint64_t part_size) {
   std::vector<std::string> digests;
   for (std::uint64_t off = 0; off < data.size(); off += part_size) {

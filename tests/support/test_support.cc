@@ -205,4 +205,12 @@ std::vector<MultipartUploadInfo> OpenUploads(const Client& c, const std::string&
   return r->uploads;
 }
 
+AbortAllUploads::~AbortAllUploads() {
+  ListMultipartUploadsRequest req;
+  req.bucket = bucket_;
+  auto uploads = c_.ListMultipartUploadsPages(req).All();
+  if (!uploads.ok()) return;
+  for (const auto& u : *uploads) (void)c_.AbortMultipartUpload(AbortMultipartUploadRequest{bucket_, u.key, u.upload_id});
+}
+
 }  // namespace s3ml::test

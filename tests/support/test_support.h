@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "client/client_impl.h"
 #include "s3ml/client.h"
 #include "s3ml/mock/server.h"
@@ -96,5 +98,38 @@ PutObjectResult Put(const Client& c, const std::string& bucket, const std::strin
 
 /// The multipart uploads in progress in `bucket` (one page; REQUIREs the listing to succeed).
 std::vector<MultipartUploadInfo> OpenUploads(const Client& c, const std::string& bucket);
+
+/// Walks `pages` (a Paginator) to its end, REQUIRing every page to succeed, fewer than
+/// `max_pages` pages and, against the in-process mock, one request per page; `on_page`
+/// sees each page. Returns the number of pages.
+template <class Pages, class OnPage>
+int WalkPages(Pages& pages, OnPage on_page, int max_pages = 1000) {
+  const std::uint64_t before = Portable().mock ? Portable().mock->stats().requests : 0;
+  int npages = 0;
+  while (pages.HasMorePages()) {
+    auto page = pages.NextPage();
+    INFO(page.status().ToString());
+    REQUIRE(page.ok());
+    ++npages;
+    REQUIRE(npages < max_pages);
+    if (Portable().mock) CHECK(Portable().mock->stats().requests == before + static_cast<std::uint64_t>(npages));
+    on_page(*page);
+  }
+  return npages;
+}
+
+/// Aborts every upload still in progress in a bucket when the test ends (also on
+/// failure), so ScopedBucket can delete the bucket.
+class AbortAllUploads {
+ public:
+  AbortAllUploads(const Client& c, std::string bucket) : c_(c), bucket_(std::move(bucket)) {}
+  ~AbortAllUploads();
+  AbortAllUploads(const AbortAllUploads&) = delete;
+  AbortAllUploads& operator=(const AbortAllUploads&) = delete;
+
+ private:
+  Client c_;
+  std::string bucket_;
+};
 
 }  // namespace s3ml::test

@@ -1,5 +1,8 @@
 // Request building: addressing, key encoding, query parameters, headers and bodies.
 
+#include <set>
+#include <string_view>
+
 #include <catch2/catch.hpp>
 
 #include <pugixml.hpp>
@@ -363,4 +366,33 @@ TEST_CASE("DnsCompatibility: bucket names usable as a host label", "[ops][reques
   CHECK(ops::IsIpAddress("::1"));
   CHECK_FALSE(ops::IsIpAddress("10.0.0"));
   CHECK_FALSE(ops::IsIpAddress("256.0.0.1"));
+}
+
+TEST_CASE("IsIdempotent: reads, puts, deletes, parts and listings repeat; Create and Complete multipart do not",
+          "[ops][retry]") {
+  for (const char* op : {"GetObject", "HeadObject", "PutObject", "DeleteObject", "DeleteObjects", "CopyObject",
+                         "UploadPart", "UploadPartCopy", "AbortMultipartUpload", "ListObjectsV2",
+                         "ListObjectVersions", "ListParts", "ListMultipartUploads", "ListBuckets",
+                         "SelectObjectContent", "CreateSession", "GetBucketVersioning", "PutObjectTagging"}) {
+    INFO(op);
+    CHECK(ops::IsIdempotent(op));
+  }
+  CHECK_FALSE(ops::IsIdempotent("CreateMultipartUpload"));
+  CHECK_FALSE(ops::IsIdempotent("CompleteMultipartUpload"));
+  // An operation without a verdict is not repeated blindly.
+  CHECK_FALSE(ops::IsIdempotent("SomeNewOperation"));
+  CHECK_FALSE(ops::IsIdempotent(""));
+}
+
+TEST_CASE("IdempotencyVerdicts: one verdict per operation, exactly two of them not idempotent", "[ops][retry]") {
+  std::set<std::string_view> names;
+  int not_idempotent = 0;
+  for (const ops::OperationVerdict& v : ops::IdempotencyVerdicts()) {
+    INFO(v.operation);
+    CHECK(names.insert(v.operation).second);
+    CHECK(ops::IsIdempotent(v.operation) == v.idempotent);
+    if (!v.idempotent) ++not_idempotent;
+  }
+  CHECK(not_idempotent == 2);
+  CHECK(names.size() >= 30);
 }

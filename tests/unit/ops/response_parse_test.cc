@@ -5,7 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include "common/time.h"
+#include "ops/errors.h"
+#include "ops/multipart.h"
 #include "ops/requests.h"
+#include "ops/versioning.h"
 
 using namespace s3ml;
 
@@ -345,4 +348,59 @@ TEST_CASE("ParseObjectMetadata: GET/HEAD headers incl. user metadata and a Conte
   Headers badrange;
   badrange.Set("Content-Range", "0-1/2");
   CHECK_FALSE(ops::ParseObjectMetadata(206, badrange).ok());
+}
+
+TEST_CASE("ParseXml: every parser accepts moto's <...Response> root, and a wrapped S3 root", "[ops][xml]") {
+  // "<root minus Result>Response"
+  auto copy = ops::ParseCopyObject(Xml("<CopyObjectResponse><ETag>\"e\"</ETag></CopyObjectResponse>"));
+  REQUIRE(copy.ok());
+  CHECK(copy->etag == "\"e\"");
+  // "<operation>Response"
+  auto del = ops::ParseDeleteObjects(
+      Xml("<DeleteObjectsResponse><Deleted><Key>k</Key></Deleted></DeleteObjectsResponse>"));
+  REQUIRE(del.ok());
+  REQUIRE(del->deleted.size() == 1);
+  CHECK(del->deleted[0].key == "k");
+  // A wrapper around the documented root: the inner element is read.
+  auto buckets = ops::ParseListBuckets(Xml(
+      "<ListBucketsResponse><ListAllMyBucketsResult><Buckets><Bucket><Name>b1</Name></Bucket></Buckets>"
+      "</ListAllMyBucketsResult></ListBucketsResponse>"));
+  REQUIRE(buckets.ok());
+  REQUIRE(buckets->buckets.size() == 1);
+  CHECK(buckets->buckets[0].name == "b1");
+  auto versions = ops::ParseListObjectVersions(
+      Xml("<ListVersionsResponse><Version><Key>v</Key><IsLatest>true</IsLatest></Version></ListVersionsResponse>"));
+  REQUIRE(versions.ok());
+  REQUIRE(versions->versions.size() == 1);
+  // Another operation's wrapper is still refused.
+  auto other = ops::ParseCopyObject(Xml("<ListPartsResponse/>"));
+  REQUIRE_FALSE(other.ok());
+  CHECK_THAT(other.status().message(), Catch::Contains("expected <CopyObjectResult>"));
+}
+
+TEST_CASE("Listing parsers: an undecodable url-encoded value names the listing it came from", "[ops][xml]") {
+  const char* bad = "<EncodingType>url</EncodingType><Prefix>bad%ZZ</Prefix>";
+  auto v2 = ops::ParseListObjectsV2(Xml(std::string("<ListBucketResult>") + bad + "</ListBucketResult>"));
+  auto versions = ops::ParseListObjectVersions(Xml(std::string("<ListVersionsResult>") + bad + "</ListVersionsResult>"));
+  auto uploads = ops::ParseListMultipartUploads(
+      Xml(std::string("<ListMultipartUploadsResult>") + bad + "</ListMultipartUploadsResult>"));
+  for (const Status& st : {v2.status(), versions.status(), uploads.status()}) {
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.category() == ErrorCategory::kProtocol);
+    CHECK_THAT(st.message(), Catch::Contains("does not decode") && Catch::Contains("bad%ZZ"));
+  }
+  CHECK_THAT(v2.status().message(), Catch::StartsWith("ListObjectsV2: "));
+  CHECK_THAT(versions.status().message(), Catch::StartsWith("ListObjectVersions: "));
+  CHECK_THAT(uploads.status().message(), Catch::StartsWith("ListMultipartUploads: "));
+}
+
+TEST_CASE("ProtocolError: kProtocol naming the operation, with the HTTP status and a quoted body", "[ops]") {
+  Status bare = ops::ProtocolError("GetObject", "bad <Size> '12x'");
+  CHECK(bare.category() == ErrorCategory::kProtocol);
+  CHECK(bare.message() == "GetObject: bad <Size> '12x'");
+  CHECK(bare.http_status() == 0);
+  CHECK(ops::ProtocolError({}, "no operation").message() == "no operation");
+  Status quoted = ops::ProtocolError("ListParts", Xml("<ListPartsResult>\n  <IsTruncated>", 206), "truncated");
+  CHECK(quoted.http_status() == 206);
+  CHECK(quoted.message() == "ListParts: truncated; body starts with: <ListPartsResult> <IsTruncated>");
 }

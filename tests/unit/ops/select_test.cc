@@ -76,3 +76,92 @@ TEST_CASE("OpsSelect: request XML carries CSV options, whitespace delimiters and
   CHECK(json.child("OutputSerialization").child("JSON"));
   CHECK_FALSE(json.child("ScanRange"));
 }
+
+// ---- the response: event stream decoding (ops::SelectStreamSink) ----------------------
+
+namespace {
+
+namespace es = s3ml::eventstream;
+
+struct SinkRun {
+  Status status;
+  std::string records;
+  SelectStats stats;
+};
+
+SinkRun Feed(const std::string& stream) {
+  SinkRun run;
+  const ops::SelectStreamSink::RecordsFn on_records = [&run](std::string_view r) {
+    run.records += r;
+    return Status::Ok();
+  };
+  ops::SelectStreamSink sink(on_records);
+  run.status = sink.Begin(200, Headers(), stream.size());
+  if (run.status.ok()) run.status = sink.Write(stream.data(), stream.size());
+  if (run.status.ok()) run.status = sink.Finish();
+  run.stats = sink.stats();
+  return run;
+}
+
+std::string Event(const char* type, const std::string& xml) { return es::EncodeEvent(type, "text/xml", xml); }
+
+}  // namespace
+
+TEST_CASE("SelectStreamSink: records, Progress and Stats counts, End", "[select]") {
+  const std::string stream =
+      es::EncodeEvent("Records", "application/octet-stream", "1,2\n") +
+      Event("Progress", "<Progress><BytesScanned>2</BytesScanned><BytesProcessed>2</BytesProcessed></Progress>") +
+      Event("Stats", "<Stats><BytesScanned>4</BytesScanned><BytesProcessed>5</BytesProcessed>"
+                     "<BytesReturned>6</BytesReturned></Stats>") +
+      es::EncodeEvent("End", "", "");
+  SinkRun run = Feed(stream);
+  INFO(run.status.ToString());
+  REQUIRE(run.status.ok());
+  CHECK(run.records == "1,2\n");
+  CHECK(run.stats.bytes_scanned == 4);
+  CHECK(run.stats.bytes_processed == 5);
+  CHECK(run.stats.bytes_returned == 6);
+  CHECK_FALSE(run.stats.evaluated_locally);
+}
+
+TEST_CASE("SelectStreamSink: a Stats or Progress count that is not a number is a protocol error naming it",
+          "[select]") {
+  const std::string end = es::EncodeEvent("End", "", "");
+  SinkRun stats = Feed(Event("Stats", "<Stats><BytesScanned>12x</BytesScanned></Stats>") + end);
+  REQUIRE_FALSE(stats.status.ok());  // not a silent 0
+  CHECK(stats.status.category() == ErrorCategory::kProtocol);
+  CHECK(stats.status.code() == "EventStreamError");
+  CHECK_THAT(stats.status.message(),
+             Catch::Contains("Stats event") && Catch::Contains("<BytesScanned>") && Catch::Contains("'12x'"));
+
+  SinkRun progress = Feed(Event("Progress", "<Progress><BytesReturned>-1</BytesReturned></Progress>") + end);
+  REQUIRE_FALSE(progress.status.ok());
+  CHECK(progress.status.category() == ErrorCategory::kProtocol);
+  CHECK_THAT(progress.status.message(),
+             Catch::Contains("Progress event") && Catch::Contains("<BytesReturned>") && Catch::Contains("'-1'"));
+}
+
+TEST_CASE("ParseSelectStats: a payload that is not the expected XML is a protocol error", "[select]") {
+  auto garbage = ops::ParseSelectStats("not xml <", "Stats");
+  REQUIRE_FALSE(garbage.ok());
+  CHECK(garbage.status().category() == ErrorCategory::kProtocol);
+  CHECK(garbage.status().code() == "EventStreamError");
+  auto other = ops::ParseSelectStats("<Progress/>", "Stats");
+  REQUIRE_FALSE(other.ok());
+  CHECK_THAT(other.status().message(), Catch::Contains("<Progress>") && Catch::Contains("expected <Stats>"));
+  auto absent = ops::ParseSelectStats("<Stats><BytesReturned>7</BytesReturned></Stats>", "Stats");
+  REQUIRE(absent.ok());
+  CHECK(absent->bytes_scanned == 0);
+  CHECK(absent->bytes_returned == 7);
+}
+
+TEST_CASE("SelectStreamSink: a stream without End, or cut inside a message, is a protocol error", "[select]") {
+  const std::string records = es::EncodeEvent("Records", "application/octet-stream", "x\n");
+  SinkRun no_end = Feed(records);
+  REQUIRE_FALSE(no_end.status.ok());
+  CHECK(no_end.status.category() == ErrorCategory::kProtocol);
+  CHECK_THAT(no_end.status.message(), Catch::Contains("without an End event"));
+  SinkRun cut = Feed(records.substr(0, records.size() - 2));
+  REQUIRE_FALSE(cut.status.ok());
+  CHECK_THAT(cut.status.message(), Catch::Contains("inside a message"));
+}
