@@ -123,30 +123,22 @@ class S3IterableDataset(_tud.IterableDataset):
         super().__init__()
         # Everything is checked here, in the process that builds the dataset: a bad
         # argument must not surface later as an error in a DataLoader worker.
-        source = _check_source(source)
-        check_choice("format", format, ("raw", "tar", "jsonl"))
-        check_choice("uneven", uneven, _UNEVEN, optional=True)
-        check_callable("transform", transform)
+        self.source = _check_source(source)
+        self.format = check_choice("format", format, ("raw", "tar", "jsonl"))
+        self.uneven = check_choice("uneven", uneven, _UNEVEN, optional=True)
+        self.transform = check_callable("transform", transform)
         rank = check_int("rank", rank, min=0, max=2**31 - 1, optional=True)
         world_size = check_int("world_size", world_size, min=1, max=2**31 - 1, optional=True)
         if (rank is None) != (world_size is None):
             raise bad_value("rank" if rank is None else "world_size", "give rank and world_size both or neither")
         if world_size is not None and not rank < world_size:
             raise bad_value("rank", f"must be in [0, world_size), got {rank} of {world_size}")
-        seed = check_int("seed", seed, min=0, max=2**64 - 1)
-        shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, min=0, max=2**64 - 1)
-        shuffle = check_bool("shuffle", shuffle)
-        tensors = check_bool("tensors", tensors)
-        if tensors and transform is not None:
+        self.seed = check_int("seed", seed, min=0, max=2**64 - 1)
+        self.shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer, min=0, max=2**64 - 1)
+        self.shuffle = check_bool("shuffle", shuffle)
+        self.tensors = check_bool("tensors", tensors)
+        if self.tensors and transform is not None:
             raise bad_value("tensors", "applies to the default transform; give tensors=True or a transform, not both")
-        self.tensors = tensors
-        self.source = source
-        self.format = format
-        self.transform = transform
-        self.shuffle = shuffle
-        self.seed = seed
-        self.shuffle_buffer = shuffle_buffer
-        self.uneven = uneven
         direct = {name: reader_options.pop(name) for name in DATASET_CLIENT_ARGS if name in reader_options}
         self._client = ProcessLocalClient.from_arguments(client, client_kwargs, direct)
         for name in _MANAGED_OPTIONS:
