@@ -6,6 +6,7 @@
 #include "s3ml/checkpoint.h"
 #include "s3ml/client.h"
 #include "s3ml/credentials.h"
+#include "s3ml/encoding.h"
 #include "s3ml/express.h"
 #include "s3ml/dataset/reader.h"
 #include "s3ml/logging.h"

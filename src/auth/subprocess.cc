@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/file.h"
+#include "s3ml/file.h"
 
 extern char** environ;  // passed through to the child unchanged; never read here
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "common/file.h"
+#include "s3ml/file.h"
 #include "common/http_types.h"
 #include "s3ml/objects.h"
 

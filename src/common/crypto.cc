@@ -103,6 +103,13 @@ std::string HexEncode(const unsigned char* data, std::size_t n) {
   return out;
 }
 
+std::string HexEncode(std::string_view s) {
+  return HexEncode(reinterpret_cast<const unsigned char*>(s.data()), s.size());
+}
+
+std::string HexMd5(std::string_view data) { return HexEncode(Md5(data)); }
+std::string Base64Md5(std::string_view data) { return Base64Encode(Md5(data)); }
+
 std::string Base64Encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3), '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

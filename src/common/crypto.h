@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "s3ml/encoding.h"
 #include "s3ml/result.h"
 
 namespace s3ml {
@@ -38,15 +39,12 @@ class Hasher {
 std::string HexEncode(const unsigned char* data, std::size_t n);
 template <std::size_t N>
 std::string HexEncode(const std::array<unsigned char, N>& a) { return HexEncode(a.data(), N); }
-inline std::string HexEncode(std::string_view s) {
-  return HexEncode(reinterpret_cast<const unsigned char*>(s.data()), s.size());
-}
-std::string Base64Encode(std::string_view data);
 template <std::size_t N>
 std::string Base64Encode(const std::array<unsigned char, N>& a) {
   return Base64Encode(std::string_view(reinterpret_cast<const char*>(a.data()), N));
 }
-Result<std::string> Base64Decode(std::string_view data);
+// HexEncode(std::string_view), Base64Encode(std::string_view), Base64Decode, HexMd5
+// and Base64Md5 are public: s3ml/encoding.h.
 
 /// Hex SHA-256 of the empty string (the payload hash of bodiless requests).
 inline constexpr const char* kEmptySha256Hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

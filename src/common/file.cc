@@ -1,4 +1,4 @@
-#include "common/file.h"
+#include "s3ml/file.h"
 
 #include <fcntl.h>
 #include <unistd.h>

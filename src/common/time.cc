@@ -126,6 +126,8 @@ Result<SystemTime> ParseIso8601(std::string_view s, OutOfRange mode) {
   return FromUnixMillis((TmSeconds(tm) - offset_sec) * 1000 + millis, mode, "ISO-8601 time", s);
 }
 
+Result<SystemTime> ParseIso8601(std::string_view s) { return ParseIso8601(s, OutOfRange::kError); }
+
 Result<SystemTime> ParseHttpDate(std::string_view s, OutOfRange mode) {
   std::string str(s);
   for (const char* fmt : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
@@ -136,5 +138,7 @@ Result<SystemTime> ParseHttpDate(std::string_view s, OutOfRange mode) {
   }
   return BadDate("HTTP date", s);
 }
+
+Result<SystemTime> ParseHttpDate(std::string_view s) { return ParseHttpDate(s, OutOfRange::kError); }
 
 }  // namespace s3ml

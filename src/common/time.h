@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "s3ml/cancel.h"
+#include "s3ml/encoding.h"
 #include "s3ml/result.h"
 
 namespace s3ml {
@@ -42,10 +43,8 @@ Sleeper& RealSleeper();
 std::string FormatAmzDate(SystemTime t);
 /// 20130524
 std::string FormatDateStamp(SystemTime t);
-/// 2013-05-24T00:00:00.000Z (S3 XML timestamps)
-std::string FormatIso8601(SystemTime t);
-/// Fri, 24 May 2013 00:00:00 GMT (HTTP dates)
-std::string FormatHttpDate(SystemTime t);
+// FormatIso8601, FormatHttpDate and the one-argument ParseIso8601 and ParseHttpDate
+// (OutOfRange::kError) are public: s3ml/encoding.h.
 
 /// The instants every parser here accepts: 1678-01-01T00:00:00Z to
 /// 2262-01-01T00:00:00Z inclusive, as Unix seconds. SystemTime counts nanoseconds
@@ -67,8 +66,8 @@ Result<SystemTime> FromUnixSeconds(long long seconds, OutOfRange mode = OutOfRan
 /// Parses 20130524T000000Z.
 Result<SystemTime> ParseAmzDate(std::string_view s, OutOfRange mode = OutOfRange::kError);
 /// Parses ISO-8601 with optional fractional seconds and Z or +hh:mm offset.
-Result<SystemTime> ParseIso8601(std::string_view s, OutOfRange mode = OutOfRange::kError);
+Result<SystemTime> ParseIso8601(std::string_view s, OutOfRange mode);
 /// Parses an RFC 7231 HTTP date (IMF-fixdate; also RFC 850 and asctime forms).
-Result<SystemTime> ParseHttpDate(std::string_view s, OutOfRange mode = OutOfRange::kError);
+Result<SystemTime> ParseHttpDate(std::string_view s, OutOfRange mode);
 
 }  // namespace s3ml

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/crypto.h"
-#include "common/file.h"
+#include "s3ml/file.h"
 
 namespace s3ml::dataset::internal {
 namespace fs = std::filesystem;

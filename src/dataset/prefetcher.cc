@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "common/wait.h"
+#include "s3ml/wait.h"
 #include "transfer/ranged_get.h"
 
 namespace s3ml::dataset::internal {

@@ -29,7 +29,7 @@
 
 #include "transfer/download_verifier.h"
 #include "transfer/ranged_get.h"
-#include "common/wait.h"
+#include "s3ml/wait.h"
 #include "ops/errors.h"
 #include "s3ml/transfer.h"
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "common/wait.h"
+#include "s3ml/wait.h"
 
 namespace s3ml {
 

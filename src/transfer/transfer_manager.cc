@@ -18,14 +18,14 @@
 #include <thread>
 #include <vector>
 
+#include "common/crypto.h"
+#include "common/logging.h"
+#include "ops/errors.h"
+#include "s3ml/file.h"
+#include "s3ml/wait.h"
 #include "transfer/byte_budget.h"
 #include "transfer/download_verifier.h"
 #include "transfer/ranged_get.h"
-#include "common/crypto.h"
-#include "common/file.h"
-#include "common/wait.h"
-#include "common/logging.h"
-#include "ops/errors.h"
 #include "transport/retry.h"
 
 namespace s3ml {

@@ -3,8 +3,11 @@
 // TransferManager leaves no orphaned upload and reports the truth.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "s3ml/transfer.h"
-#include "test_support.h"
+#include "support/test_support.h"
 
 using namespace s3ml;
 using namespace s3ml::test;
@@ -137,4 +140,37 @@ TEST_CASE("TransferManager: when every CreateMultipartUpload answer is lost, the
   server->ClearFaults();
   CHECK(OpenUploads(c, "amb-create-all").empty());  // before: one open upload per lost answer
   CHECK_FALSE(server->ObjectBody("amb-create-all", "obj").ok());
+}
+
+TEST_CASE("TransferManager: cancelled while the CreateMultipartUpload answer is on its way, the upload it created is "
+          "aborted") {
+  auto server = StartMock();
+  auto c = Client::Create(MockOptions(*server)).value();
+  REQUIRE(c.CreateBucket({"amb-create-cancel", ""}).ok());
+  mock::FaultRule stall;  // the upload is created; its answer waits 3 s
+  stall.kind = mock::FaultRule::Kind::kStall;
+  stall.operation = "CreateMultipartUpload";
+  stall.after_bytes = 0;
+  stall.latency = std::chrono::milliseconds(3000);
+  stall.count = 1;
+  server->AddFault(stall);
+  const std::string data = RandomBytes(11u << 20, 9);
+  TransferOptions o;
+  o.part_size = 5u << 20;
+  o.multipart_threshold = 5u << 20;
+  CancellationToken cancel;
+  o.cancel = cancel;
+  std::thread interrupter([&] {  // Ctrl-C once the server has created the upload
+    for (int i = 0; i < 200 && OpenUploads(c, "amb-create-cancel").empty(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    cancel.Cancel();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = TransferManager(c, o).UploadBuffer("amb-create-cancel", "obj", data);
+  interrupter.join();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().category() == ErrorCategory::kCancelled);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(2500));  // not waiting out the stall
+  CHECK(OpenUploads(c, "amb-create-cancel").empty());  // before: the created upload stayed open (and billed)
+  CHECK_FALSE(server->ObjectBody("amb-create-cancel", "obj").ok());
 }

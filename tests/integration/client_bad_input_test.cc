@@ -15,7 +15,7 @@
 #include "auth/environment.h"
 #include "s3ml/version.h"
 #include "client/options_env.h"
-#include "integration/test_support.h"
+#include "support/test_support.h"
 
 using namespace s3ml;
 using namespace s3ml::test;

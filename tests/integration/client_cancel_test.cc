@@ -11,7 +11,7 @@
 
 #include "s3ml/dataset/reader.h"
 #include "s3ml/transfer.h"
-#include "test_support.h"
+#include "support/test_support.h"
 
 using namespace s3ml;
 using namespace s3ml::test;

@@ -12,7 +12,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "s3ml/checkpoint.h"
 
 using namespace s3ml;

@@ -5,15 +5,14 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <catch2/catch.hpp>
 
 #include "client/checksum_sink.h"
 #include "client/sinks.h"
 #include "common/checksum.h"
-#include "integration/test_support.h"
+#include "support/files.h"
+#include "support/test_support.h"
 
 using namespace s3ml;
 using namespace s3ml::test;
@@ -76,7 +75,7 @@ TEST_CASE("Checksums: a file body and a file download are checksummed and verifi
   const std::string data = RandomBytes(200000, 11);
   const std::string src = std::string(S3ML_BINARY_DIR) + "/cksum-src-" + std::to_string(::getpid());
   const std::string dst = src + ".out";
-  { std::ofstream(src, std::ios::binary) << data; }
+  WriteFile(src, data);
   PutObjectRequest put;
   put.bucket = bucket.name();
   put.key = "f";
@@ -93,10 +92,7 @@ TEST_CASE("Checksums: a file body and a file download are checksummed and verifi
   INFO(g.status().ToString());
   REQUIRE(g.ok());
   CHECK(g->info.checksum_crc32c == CrcToBase64(Crc32c(data)));
-  std::ifstream in(dst, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  CHECK(ss.str() == data);
+  CHECK(ReadFile(dst) == data);
   std::remove(src.c_str());
   std::remove(dst.c_str());
 }

@@ -16,7 +16,7 @@
 #include "client/client_impl.h"
 #include "transfer/download_verifier.h"
 #include "common/checksum.h"
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "s3ml/checkpoint.h"
 #include "s3ml/transfer.h"
 #include "transport/curl_http_client.h"

@@ -13,7 +13,7 @@
 #include "client/client_impl.h"
 #include "common/uri.h"
 #include "s3ml/express.h"
-#include "test_support.h"
+#include "support/test_support.h"
 #include "transport/curl_http_client.h"
 
 using namespace s3ml;
@@ -38,14 +38,6 @@ std::uint64_t OpCount(const mock::MockS3Server& s, const std::string& op) {
   auto stats = s.stats();
   auto it = stats.requests_by_operation.find(op);
   return it == stats.requests_by_operation.end() ? 0 : it->second;
-}
-
-Client MakeClient(ClientOptions o, Clock* clock = nullptr) {
-  ClientDependencies deps;
-  deps.clock = clock;
-  auto c = Client::Impl::Create(std::move(o), deps);
-  REQUIRE(c.ok());
-  return *c;
 }
 
 void CreateDirectoryBucket(const Client& c, const std::string& name = kBucket) {

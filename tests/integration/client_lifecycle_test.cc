@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "mock/lifecycle.h"
 #include "s3ml/lifecycle.h"
 
@@ -20,28 +20,6 @@ using std::chrono::seconds;
 namespace {
 
 constexpr std::int64_t kDay = 86400;
-
-HeadObjectRequest HeadReq(const std::string& bucket, const std::string& key) {
-  HeadObjectRequest r;
-  r.bucket = bucket;
-  r.key = key;
-  return r;
-}
-
-GetObjectRequest GetReq(const std::string& bucket, const std::string& key) {
-  GetObjectRequest r;
-  r.bucket = bucket;
-  r.key = key;
-  return r;
-}
-
-PutObjectRequest PutReq(const std::string& bucket, const std::string& key, std::string_view data) {
-  PutObjectRequest r;
-  r.bucket = bucket;
-  r.key = key;
-  r.data = data;
-  return r;
-}
 
 ListObjectVersionsRequest VersionsReq(const std::string& bucket) {
   ListObjectVersionsRequest r;

@@ -14,7 +14,7 @@
 #include "common/checksum.h"
 #include "common/crypto.h"
 #include "integration/request_capture.h"
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "mock/aws_chunked.h"
 #include "ops/integrity.h"
 #include "s3ml/transfer.h"
@@ -23,12 +23,6 @@ using namespace s3ml;
 using namespace s3ml::test;
 
 namespace {
-
-Client Make(const ClientOptions& o) {
-  auto c = Client::Create(o);
-  REQUIRE(c.ok());
-  return *c;
-}
 
 struct Upload {
   std::string bucket, key, upload_id;
@@ -102,7 +96,7 @@ std::string TempFile(const std::string& data) {
 TEST_CASE("Multipart checksums: header part checksums give a composite on Complete that the client verifies",
           "[checksum][multipart]") {
   auto server = StartMock();
-  Client c = Make(MockOptions(*server));
+  Client c = MakeClient(MockOptions(*server));
   ScopedBucket b(c, "mpck");
   const std::string data = RandomBytes(kMinPartSize + 12345, 11);
   const std::string_view p1 = std::string_view(data).substr(0, kMinPartSize), p2 = std::string_view(data).substr(kMinPartSize);
@@ -216,7 +210,7 @@ TEST_CASE("Multipart checksums: UploadPart with an aws-chunked trailer streams t
 TEST_CASE("Multipart checksums: a retried trailer upload recomputes the checksum from the start",
           "[checksum][multipart][faults]") {
   auto server = StartMock();
-  Client c = Make(MockOptions(*server));
+  Client c = MakeClient(MockOptions(*server));
   ScopedBucket b(c, "mpretry");
   Upload u = Create(c, b.name(), "k", ChecksumAlgorithm::kSha256);
   mock::FaultRule fault;
@@ -235,7 +229,7 @@ TEST_CASE("Multipart checksums: GET and HEAD in checksum mode return the composi
           "against the body; a part read returns the part's checksum",
           "[checksum][multipart]") {
   auto server = StartMock();
-  Client c = Make(MockOptions(*server));
+  Client c = MakeClient(MockOptions(*server));
   ScopedBucket b(c, "mpget");
   const std::string data = RandomBytes(2 * kMinPartSize + 10, 2);
   TransferOptions o;
@@ -284,7 +278,7 @@ TEST_CASE("Multipart checksums: S3's errors for corrupt, missing and mismatched 
   auto server = StartMock();
   ClientOptions opts = MockOptions(*server);
   opts.payload_signing = PayloadSigning::kUnsigned;  // one checksum pass, then the send
-  Client c = Make(opts);
+  Client c = MakeClient(opts);
   ScopedBucket b(c, "mperr");
   Upload u = Create(c, b.name(), "k", ChecksumAlgorithm::kCrc32c);
   const std::string data = RandomBytes(kMinPartSize, 4);
@@ -348,7 +342,7 @@ TEST_CASE("Content-MD5: a wrong Content-MD5 on PutObject and UploadPart is BadDi
           "client-side",
           "[checksum]") {
   auto server = StartMock();
-  Client c = Make(MockOptions(*server));
+  Client c = MakeClient(MockOptions(*server));
   ScopedBucket b(c, "md5");
   PutObjectRequest put;
   put.bucket = b.name();
@@ -522,7 +516,7 @@ TEST_CASE("Multipart checksums: UploadPartCopy into an upload with an algorithm 
           "the server, and Complete accepts it",
           "[checksum][multipart]") {
   auto server = StartMock();
-  Client c = Make(MockOptions(*server));
+  Client c = MakeClient(MockOptions(*server));
   ScopedBucket b(c, "mpcopy");
   const std::string src = RandomBytes(kMinPartSize + 10, 12);
   Put(c, b.name(), "src", src);
@@ -593,7 +587,7 @@ TEST_CASE("Multipart checksums: a FULL_OBJECT CRC upload gets a checksum over th
           "verifies",
           "[checksum][multipart]") {
   auto server = StartMock();
-  Client c = Make(MockOptions(*server));
+  Client c = MakeClient(MockOptions(*server));
   ScopedBucket b(c, "mpfull");
   const std::string data = RandomBytes(kMinPartSize + 99, 31);
   CreateMultipartUploadRequest create;

@@ -5,21 +5,19 @@
 // runs them against moto). Tests tagged only [multipart] need no server.
 
 #include <dirent.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
-#include <sstream>
 
 #include <catch2/catch.hpp>
 
 #include "common/crypto.h"
-#include "integration/test_support.h"
+#include "support/files.h"
+#include "support/test_support.h"
 #include "s3ml/transfer.h"
 
 using namespace s3ml;
@@ -54,28 +52,6 @@ std::string ExpectedMultipartEtag(std::string_view data, std::uint64_t part_size
     digests.emplace_back(reinterpret_cast<const char*>(d.data()), d.size());
   }
   return MultipartETag(digests);
-}
-
-std::string TempPath(const std::string& name) {
-  return std::string(S3ML_BINARY_DIR) + "/mp-tmp-" + std::to_string(::getpid()) + "-" + name;
-}
-
-bool FileExists(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
-}
-
-std::string ReadFile(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(f.good());
 }
 
 // Names in S3ML_BINARY_DIR that start with `prefix` (temporaries left behind).

@@ -6,20 +6,18 @@
 // canonicalises differently from S3 (boto3's requests fail against it the same way), so
 // the moto run with IAM authentication on skips them; the auth-off run covers them.
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <catch2/catch.hpp>
 
 #include "common/crypto.h"
-#include "integration/test_support.h"
+#include "support/files.h"
+#include "support/test_support.h"
 #include "transport/curl_http_client.h"
 
 using namespace s3ml;
@@ -34,34 +32,6 @@ Result<GetObjectResult> Get(const Client& c, const std::string& bucket, const st
   g.bucket = bucket;
   g.key = key;
   return c.GetObject(g);
-}
-
-std::string TempPath(const std::string& name) {
-  return std::string(S3ML_BINARY_DIR) + "/it-tmp-" + std::to_string(::getpid()) + "-" + name;
-}
-
-bool FileExists(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
-}
-
-std::string ReadFile(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> DirEntries(const std::string& dir) {
-  std::vector<std::string> names;
-  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-  if (!d) return names;
-  while (dirent* e = ::readdir(d.get())) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 std::vector<std::string> ListKeys(const Client& c, const std::string& bucket, const std::string& prefix = {}) {
@@ -197,10 +167,7 @@ TEST_CASE("PutObject: file and seekable stream bodies upload the exact bytes", "
   ScopedBucket b(c, "file");
   std::string data = RandomBytes(200 * 1024 + 3, 2);
   std::string path = TempPath("upload.bin");
-  {
-    std::ofstream f(path, std::ios::binary);
-    f.write(data.data(), static_cast<std::streamsize>(data.size()));
-  }
+  WriteFile(path, data);
   PutObjectRequest pf;
   pf.bucket = b.name();
   pf.key = "from-file";

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "select/event_stream.h"
 #include "transport/http_client.h"
 

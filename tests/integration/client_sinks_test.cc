@@ -1,36 +1,23 @@
 // The GetObject sinks on their own: Content-Length checks, retries (a second Begin),
 // temporary-file handling.
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fstream>
-#include <sstream>
 
 #include <catch2/catch.hpp>
 
 #include "client/sinks.h"
+#include "support/files.h"
 
 using namespace s3ml;
+using s3ml::test::FileExists;
+using s3ml::test::ReadFile;
+using s3ml::test::TempPath;
 
 namespace {
 Headers Partial() {
   Headers h;
   h.Set("Content-Range", "bytes 0-3/10");
   return h;
-}
-bool Exists(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
-}
-std::string Slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-std::string TempTarget(const char* name) {
-  return std::string(S3ML_BINARY_DIR) + "/sink-" + std::to_string(::getpid()) + "-" + name;
 }
 }  // namespace
 
@@ -92,28 +79,28 @@ TEST_CASE("CallbackSink: a retry before any byte is fine, after bytes it is refu
 }
 
 TEST_CASE("FileSink: commit renames the temporary onto the target", "[sinks]") {
-  std::string target = TempTarget("ok.bin");
+  std::string target = TempPath("ok.bin");
   std::remove(target.c_str());
   {
     FileSink sink(target, false);
     REQUIRE(sink.Open().ok());
     std::string tmp = sink.temp_path();
-    CHECK(Exists(tmp));
-    CHECK(tmp.find(TempTarget("")) == std::string::npos);  // hidden name beside the target, not the target
+    CHECK(FileExists(tmp));
+    CHECK(tmp.find(TempPath("")) == std::string::npos);  // hidden name beside the target, not the target
     REQUIRE(sink.Begin(200, Headers{}, 6).ok());
     REQUIRE(sink.Write("abc", 3).ok());
     REQUIRE(sink.Begin(200, Headers{}, 6).ok());  // retry truncates
     REQUIRE(sink.Write("abcdef", 6).ok());
     REQUIRE(sink.Finish().ok());
     REQUIRE(sink.Commit().ok());
-    CHECK_FALSE(Exists(tmp));
+    CHECK_FALSE(FileExists(tmp));
   }
-  CHECK(Slurp(target) == "abcdef");
+  CHECK(ReadFile(target) == "abcdef");
   std::remove(target.c_str());
 }
 
 TEST_CASE("FileSink: without commit the temporary is removed and the target untouched", "[sinks]") {
-  std::string target = TempTarget("keep.bin");
+  std::string target = TempPath("keep.bin");
   {
     std::ofstream f(target, std::ios::binary);
     f << "previous";
@@ -126,8 +113,8 @@ TEST_CASE("FileSink: without commit the temporary is removed and the target unto
     REQUIRE(sink.Begin(200, Headers{}, 100).ok());
     REQUIRE(sink.Write("partial", 7).ok());
   }
-  CHECK_FALSE(Exists(tmp));
-  CHECK(Slurp(target) == "previous");
+  CHECK_FALSE(FileExists(tmp));
+  CHECK(ReadFile(target) == "previous");
   std::remove(target.c_str());
 }
 

@@ -9,7 +9,7 @@
 
 #include "common/crypto.h"
 #include "integration/request_capture.h"
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "s3ml/transfer.h"
 
 using namespace s3ml;
@@ -23,26 +23,6 @@ ClientOptions SseCOptions(const mock::MockS3Server& server) {
   ClientOptions o = MockOptions(server);
   o.allow_sse_c_over_http = true;  // the mock speaks plain http only
   return o;
-}
-
-GetObjectRequest GetReq(const std::string& bucket, const std::string& key) {
-  GetObjectRequest r;
-  r.bucket = bucket;
-  r.key = key;
-  return r;
-}
-
-HeadObjectRequest HeadReq(const std::string& bucket, const std::string& key) {
-  HeadObjectRequest r;
-  r.bucket = bucket;
-  r.key = key;
-  return r;
-}
-
-Client Make(const ClientOptions& o) {
-  auto c = Client::Create(o);
-  REQUIRE(c.ok());
-  return *c;
 }
 
 }  // namespace
@@ -104,7 +84,7 @@ TEST_CASE("SSE: an object written without encryption reports none", "[sse][porta
 TEST_CASE("SSE: SSE-KMS echoes the key id, context and bucket key; no key id means the default aws/s3 key ARN",
           "[sse]") {
   auto server = StartMock();
-  Client c = Make(MockOptions(*server));
+  Client c = MakeClient(MockOptions(*server));
   ScopedBucket b(c, "sse-kms");
 
   PutObjectRequest put;
@@ -150,7 +130,7 @@ TEST_CASE("SSE: SSE-KMS echoes the key id, context and bucket key; no key id mea
 TEST_CASE("SSE: SSE-C round-trips with the key; GET/HEAD without it is InvalidRequest, with another key AccessDenied",
           "[sse]") {
   auto server = StartMock();
-  Client c = Make(SseCOptions(*server));
+  Client c = MakeClient(SseCOptions(*server));
   ScopedBucket b(c, "sse-c");
   const std::string key = Key32('k');
 
@@ -210,7 +190,7 @@ TEST_CASE("SSE: SSE-C round-trips with the key; GET/HEAD without it is InvalidRe
 
 TEST_CASE("SSE: SSE-C is refused over plain http before anything is sent unless allowed", "[sse]") {
   auto server = StartMock();
-  Client c = Make(MockOptions(*server));  // allow_sse_c_over_http = false
+  Client c = MakeClient(MockOptions(*server));  // allow_sse_c_over_http = false
   ScopedBucket b(c, "sse-http");
   const auto before = server->stats().requests;
   PutObjectRequest put;
@@ -235,7 +215,7 @@ TEST_CASE("SSE: SSE-C is refused over plain http before anything is sent unless 
 
 TEST_CASE("SSE: client-side validation of keys and KMS fields names the problem", "[sse]") {
   auto server = StartMock();
-  Client c = Make(SseCOptions(*server));
+  Client c = MakeClient(SseCOptions(*server));
   PutObjectRequest put;
   put.bucket = "bucket";
   put.key = "k";
@@ -267,7 +247,7 @@ TEST_CASE("SSE: client-side validation of keys and KMS fields names the problem"
 
 TEST_CASE("SSE: CopyObject needs the source's SSE-C key and encrypts the copy as requested", "[sse]") {
   auto server = StartMock();
-  Client c = Make(SseCOptions(*server));
+  Client c = MakeClient(SseCOptions(*server));
   ScopedBucket b(c, "sse-copy");
   const std::string key = Key32('s');
   PutObjectRequest put;
@@ -302,7 +282,7 @@ TEST_CASE("SSE: CopyObject needs the source's SSE-C key and encrypts the copy as
 
 TEST_CASE("SSE: an SSE-C multipart upload needs the key on every part; the transfer manager sends it", "[sse]") {
   auto server = StartMock();
-  Client c = Make(SseCOptions(*server));
+  Client c = MakeClient(SseCOptions(*server));
   ScopedBucket b(c, "sse-mpu");
   const std::string key = Key32('m');
   const std::string data = RandomBytes(kMinPartSize + 1000, 3);

@@ -9,7 +9,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "ops/versioning.h"
 
 using namespace s3ml;
@@ -17,51 +17,17 @@ using namespace s3ml::test;
 
 namespace {
 
-/// A bucket with versioning enabled; on destruction every version and delete
-/// marker is removed, then the bucket.
-class VersionedBucket {
+/// A bucket with versioning enabled (or not yet, for the test to enable); on
+/// destruction every version and delete marker is removed, then the bucket.
+class VersionedBucket : public ScopedBucket {
  public:
   VersionedBucket(const Client& c, const std::string& tag, bool enable = true)
-      : client_(c), name_(UniqueBucketName(tag)) {
-    auto r = client_.CreateBucket(CreateBucketRequest{name_, ""});
-    INFO(r.status().ToString());
-    REQUIRE(r.ok());
-    if (enable) {
-      Status st = client_.PutBucketVersioning(PutBucketVersioningRequest{name_, VersioningStatus::kEnabled});
-      INFO(st.ToString());
-      REQUIRE(st.ok());
-    }
-  }
-  ~VersionedBucket() {
-    // Best effort: a failing test must not also fail in cleanup.
-    ListObjectVersionsRequest l;
-    l.bucket = name_;
-    auto all = client_.ListObjectVersionsPages(l).All();
-    if (all.ok()) {
-      for (const auto& v : *all) (void)client_.DeleteObject(DeleteObjectRequest{name_, v.key, v.version_id});
-    }
-    (void)client_.DeleteBucket(name_);
-  }
-  VersionedBucket(const VersionedBucket&) = delete;
-  VersionedBucket& operator=(const VersionedBucket&) = delete;
-  const std::string& name() const { return name_; }
-
- private:
-  Client client_;
-  std::string name_;
+      : ScopedBucket(c, tag, BucketSetup{enable, /*delete_versions=*/true}) {}
 };
 
 std::string PutVersion(const Client& c, const std::string& bucket, const std::string& key, std::string_view data,
                        const std::string& storage_class = {}) {
-  PutObjectRequest p;
-  p.bucket = bucket;
-  p.key = key;
-  p.data = data;
-  p.storage_class = storage_class;
-  auto r = c.PutObject(p);
-  INFO(r.status().ToString());
-  REQUIRE(r.ok());
-  return r->version_id;
+  return Put(c, bucket, key, data, storage_class).version_id;
 }
 
 Result<GetObjectResult> GetVersion(const Client& c, const std::string& bucket, const std::string& key,

@@ -28,7 +28,7 @@
 #include <sstream>
 
 #include "client/client_impl.h"
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "s3ml/checkpoint.h"
 #include "s3ml/dataset/reader.h"
 #include "s3ml/select.h"

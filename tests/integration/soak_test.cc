@@ -6,7 +6,6 @@
 // well under a minute); S3ML_SOAK_SEED picks the fault seed (default 1). Each case
 // prints one "soak:" line of figures; docs/reliability.md ("Soaks") records them.
 
-#include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -19,7 +18,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,7 +25,8 @@
 #include <catch2/catch.hpp>
 
 #include "common/crypto.h"
-#include "integration/test_support.h"
+#include "support/files.h"
+#include "support/test_support.h"
 #include "s3ml/dataset/reader.h"
 #include "s3ml/transfer.h"
 #include "unit/dataset/dataset_test_util.h"
@@ -126,12 +125,6 @@ ClientOptions SoakClientOptions(const mock::MockS3Server& server, int attempts) 
   o.retry.max_backoff = std::chrono::milliseconds(50);
   o.retry.jitter_seed = Seed();
   return o;
-}
-
-Client MakeClient(const ClientOptions& o) {
-  auto c = Client::Create(o);
-  REQUIRE(c.ok());
-  return *c;
 }
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
@@ -388,54 +381,6 @@ TEST_CASE("Soak: the dataset reader delivers tar-shard samples exactly once and 
 
 namespace {
 
-// Files in `dir` (names only, "." and ".." excluded).
-std::vector<std::string> DirEntries(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  REQUIRE(d != nullptr);
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-// A fresh directory under the build tree, removed with its files at scope exit.
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    std::string tmpl = std::string(S3ML_BINARY_DIR) + "/soak-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~ScratchDir() {
-    DIR* d = ::opendir(path.c_str());
-    if (d != nullptr) {
-      while (dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") ::unlink((path + "/" + n).c_str());
-      }
-      ::closedir(d);
-    }
-    ::rmdir(path.c_str());
-  }
-};
-
-void WriteFile(const std::string& path, std::string_view data) {
-  std::ofstream f(path, std::ios::binary);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(f.good());
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 // A clean failure: an error value naming the operation and the object.
 void RequireCleanError(const Status& st, const std::string& bucket, const std::string& key) {
   INFO(st.ToString());
@@ -492,11 +437,11 @@ TEST_CASE("Soak: TransferManager multipart uploads under ~10% mixed faults compl
   const std::string bucket = "soak";
   Client setup = MakeClient(SoakClientOptions(*server, 1));
   REQUIRE(setup.CreateBucket(CreateBucketRequest{bucket, ""}).ok());
-  ScratchDir dir;
+  TempDir dir("soak", S3ML_BINARY_DIR);  // removed with its files at scope exit
   const std::size_t size = LargeSize();
   const std::string source = RandomBytes(size, 4242);
   const std::string source_hash = Sha256Hex(source);
-  const std::string source_path = dir.path + "/source.bin";
+  const std::string source_path = dir.path() + "/source.bin";
   WriteFile(source_path, source);
 
   ResetPeakRss();
@@ -593,7 +538,7 @@ TEST_CASE("Soak: TransferManager downloads under ~10% mixed faults give a byte-i
   source.clear();
   source.shrink_to_fit();
 
-  ScratchDir dir;
+  TempDir dir("soak", S3ML_BINARY_DIR);  // removed with its files at scope exit
   ResetPeakRss();
   const auto t0 = WallClock::now();
   FaultMix mix;
@@ -602,7 +547,7 @@ TEST_CASE("Soak: TransferManager downloads under ~10% mixed faults give a byte-i
   Tally tally;
   // Round 1: patient retries: it must complete.
   {
-    const std::string path = dir.path + "/big.bin";
+    const std::string path = dir.path() + "/big.bin";
     auto got = TransferManager(MakeClient(SoakClientOptions(*server, 8)), to).DownloadFile(bucket, "big.bin", path);
     INFO(got.status().ToString());
     REQUIRE(got.ok());
@@ -619,17 +564,17 @@ TEST_CASE("Soak: TransferManager downloads under ~10% mixed faults give a byte-i
     TransferManager tm(MakeClient(SoakClientOptions(*server, 2)), to);
     for (int i = 0; i < rounds; ++i) {
       const std::string name = "copy-" + std::to_string(i) + ".bin";
-      const std::string path = dir.path + "/" + name;
+      const std::string path = dir.path() + "/" + name;
       auto got = tm.DownloadFile(bucket, "small.bin", path);
       if (got.ok()) {
         ++tally.completed;
-        CHECK(DirEntries(dir.path) == std::vector<std::string>{name});
+        CHECK(DirEntries(dir.path()) == std::vector<std::string>{name});
         REQUIRE(Sha256Hex(ReadFile(path)) == small_hash);
         REQUIRE(::unlink(path.c_str()) == 0);
       } else {
         ++tally.failed;
         RequireCleanError(got.status(), bucket, "small.bin");
-        CHECK(DirEntries(dir.path).empty());
+        CHECK(DirEntries(dir.path()).empty());
       }
     }
   }

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "cli_util.h"
-#include "common/file.h"
+#include "s3ml/file.h"
 #include "commands.h"
 #include "s3_uri.h"
 #include "s3ml/checkpoint.h"

@@ -16,7 +16,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "common/crypto.h"
+#include "s3ml/encoding.h"
 #include "progress.h"
 #include "s3ml/mock/server.h"
 #include "s3ml/s3ml.h"
@@ -54,7 +54,7 @@ std::string SyntheticBytes(std::size_t n, std::uint64_t seed) {
   return out;
 }
 
-std::string QuotedMd5(const std::string& data) { return "\"" + HexEncode(Md5(data)) + "\""; }
+std::string QuotedMd5(const std::string& data) { return "\"" + HexMd5(data) + "\""; }
 
 struct DemoObject {
   std::string key;

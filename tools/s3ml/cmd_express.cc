@@ -14,7 +14,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "common/time.h"
+#include "s3ml/encoding.h"
 #include "s3_uri.h"
 #include "s3ml/s3ml.h"
 

@@ -22,7 +22,7 @@
 #include <string>
 
 #include "cli_util.h"
-#include "common/time.h"
+#include "s3ml/encoding.h"
 #include "commands.h"
 #include "s3_uri.h"
 #include "s3ml/s3ml.h"

@@ -23,9 +23,9 @@
 #include "commands.h"
 #include "local_file.h"
 #include "progress.h"
-#include "transfer/task_runner.h"
 #include "s3_uri.h"
 #include "s3ml/s3ml.h"
+#include "task_runner.h"
 
 namespace s3ml::cli {
 

@@ -1,11 +1,11 @@
 #pragma once
-// RAII local files for the CLI's transfers (UniqueFd and WriteAll: common/file.h).
+// RAII local files for the CLI's transfers (UniqueFd and WriteAll: s3ml/file.h).
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include "common/file.h"
+#include "s3ml/file.h"
 #include "s3ml/objects.h"
 #include "s3ml/result.h"
 
@@ -28,7 +28,7 @@ Result<std::size_t> ReadAt(int fd, const std::string& path, std::uint64_t offset
 /// Thread safety: none (one owner).
 class AtomicOutputFile {
  public:
-  /// Creates the temporary file in path's directory (common/file.h's AtomicFile).
+  /// Creates the temporary file in path's directory (s3ml/file.h's AtomicFile).
   static Result<AtomicOutputFile> Create(const std::string& path);
 
   Status Write(const char* data, std::size_t n) { return WriteAll(file_.fd(), file_.path(), data, n); }

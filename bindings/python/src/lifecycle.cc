@@ -3,8 +3,8 @@
 #include <climits>
 #include <initializer_list>
 
-#include "common/time.h"
 #include "py_common.h"
+#include "s3ml/encoding.h"
 #include "s3ml/lifecycle.h"
 
 namespace s3ml::python {

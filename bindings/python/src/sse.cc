@@ -1,7 +1,7 @@
 // Server-side encryption arguments (s3ml/sse.h): the s3ml.SSECustomerKey class and the
 // sse= / sse_kms_* / copy_source_sse arguments of writes, reads and copies.
-#include "common/crypto.h"
 #include "py_common.h"
+#include "s3ml/encoding.h"
 #include "s3ml/sse.h"
 
 namespace s3ml::python {
@@ -80,10 +80,10 @@ unless ``Client(allow_sse_c_over_http=True)``. Immutable; repr shows only the MD
            }),
            py::arg("key"))
       .def_property_readonly(
-          "key_md5", [](const PySseCustomerKey& k) { return Base64Encode(Md5(k.key)); },
+          "key_md5", [](const PySseCustomerKey& k) { return Base64Md5(k.key); },
           "Base64 MD5 of the key (x-amz-server-side-encryption-customer-key-MD5).")
       .def("__repr__", [](const PySseCustomerKey& k) {
-        return "s3ml.SSECustomerKey(key_md5='" + Base64Encode(Md5(k.key)) + "')";
+        return "s3ml.SSECustomerKey(key_md5='" + Base64Md5(k.key) + "')";
       });
 }
 

@@ -17,27 +17,13 @@
 #include "common/crypto.h"
 #include "common/logging.h"
 #include "s3ml/express.h"
+#include "support/fake_clock.h"
 
 using namespace s3ml;
 using namespace std::chrono_literals;
+using s3ml::test::FakeClock;
 
 namespace {
-
-class FakeClock final : public Clock {
- public:
-  SystemTime Now() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return now_;
-  }
-  void Advance(std::chrono::seconds d) {
-    std::lock_guard<std::mutex> lock(mu_);
-    now_ += d;
-  }
-
- private:
-  std::mutex mu_;
-  SystemTime now_ = std::chrono::system_clock::from_time_t(1700000000);
-};
 
 Credentials SessionCreds(const std::string& id, SystemTime expires) {
   Credentials c;

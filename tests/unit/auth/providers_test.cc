@@ -3,9 +3,6 @@
 // the default chain's all-sources-failed message.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <httplib.h>
@@ -22,54 +19,18 @@
 #include "auth/providers.h"
 #include "auth/subprocess.h"
 #include "common/time.h"
+#include "support/fake_clock.h"
+#include "support/files.h"
+#include "support/net.h"
 
 namespace fs = std::filesystem;
 
 namespace s3ml {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "s3ml-auth-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string Write(const std::string& name, const std::string& content, bool executable = false) const {
-    fs::path p = path_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    if (executable) fs::permissions(p, fs::perms::owner_all, fs::perm_options::replace);
-    return p.string();
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
-
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(SystemTime t) : now_(t) {}
-  SystemTime Now() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return now_;
-  }
-  void Advance(std::chrono::seconds d) {
-    std::lock_guard<std::mutex> lock(mu_);
-    now_ += d;
-  }
-
- private:
-  std::mutex mu_;
-  SystemTime now_;
-};
+using test::ClosedPort;
+using test::FakeClock;
+using test::TempDir;
 
 SystemTime T0() { return ParseIso8601("2024-05-24T12:00:00Z").value(); }
 
@@ -163,22 +124,6 @@ class FakeImds {
   int port_ = -1;
   std::thread thread_;
 };
-
-// A loopback port with nothing listening: bound to learn a free number, then closed.
-int ClosedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-            ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  REQUIRE(ok);
-  return ntohs(addr.sin_port);
-}
 
 Environment EnvWith(const TempDir& dir, std::map<std::string, std::string> vars = {}) {
   return Environment::FromMap(std::move(vars), dir.path());

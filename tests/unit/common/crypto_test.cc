@@ -34,3 +34,11 @@ TEST_CASE("Base64: round trip with and without padding, rejects junk") {
   CHECK_FALSE(Base64Decode("abc").ok());
   CHECK_FALSE(Base64Decode("a$c=").ok());
 }
+
+TEST_CASE("s3ml/encoding.h: the MD5 forms of ETags and Content-MD5, and hex") {
+  // RFC 1321's test vector: MD5("abc") = 900150983cd24fb0d6963f7d28e17f72.
+  CHECK(HexMd5("abc") == "900150983cd24fb0d6963f7d28e17f72");
+  CHECK(Base64Md5("abc") == "kAFQmDzST7DWlj99KOF/cg==");
+  CHECK(Base64Md5("") == "1B2M2Y8AsgTpgAmY7PhCfg==");  // S3's Content-MD5 of an empty body
+  CHECK(HexEncode(std::string_view("\x00\xff", 2)) == "00ff");
+}

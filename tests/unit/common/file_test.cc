@@ -1,4 +1,4 @@
-// common/file.h: UniqueFd, WriteAll and the atomic temp-file-and-rename writer.
+// s3ml/file.h: UniqueFd, WriteAll and the atomic temp-file-and-rename writer.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -7,37 +7,16 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
-#include "common/file.h"
+#include "s3ml/file.h"
+#include "support/files.h"
 
 using namespace s3ml;
+using s3ml::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/s3ml-file-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path, fs::perms::owner_all, ec);
-    fs::remove_all(path, ec);
-  }
-  std::size_t Entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), {})); }
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 bool IsOpen(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 
@@ -84,18 +63,18 @@ TEST_CASE("WriteAll: a failed write names the path") {
 
 TEST_CASE("AtomicFile: Commit renames a hidden temporary in the same directory over the target") {
   TempDir dir;
-  const fs::path target = dir.path / "out.bin";
+  const fs::path target = fs::path(dir.path()) / "out.bin";
   { std::ofstream(target) << "old"; }
   auto f = AtomicFile::Create(target.string());
   REQUIRE(f.ok());
   const fs::path tmp = f->temp_path();
-  CHECK(tmp.parent_path() == dir.path);
+  CHECK(tmp.parent_path() == dir.path());
   CHECK_THAT(tmp.filename().string(), Catch::StartsWith(".out.bin.s3ml-"));
   REQUIRE(f->Write("new ", 4).ok());
   REQUIRE(f->Write("bytes", 5).ok());
-  CHECK(Slurp(target) == "old");  // untouched until Commit
+  CHECK(test::ReadFile(target) == "old");  // untouched until Commit
   REQUIRE(f->Commit().ok());
-  CHECK(Slurp(target) == "new bytes");
+  CHECK(test::ReadFile(target) == "new bytes");
   CHECK_FALSE(fs::exists(tmp));
   CHECK(dir.Entries() == 1);
   CHECK(f->Commit().category() == ErrorCategory::kInternal);  // a second commit is a bug, not a rename
@@ -103,7 +82,7 @@ TEST_CASE("AtomicFile: Commit renames a hidden temporary in the same directory o
 
 TEST_CASE("AtomicFile: without Commit, the destructor and Abort remove the temporary and keep the target") {
   TempDir dir;
-  const fs::path target = dir.path / "keep.bin";
+  const fs::path target = fs::path(dir.path()) / "keep.bin";
   { std::ofstream(target) << "previous"; }
   {
     auto f = AtomicFile::Create(target.string());
@@ -118,7 +97,7 @@ TEST_CASE("AtomicFile: without Commit, the destructor and Abort remove the tempo
   g->Abort();
   CHECK(g->fd() == -1);
   CHECK(dir.Entries() == 1);
-  CHECK(Slurp(target) == "previous");
+  CHECK(test::ReadFile(target) == "previous");
 }
 
 TEST_CASE("AtomicFile: options set the temporary's prefix and mode; the umask applies") {
@@ -128,13 +107,13 @@ TEST_CASE("AtomicFile: options set the temporary's prefix and mode; the umask ap
   o.mode = 0640;
   o.sync = false;
   const mode_t old_mask = ::umask(022);
-  auto f = AtomicFile::Create((dir.path / "e.shard").string(), o);
+  auto f = AtomicFile::Create((fs::path(dir.path()) / "e.shard").string(), o);
   ::umask(old_mask);
   REQUIRE(f.ok());
   CHECK_THAT(fs::path(f->temp_path()).filename().string(), Catch::StartsWith(".tmp-e.shard.s3ml-"));
   REQUIRE(f->Commit().ok());
   struct stat st {};
-  REQUIRE(::stat((dir.path / "e.shard").c_str(), &st) == 0);
+  REQUIRE(::stat((fs::path(dir.path()) / "e.shard").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0640);
 }
 
@@ -149,7 +128,7 @@ TEST_CASE("AtomicFile: a directory target and an unwritable directory are clear 
                                "'/nonexistent-dir-for-s3ml/f.bin': "));
 
   TempDir dir;
-  const fs::path target = dir.path / "sub";
+  const fs::path target = fs::path(dir.path()) / "sub";
   fs::create_directories(target / "occupied");  // rename(file, non-empty directory) fails
   auto f = AtomicFile::Create(target.string());
   REQUIRE(f.ok());

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "integration/test_support.h"
+#include "support/test_support.h"
 #include "s3ml/dataset/reader.h"
 
 namespace s3ml::test {

@@ -3,25 +3,18 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <random>
-
 #include "common/crypto.h"
 #include "common/uri.h"
 #include "mock/checksums.h"
-#include "test_util.h"
+#include "support/mock_requests.h"
+#include "support/random_bytes.h"
 
 using namespace s3ml;
 using namespace s3ml::mock;
 using namespace s3ml::mock::testing;
+using s3ml::test::RandomBytes;
 
 namespace {
-
-std::string RandomBytes(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = static_cast<char>(rng() & 0xFF);
-  return s;
-}
 
 std::string Hex(std::size_t n) {
   char buf[32];

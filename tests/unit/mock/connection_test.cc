@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "mock/http_server.h"
-#include "test_util.h"
+#include "support/mock_requests.h"
 
 using namespace s3ml;
 using namespace s3ml::mock;

@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <thread>
 
-#include "test_util.h"
+#include "support/mock_requests.h"
 
 using namespace s3ml;
 using namespace s3ml::mock;

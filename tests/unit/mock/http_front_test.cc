@@ -19,7 +19,7 @@
 
 #include "mock/http_framing.h"
 #include "mock/http_server.h"
-#include "test_util.h"
+#include "support/mock_requests.h"
 
 using namespace s3ml;
 using namespace s3ml::mock;

@@ -6,7 +6,7 @@
 
 #include "common/crypto.h"
 #include "mock/lifecycle.h"
-#include "test_util.h"
+#include "support/mock_requests.h"
 
 using namespace s3ml;
 using namespace s3ml::mock;

@@ -4,7 +4,7 @@
 #include <set>
 
 #include "common/uri.h"
-#include "test_util.h"
+#include "support/mock_requests.h"
 
 using namespace s3ml;
 using namespace s3ml::mock;

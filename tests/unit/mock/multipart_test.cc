@@ -5,28 +5,22 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
-#include <random>
 #include <set>
 
 #include "auth/signer.h"
 #include "common/crypto.h"
 #include "mock/checksums.h"
-#include "test_util.h"
+#include "support/mock_requests.h"
+#include "support/random_bytes.h"
 
 using namespace s3ml;
 using namespace s3ml::mock;
 using namespace s3ml::mock::testing;
+using s3ml::test::RandomBytes;
 
 namespace {
 
 constexpr std::size_t kMiB = 1024 * 1024;
-
-std::string Bytes(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& ch : s) ch = static_cast<char>(rng() & 0xFF);
-  return s;
-}
 
 std::string Md5Binary(const std::string& s) {
   auto d = Md5(s);
@@ -113,7 +107,7 @@ TEST_CASE("Multipart: create, upload, complete yields the concatenated body, the
                                                 {"x-amz-meta-shard", "7"},
                                                 {"x-amz-storage-class", "STANDARD_IA"},
                                                 {"x-amz-tagging", "team=ml"}});
-  const std::string p1 = Bytes(5 * kMiB, 1), p2 = Bytes(5 * kMiB + 17, 2), p3 = Bytes(1000, 3);
+  const std::string p1 = RandomBytes(5 * kMiB, 1), p2 = RandomBytes(5 * kMiB + 17, 2), p3 = RandomBytes(1000, 3);
   auto r1 = f.Part("big.bin", id, "1", p1);
   auto r2 = f.Part("big.bin", id, "2", p2);
   auto r3 = f.Part("big.bin", id, "3", p3);
@@ -150,7 +144,7 @@ TEST_CASE("Multipart: create, upload, complete yields the concatenated body, the
 TEST_CASE("Multipart: GET and HEAD with partNumber serve that part's range and x-amz-mp-parts-count; out of range fails") {
   Fixture f;
   const std::string id = f.CreateId("k");
-  const std::string p1 = Bytes(5 * kMiB, 4), p2 = Bytes(300, 5);
+  const std::string p1 = RandomBytes(5 * kMiB, 4), p2 = RandomBytes(300, 5);
   auto r1 = f.Part("k", id, "1", p1);
   auto r2 = f.Part("k", id, "2", p2);
   REQUIRE(f.Complete("k", id, PartsXml({{1, r1.Header("ETag")}, {2, r2.Header("ETag")}})).status == 200);
@@ -206,7 +200,7 @@ TEST_CASE("Multipart: UploadPart refuses part numbers outside 1..10000 and unkno
 TEST_CASE("Multipart: Complete reports InvalidPart, InvalidPartOrder, EntityTooSmall and MalformedXML") {
   Fixture f;
   const std::string id = f.CreateId("k");
-  const std::string big = Bytes(5 * kMiB, 6);
+  const std::string big = RandomBytes(5 * kMiB, 6);
   auto r1 = f.Part("k", id, "1", big);
   auto r2 = f.Part("k", id, "2", "small");
   auto r3 = f.Part("k", id, "3", "tail");
@@ -328,7 +322,7 @@ TEST_CASE("Multipart: ListMultipartUploads filters by prefix and delimiter and p
 
 TEST_CASE("Multipart: UploadPartCopy copies a whole object or a byte range; bad ranges and sources fail") {
   Fixture f;
-  const std::string src = Bytes(6 * kMiB, 8);
+  const std::string src = RandomBytes(6 * kMiB, 8);
   REQUIRE(f.c.Put(ObjPath("mpu", "src"), src).status == 200);
   const std::string id = f.CreateId("dst");
   auto copy = [&](const std::string& n, std::vector<std::pair<std::string, std::string>> headers) {
@@ -388,7 +382,7 @@ TEST_CASE("Multipart: completing in a versioned bucket adds a version like a PUT
 TEST_CASE("Multipart: UploadPart accepts aws-chunked bodies with trailing checksums as PutObject does") {
   Fixture f;
   const std::string id = f.CreateId("k");
-  const std::string payload = Bytes(70000, 9);
+  const std::string payload = RandomBytes(70000, 9);
   Request r;
   r.method = "PUT";
   r.path = ObjPath("mpu", "k");

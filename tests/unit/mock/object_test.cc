@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/crypto.h"
-#include "test_util.h"
+#include "support/mock_requests.h"
 
 using namespace s3ml;
 using namespace s3ml::mock;

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "test_util.h"
+#include "support/mock_requests.h"
 
 using namespace s3ml;
 using namespace s3ml::mock;

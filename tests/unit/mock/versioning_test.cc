@@ -7,7 +7,7 @@
 
 #include "common/crypto.h"
 #include "mock/store.h"
-#include "test_util.h"
+#include "support/mock_requests.h"
 
 using namespace s3ml;
 using namespace s3ml::mock;

@@ -18,10 +18,12 @@
 #include <thread>
 #include <vector>
 
+#include "support/net.h"
 #include "transport/curl_http_client.h"
 
 using namespace s3ml;
 using namespace std::chrono_literals;
+using s3ml::test::ClosedPort;
 
 namespace {
 
@@ -93,21 +95,6 @@ std::shared_ptr<CurlHttpClient> MakeClient(HttpClientOptions o = {}) {
   auto c = CurlHttpClient::Create(std::move(o));
   REQUIRE(c.ok());
   return *c;
-}
-
-/// A loopback port on which nothing listens: bind one, read its number, close it.
-int ClosedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point t0) {

@@ -1,10 +1,11 @@
 #pragma once
-// The one way s3ml waits on a condition variable while honouring a CancellationToken.
-//
-// Cancel() is a lock-free store with no notification (so a signal handler may call it),
-// hence waits look at the token every CancellationToken::kPollInterval. The look
-// happens with the lock released: a polled token (CancellationToken::Polled) may run
-// its caller's code there, e.g. take Python's GIL to check for Ctrl-C.
+/// \file The one way s3ml waits on a condition variable while honouring a
+/// CancellationToken; for callers' own worker pools too (the CLI's uses it).
+///
+/// Cancel() is a lock-free store with no notification (so a signal handler may call it),
+/// hence waits look at the token every CancellationToken::kPollInterval. The look
+/// happens with the lock released: a polled token (CancellationToken::Polled) may run
+/// its caller's code there, e.g. take Python's GIL to check for Ctrl-C.
 
 #include <condition_variable>
 #include <mutex>

@@ -1,6 +1,8 @@
 #pragma once
-// Local files: the one owned-file-descriptor type, writing all of a buffer, and the one
-// atomic writer (temporary file in the same directory, fsync, rename into place).
+/// \file Local files as s3ml writes them: an owned file descriptor, writes and reads
+/// that finish or fail with a message naming the path, and the atomic writer every
+/// download uses (a temporary file in the same directory, fsync, rename into place).
+/// POSIX only.
 
 #include <cstddef>
 #include <cstdint>

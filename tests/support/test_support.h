@@ -1,5 +1,5 @@
 #pragma once
-// Shared fixtures for the client integration tests.
+// Shared fixtures for the client tests (integration, dataset).
 //
 // Tests tagged [portable] talk to "the test endpoint": the in-process MockS3Server,
 // or, when S3ML_TEST_ENDPOINT is set (with S3ML_TEST_ACCESS_KEY, S3ML_TEST_SECRET_KEY
@@ -16,6 +16,8 @@
 #include "client/client_impl.h"
 #include "s3ml/client.h"
 #include "s3ml/mock/server.h"
+#include "support/net.h"           // ClosedPort
+#include "support/random_bytes.h"  // RandomBytes
 
 namespace s3ml::test {
 
@@ -49,16 +51,26 @@ class RecordingSleeper final : public Sleeper {
   std::vector<std::chrono::milliseconds> delays_;
 };
 
+/// A client over `options` (reading time from `clock` when given); REQUIREs success.
+Client MakeClient(ClientOptions options, Clock* clock = nullptr);
+
 /// A client over `options` whose retry backoff goes to `sleeper` (no real sleeping).
 Client ClientWithSleeper(ClientOptions options, Sleeper* sleeper);
 
 /// "s3ml-it-<tag>-<pid>-<n>": unique per process run.
 std::string UniqueBucketName(const std::string& tag);
 
-/// Creates a bucket and deletes it (after deleting every object in it) on destruction.
+/// How a ScopedBucket starts and ends.
+struct BucketSetup {
+  bool enable_versioning = false;  ///< PutBucketVersioning(Enabled) right after creation
+  bool delete_versions = false;    ///< clean up every version and delete marker, not only current objects
+};
+
+/// Creates a bucket and deletes it on destruction, after deleting every object in it
+/// (or every version and delete marker, with BucketSetup::delete_versions).
 class ScopedBucket {
  public:
-  ScopedBucket(const Client& client, const std::string& tag);
+  ScopedBucket(const Client& client, const std::string& tag, BucketSetup setup = {});
   ~ScopedBucket();
   ScopedBucket(const ScopedBucket&) = delete;
   ScopedBucket& operator=(const ScopedBucket&) = delete;
@@ -67,19 +79,20 @@ class ScopedBucket {
  private:
   Client client_;
   std::string name_;
+  bool delete_versions_;
 };
-
-/// Deterministic pseudo-random bytes.
-std::string RandomBytes(std::size_t n, std::uint32_t seed);
-
-/// A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
-int ClosedPort();
 
 /// Keys that break naive encoders; all valid S3 keys.
 const std::vector<std::string>& OddKeys();
 
-/// Puts `data` at bucket/key; REQUIREs success.
-void Put(const Client& c, const std::string& bucket, const std::string& key, std::string_view data);
+/// Requests for bucket/key with nothing else set.
+GetObjectRequest GetReq(const std::string& bucket, const std::string& key);
+HeadObjectRequest HeadReq(const std::string& bucket, const std::string& key);
+PutObjectRequest PutReq(const std::string& bucket, const std::string& key, std::string_view data);
+
+/// Puts `data` at bucket/key (in `storage_class` when given); REQUIREs success.
+PutObjectResult Put(const Client& c, const std::string& bucket, const std::string& key, std::string_view data,
+                    const std::string& storage_class = {});
 
 /// The multipart uploads in progress in `bucket` (one page; REQUIREs the listing to succeed).
 std::vector<MultipartUploadInfo> OpenUploads(const Client& c, const std::string& bucket);

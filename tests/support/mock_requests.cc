@@ -1,13 +1,6 @@
-#include "test_util.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "support/mock_requests.h"
 
 #include <catch2/catch.hpp>
-#include <cerrno>
 
 #include "common/uri.h"
 
@@ -146,47 +139,6 @@ Response Client::CreateBucket(const std::string& bucket) const {
   r.method = "PUT";
   r.path = "/" + bucket;
   return Send(r);
-}
-
-int ConnectLoopback(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-RawResult RawExchange(int port, const std::string& request, std::chrono::milliseconds timeout) {
-  RawResult out;
-  const int fd = ConnectLoopback(port);
-  REQUIRE(fd >= 0);
-  REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buf[65536];
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      out.error = ETIMEDOUT;
-      break;
-    }
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n < 0) {
-      out.error = errno;
-      break;
-    }
-    if (n == 0) break;
-    out.received.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
 }
 
 }  // namespace s3ml::mock::testing

@@ -14,7 +14,7 @@
 
 #include "s3ml/cancel.h"
 
-namespace s3ml {
+namespace s3ml::cli {
 
 /// Thread safety: Submit and Finish from one producer thread.
 class TaskRunner {
@@ -45,4 +45,4 @@ class TaskRunner {
   std::vector<std::thread> workers_;
 };
 
-}  // namespace s3ml
+}  // namespace s3ml::cli

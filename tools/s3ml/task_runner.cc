@@ -1,8 +1,8 @@
-#include "transfer/task_runner.h"
+#include "task_runner.h"
 
-#include "common/wait.h"
+#include "s3ml/wait.h"
 
-namespace s3ml {
+namespace s3ml::cli {
 
 TaskRunner::TaskRunner(int threads, CancellationToken cancel)
     : threads_(threads < 1 ? 1 : threads),
@@ -50,4 +50,4 @@ void TaskRunner::Finish() {
   workers_.clear();
 }
 
-}  // namespace s3ml
+}  // namespace s3ml::cli

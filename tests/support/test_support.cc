@@ -1,8 +1,5 @@
-#include "integration/test_support.h"
+#include "support/test_support.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -88,12 +85,24 @@ std::vector<std::chrono::milliseconds> RecordingSleeper::delays() const {
   return delays_;
 }
 
-Client ClientWithSleeper(ClientOptions options, Sleeper* sleeper) {
-  ClientDependencies deps;
-  deps.sleeper = sleeper;
+namespace {
+Client CreateOrFail(ClientOptions options, ClientDependencies deps) {
   auto c = Client::Impl::Create(std::move(options), std::move(deps));
   REQUIRE(c.ok());
   return *c;
+}
+}  // namespace
+
+Client MakeClient(ClientOptions options, Clock* clock) {
+  ClientDependencies deps;
+  deps.clock = clock;
+  return CreateOrFail(std::move(options), std::move(deps));
+}
+
+Client ClientWithSleeper(ClientOptions options, Sleeper* sleeper) {
+  ClientDependencies deps;
+  deps.sleeper = sleeper;
+  return CreateOrFail(std::move(options), std::move(deps));
 }
 
 std::string UniqueBucketName(const std::string& tag) {
@@ -103,43 +112,34 @@ std::string UniqueBucketName(const std::string& tag) {
          std::to_string(counter++);
 }
 
-ScopedBucket::ScopedBucket(const Client& client, const std::string& tag)
-    : client_(client), name_(UniqueBucketName(tag)) {
+ScopedBucket::ScopedBucket(const Client& client, const std::string& tag, BucketSetup setup)
+    : client_(client), name_(UniqueBucketName(tag)), delete_versions_(setup.delete_versions) {
   auto r = client_.CreateBucket(CreateBucketRequest{name_, ""});
   INFO(r.status().ToString());
   REQUIRE(r.ok());
+  if (setup.enable_versioning) {
+    Status st = client_.PutBucketVersioning(PutBucketVersioningRequest{name_, VersioningStatus::kEnabled});
+    INFO(st.ToString());
+    REQUIRE(st.ok());
+  }
 }
 
 ScopedBucket::~ScopedBucket() {
   // Best effort: a failing test must not also fail in cleanup.
-  ListObjectsV2Request req;
-  req.bucket = name_;
-  auto all = client_.ListObjectsV2Pages(req).All();
-  if (all.ok()) {
-    for (const auto& o : *all) (void)client_.DeleteObject(DeleteObjectRequest{name_, o.key, ""});
+  std::vector<DeleteObjectRequest> deletes;
+  if (delete_versions_) {
+    ListObjectVersionsRequest l;
+    l.bucket = name_;
+    if (auto all = client_.ListObjectVersionsPages(l).All(); all.ok())
+      for (const auto& v : *all) deletes.push_back(DeleteObjectRequest{name_, v.key, v.version_id});
+  } else {
+    ListObjectsV2Request l;
+    l.bucket = name_;
+    if (auto all = client_.ListObjectsV2Pages(l).All(); all.ok())
+      for (const auto& o : *all) deletes.push_back(DeleteObjectRequest{name_, o.key, ""});
   }
+  for (const auto& d : deletes) (void)client_.DeleteObject(d);
   (void)client_.DeleteBucket(name_);
-}
-
-std::string RandomBytes(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(rng() & 0xff);
-  return s;
-}
-
-int ClosedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 const std::vector<std::string>& OddKeys() {
@@ -164,14 +164,36 @@ const std::vector<std::string>& OddKeys() {
   return keys;
 }
 
-void Put(const Client& c, const std::string& bucket, const std::string& key, std::string_view data) {
-  PutObjectRequest p;
-  p.bucket = bucket;
-  p.key = key;
-  p.data = data;
+GetObjectRequest GetReq(const std::string& bucket, const std::string& key) {
+  GetObjectRequest r;
+  r.bucket = bucket;
+  r.key = key;
+  return r;
+}
+
+HeadObjectRequest HeadReq(const std::string& bucket, const std::string& key) {
+  HeadObjectRequest r;
+  r.bucket = bucket;
+  r.key = key;
+  return r;
+}
+
+PutObjectRequest PutReq(const std::string& bucket, const std::string& key, std::string_view data) {
+  PutObjectRequest r;
+  r.bucket = bucket;
+  r.key = key;
+  r.data = data;
+  return r;
+}
+
+PutObjectResult Put(const Client& c, const std::string& bucket, const std::string& key, std::string_view data,
+                    const std::string& storage_class) {
+  PutObjectRequest p = PutReq(bucket, key, data);
+  p.storage_class = storage_class;
   auto r = c.PutObject(p);
   INFO(r.status().ToString());
   REQUIRE(r.ok());
+  return *r;
 }
 
 std::vector<MultipartUploadInfo> OpenUploads(const Client& c, const std::string& bucket) {

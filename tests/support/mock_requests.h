@@ -1,6 +1,7 @@
 #pragma once
-// Helpers for the mock server tests: a SigV4-signing HTTP client over
-// httplib::Client, XML queries, and a raw-socket exchange for fault tests.
+// Requests to the mock server for its tests: a SigV4-signing HTTP client over
+// httplib::Client (or unsigned, presigned, tampered requests), XML queries, and a
+// raw-socket exchange for fault tests (support/net.h).
 
 #include <httplib.h>
 #include <pugixml.hpp>
@@ -17,6 +18,7 @@
 #include "common/time.h"
 #include "s3ml/credentials.h"
 #include "s3ml/mock/server.h"
+#include "support/net.h"
 
 namespace s3ml::mock::testing {
 
@@ -89,14 +91,9 @@ class Client {
   SigV4Signer signer_;
 };
 
-/// Sends `request` bytes on a fresh TCP connection and reads until EOF/error.
-struct RawResult {
-  std::string received;
-  int error = 0;  ///< errno of the failing recv (ECONNRESET for a reset), 0 on clean EOF
-};
-RawResult RawExchange(int port, const std::string& request, std::chrono::milliseconds timeout = std::chrono::seconds(10));
-
-/// A TCP socket connected to 127.0.0.1:port, or -1.
-int ConnectLoopback(int port);
+// The loopback helpers (RawExchange, ConnectLoopback) under the names these tests use.
+using s3ml::test::ConnectLoopback;
+using s3ml::test::RawExchange;
+using s3ml::test::RawResult;
 
 }  // namespace s3ml::mock::testing
