@@ -36,18 +36,15 @@ from .dataset import Dataset, Reader, Sample, Manifest
 
 __version__: str = _core.__version__
 
+# Submodules imported on first access: s3ml.torch pulls in torch.
 _LAZY = {"torch", "checkpoint"}
-_LAZY_NAMES: dict = {}
 
 
 def __getattr__(name: str) -> Any:
-    # Submodules that pull in heavy dependencies (torch) are imported on first access.
     if name in _LAZY:
         return importlib.import_module(f".{name}", __name__)
-    if name in _LAZY_NAMES:
-        return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
     raise AttributeError(f"module 's3ml' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY | set(_LAZY_NAMES))
+    return sorted(set(globals()) | _LAZY)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import operator
 import os
-from typing import Any, Callable, Dict, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
+from . import _core
 from .errors import InvalidArgumentError
 
 __all__ = ["bad_value", "check_int", "check_bool", "check_str", "check_choice", "check_float",
-           "check_str_dict", "check_path", "check_callable", "check_known"]
+           "check_str_dict", "check_path", "check_callable", "check_known", "check_s3_uri"]
 
 
 def bad_value(name: str, why: str) -> InvalidArgumentError:
@@ -95,6 +96,20 @@ def check_path(name: str, value: Any, *, optional: bool = False) -> Optional[str
     if not value:
         raise bad_value(name, "must not be empty")
     return value
+
+
+def check_s3_uri(name: str, value: Any, *, key_required: bool = False) -> Tuple[str, str]:
+    """("bucket", "key") of an "s3://bucket/key" argument, parsed by the one C++ parser
+    (s3ml.parse_s3_uri); with `key_required`, a bare "s3://bucket/" is refused too."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected an 's3://bucket/key' str, got {_type_name(value)}")
+    try:
+        bucket, key = _core.parse_s3_uri(value)
+    except ValueError as e:
+        raise bad_value(name, getattr(e, "message", "") or str(e)) from None
+    if key_required and not key:
+        raise bad_value(name, f"expected 's3://bucket/key' with a key, got {value!r}")
+    return bucket, key
 
 
 def check_str_dict(name: str, value: Any, *, optional: bool = True) -> Optional[Dict[str, Any]]:

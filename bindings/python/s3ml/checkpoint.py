@@ -20,7 +20,7 @@ import io
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import _core
-from ._args import bad_value, check_int, check_str, check_str_dict
+from ._args import check_int, check_s3_uri, check_str, check_str_dict
 
 __all__ = ["CheckpointWriter", "CheckpointReader", "open_write", "open_read", "list_versions",
            "latest", "version", "best", "rollback", "parse_s3_uri", "ArtifactInfo"]
@@ -31,15 +31,7 @@ ArtifactInfo = _core.ArtifactInfo
 def parse_s3_uri(uri: str) -> Tuple[str, str]:
     """("bucket", "key") of "s3://bucket/key" (s3ml.parse_s3_uri, with a key required);
     ValueError naming the URI otherwise."""
-    if not isinstance(uri, str):
-        raise TypeError(f"uri: expected str, got {type(uri).__name__}")
-    try:
-        bucket, key = _core.parse_s3_uri(uri)
-    except ValueError as e:
-        raise bad_value("uri", getattr(e, "message", "") or str(e)) from None
-    if not key:
-        raise bad_value("uri", f"expected 's3://bucket/key' with a key, got {uri!r}")
-    return bucket, key
+    return check_s3_uri("uri", uri, key_required=True)
 
 
 def _check_client(client: Any) -> None:

@@ -11,6 +11,11 @@ from ._args import bad_value, check_bool, check_choice, check_int, check_str
 __all__ = ["Client"]
 
 _INT_MAX = 2**31 - 1
+# Keyword arguments of s3ml.Client that the datasets (s3ml.Dataset, s3ml.torch) take directly.
+DATASET_CLIENT_ARGS = ("endpoint_url", "region", "profile", "access_key", "secret_key", "session_token",
+                       "max_attempts", "addressing_style", "max_connections", "verify")
+# Every keyword argument of s3ml.Client.
+CLIENT_ARGS = DATASET_CLIENT_ARGS + ("allow_sse_c_over_http", "request_checksum_calculation")
 
 
 def _check_client_args(args: Dict[str, Any]) -> Dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any, Dict, Optional
 
 from . import _core
 from ._args import bad_value, check_bool, check_choice, check_int, check_known, check_path, check_str
-from .client import Client, _check_client_args
+from .client import DATASET_CLIENT_ARGS, Client, _check_client_args
 
 __all__ = ["Dataset", "Reader", "Sample", "Manifest"]
 
@@ -36,9 +36,6 @@ class Manifest(_core.Manifest):
     def __init__(self, location: Any) -> None:
         super().__init__(check_path("location", location))
 
-
-_CLIENT_ARGS = ("endpoint_url", "region", "profile", "access_key", "secret_key", "session_token",
-                "max_attempts", "addressing_style", "max_connections", "verify")
 
 _U64_MAX = 2**64 - 1
 _INT_MAX = 2**31 - 1
@@ -118,7 +115,7 @@ class Dataset(_core.Dataset):
     """
 
     def __init__(self, source: Any, *, client: Optional[Client] = None, **kwargs: Any) -> None:
-        client_args = {k: kwargs.pop(k) for k in _CLIENT_ARGS if k in kwargs}
+        client_args = {k: kwargs.pop(k) for k in DATASET_CLIENT_ARGS if k in kwargs}
         source = _check_source(source)
         kwargs = _check_dataset_options(kwargs)
         if client is None:

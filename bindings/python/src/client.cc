@@ -41,7 +41,7 @@ BodyArg::BodyArg(const py::object& body, const char* arg_name) {
     }
   } else {
     throw py::type_error(std::string(arg_name) + ": expected bytes, a buffer, str or a readable file object, got " +
-                         std::string(py::str(py::type::handle_of(body).attr("__name__"))));
+                         TypeName(body));
   }
 }
 
@@ -625,10 +625,13 @@ GIL while it waits for the network.)doc");
           "A presigned URL for GET, PUT, HEAD or DELETE, valid for expires_in seconds (no request).");
 
   RegisterListing(cls, m);
+  RegisterVersioning(cls);
+  RegisterTagging(cls);
   RegisterMultipart(cls, m);
   RegisterSelect(cls, m);
   RegisterTransfer(cls, m);
-  RegisterLifecycle(cls, m);
+  RegisterLifecycle(cls);
+  RegisterExpress(cls);
 }
 
 }  // namespace s3ml::python

@@ -1,6 +1,5 @@
-// Lazy listing iterators, versioning and tagging.
+// Lazy listings: objects, common prefixes and object versions, one request per page.
 #include "py_common.h"
-#include "s3ml/tagging.h"
 #include "s3ml/versioning.h"
 
 namespace s3ml::python {
@@ -58,12 +57,6 @@ void BindIterator(py::module_& m, const char* name, const char* doc) {
       .def("__iter__", [](It& it) -> It& { return it; }, py::return_value_policy::reference_internal)
       .def("__next__", &It::Next)
       .def_property_readonly("pages_fetched", &It::pages, "List requests made so far.");
-}
-
-py::dict TagDict(const std::vector<Tag>& tags) {
-  py::dict d;
-  for (const auto& t : tags) d[py::str(t.key)] = t.value;
-  return d;
 }
 
 }  // namespace
@@ -143,63 +136,7 @@ void RegisterListing(ClientClass& cls, py::module_& m) {
             return VersionIter(self.Get().ListObjectVersionsPages(std::move(req)), &TakeVersions);
           },
           py::arg("bucket"), py::arg("prefix") = "", py::kw_only(), py::arg("page_size") = py::none(),
-          "Every version and delete marker under `prefix` (keys ascending, newest first), lazily.")
-      .def(
-          "put_bucket_versioning",
-          [](const PyClient& self, const std::string& bucket, bool enabled) {
-            Client c = self.Get();
-            PutBucketVersioningRequest req{bucket, enabled ? VersioningStatus::kEnabled : VersioningStatus::kSuspended};
-            Status s;
-            {
-              py::gil_scoped_release nogil;
-              s = c.PutBucketVersioning(req);
-            }
-            Check(s);
-          },
-          py::arg("bucket"), py::arg("enabled"), "Enables (True) or suspends (False) versioning.")
-      .def(
-          "get_bucket_versioning",
-          [](const PyClient& self, const std::string& bucket) {
-            Client c = self.Get();
-            Result<GetBucketVersioningResult> r = NoGil([&] { return c.GetBucketVersioning(bucket); });
-            return std::string(VersioningStatusName(Unwrap(std::move(r)).status));
-          },
-          py::arg("bucket"), "\"Enabled\", \"Suspended\" or \"Unversioned\".")
-      .def(
-          "get_object_tagging",
-          [](const PyClient& self, const std::string& bucket, const std::string& key,
-             std::optional<std::string> version_id) {
-            Client c = self.Get();
-            GetObjectTaggingRequest req{bucket, key, Str(version_id)};
-            Result<GetObjectTaggingResult> r = NoGil([&] { return c.GetObjectTagging(req); });
-            return TagDict(Unwrap(std::move(r)).tags);
-          },
-          py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none(), "The tags as a dict.")
-      .def(
-          "put_object_tagging",
-          [](const PyClient& self, const std::string& bucket, const std::string& key,
-             const std::map<std::string, std::string>& tags, std::optional<std::string> version_id) {
-            Client c = self.Get();
-            PutObjectTaggingRequest req;
-            req.bucket = bucket;
-            req.key = key;
-            req.version_id = Str(version_id);
-            for (const auto& [k, v] : tags) req.tags.push_back(Tag{k, v});
-            Result<PutObjectTaggingResult> r = NoGil([&] { return c.PutObjectTagging(req); });
-            return Unwrap(std::move(r)).version_id;
-          },
-          py::arg("bucket"), py::arg("key"), py::arg("tags"), py::arg("version_id") = py::none(),
-          "Replaces the tag set; returns the version id tagged.")
-      .def(
-          "delete_object_tagging",
-          [](const PyClient& self, const std::string& bucket, const std::string& key,
-             std::optional<std::string> version_id) {
-            Client c = self.Get();
-            DeleteObjectTaggingRequest req{bucket, key, Str(version_id)};
-            Result<DeleteObjectTaggingResult> r = NoGil([&] { return c.DeleteObjectTagging(req); });
-            return Unwrap(std::move(r)).version_id;
-          },
-          py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none());
+          "Every version and delete marker under `prefix` (keys ascending, newest first), lazily.");
 }
 
 }  // namespace s3ml::python

@@ -9,6 +9,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = S3ML_VERSION_STRING;
   s3ml::python::RegisterErrors(m);
   s3ml::python::RegisterBuffer(m);
+  s3ml::python::RegisterSse(m);
   s3ml::python::RegisterClient(m);
   s3ml::python::RegisterMock(m);
   s3ml::python::RegisterDataset(m);

@@ -84,8 +84,18 @@ auto NoGil(F&& f) {
   if (PyErr_Occurred() != nullptr) throw py::error_already_set();
   return result;
 }
+/// Runs `op(client)` -- one call of the C++ client that returns a Result -- on `self`'s
+/// client with the GIL released (NoGil) and returns the value; a failure raises.
+template <class Self, class Op>
+auto Call(const Self& self, Op op) {
+  auto client = self.Get();
+  return Unwrap(NoGil([&] { return op(client); }));
+}
 /// Raises ValueError (through the s3ml.errors.InvalidArgumentError class) naming `arg`.
 [[noreturn]] void ThrowInvalid(const std::string& arg, const std::string& why);
+
+/// The name of `h`'s type ("int", "dict") for error messages. GIL held.
+inline std::string TypeName(const py::handle& h) { return py::str(py::type::handle_of(h).attr("__name__")); }
 
 /// Converts a Status into the Python exception object (GIL held).
 py::object MakeException(const Status& status);
@@ -209,16 +219,27 @@ void DefEncryptionProperties(Cls& cls, Get get) {
       .def_property_readonly("bucket_key_enabled", [get](const T& r) { return get(r).bucket_key_enabled; });
 }
 
-// Registration of each area (one compile unit each).
+// Registration of each area, one compile unit each, named by the C++ area it binds
+// (errors.cc, buffer.cc, sse.cc, client.cc, listing.cc, versioning.cc, tagging.cc, ...).
 void RegisterErrors(py::module_& m);
 void RegisterBuffer(py::module_& m);
+/// s3ml.SSECustomerKey (sse.cc; ParseSse above).
+void RegisterSse(py::module_& m);
+/// s3ml.Client with buckets and objects; it registers the client areas below.
 void RegisterClient(py::module_& m);
+/// list_objects, list_prefixes, list_object_versions and their lazy iterators.
 void RegisterListing(ClientClass& cls, py::module_& m);
+/// put_bucket_versioning / get_bucket_versioning.
+void RegisterVersioning(ClientClass& cls);
+/// get/put/delete_object_tagging.
+void RegisterTagging(ClientClass& cls);
 void RegisterMultipart(ClientClass& cls, py::module_& m);
 void RegisterSelect(ClientClass& cls, py::module_& m);
 void RegisterTransfer(ClientClass& cls, py::module_& m);
-/// Lifecycle, restores, S3 Express sessions and the SSECustomerKey class (lifecycle.cc).
-void RegisterLifecycle(ClientClass& cls, py::module_& m);
+/// Bucket lifecycle configuration and restore_object.
+void RegisterLifecycle(ClientClass& cls);
+/// create_session (S3 Express One Zone).
+void RegisterExpress(ClientClass& cls);
 void RegisterMock(py::module_& m);
 void RegisterDataset(py::module_& m);
 void RegisterCheckpoint(py::module_& m);
