@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "integration/test_support.h"
+#include "support/test_support.h"
 
 using namespace s3ml;
 using namespace s3ml::test;
