@@ -1,5 +1,7 @@
 // TransferManager: a fixed worker pool per call, a byte budget reserved before every
-// part request, abort-on-failure for uploads and If-Match for downloads.
+// part request, abort-on-failure for uploads and If-Match for downloads. This file:
+// construction and the uploads; the downloads are in transfer_download.cc, the helpers
+// both halves share in transfer_common.h.
 
 #include "s3ml/transfer.h"
 
@@ -13,163 +15,23 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
-#include <optional>
-#include <thread>
 #include <vector>
 
 #include "common/crypto.h"
 #include "common/logging.h"
 #include "ops/errors.h"
 #include "s3ml/file.h"
-#include "s3ml/wait.h"
 #include "transfer/byte_budget.h"
-#include "transfer/download_verifier.h"
-#include "transfer/ranged_get.h"
+#include "transfer/transfer_common.h"
 #include "transport/retry.h"
 
 namespace s3ml {
 
+using namespace transfer_internal;  // NOLINT: the helpers shared with the download half
+
 namespace {
-
-constexpr int kMaxConcurrency = 64;
-// Bytes a download worker gathers before each pwrite into the destination file.
-constexpr std::size_t kDownloadStage = std::size_t{1} << 20;
-
-// Joins every thread on scope exit (also when an exception unwinds): never detached.
-// While it waits for them, the joining thread looks at the transfer's token every poll
-// interval, so a polled token (a Python caller's Ctrl-C) is seen by the thread that
-// can see it; the workers' requests carry the same token and stop.
-class ThreadGroup {
- public:
-  explicit ThreadGroup(CancellationToken watch) : watch_(std::move(watch)) {}
-  ~ThreadGroup() { JoinAll(); }
-  template <class F>
-  void Spawn(F f) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++running_;
-    }
-    threads_.emplace_back([this, f = std::move(f)]() mutable {
-      f();
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        --running_;
-      }
-      cv_.notify_all();
-    });
-  }
-  void JoinAll() {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      WaitWatching(cv_, lock, watch_, [&] { return running_ == 0; }, OnCancel::kKeepWaiting);
-    }
-    for (auto& t : threads_)
-      if (t.joinable()) t.join();
-    threads_.clear();
-  }
-
- private:
-  CancellationToken watch_;
-  std::mutex mu_;  // guards running_
-  std::condition_variable cv_;
-  int running_ = 0;
-  std::vector<std::thread> threads_;
-};
-
-// The first error of a transfer; later errors are dropped. Stopping also wakes the budget.
-class FirstError {
- public:
-  explicit FirstError(ByteBudget& budget) : budget_(budget) {}
-  void Set(Status st) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!first_.ok()) return;
-      first_ = std::move(st);
-      failed_.store(true);
-    }
-    budget_.Stop();
-  }
-  bool failed() const { return failed_.load(); }
-  Status Get() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return first_;
-  }
-
- private:
-  ByteBudget& budget_;
-  mutable std::mutex mu_;
-  Status first_;
-  std::atomic<bool> failed_{false};
-};
-
-Status Cancelled(const std::string& op, const std::string& resource) {
-  return Status::Cancelled("the transfer was cancelled").WithContext(op, resource);
-}
-
-// Runs job(i) for i in [0, count) on up to `threads` workers. Each job's bytes are
-// reserved from `budget` before the job (and so its request) starts.
-Status RunParts(int count, int threads, ByteBudget& budget, const std::function<std::uint64_t(int)>& bytes_of,
-                const std::function<Status(int)>& job, const CancellationToken& cancel, const std::string& op,
-                const std::string& resource) {
-  FirstError error(budget);
-  std::atomic<int> next{0};
-  auto worker = [&] {
-    for (;;) {
-      if (error.failed()) return;
-      if (cancel.cancelled()) {
-        error.Set(Cancelled(op, resource));
-        return;
-      }
-      int i = next.fetch_add(1);
-      if (i >= count) return;
-      Reservation r(budget, bytes_of(i));
-      if (!r.held()) return;  // stopping
-      if (cancel.cancelled()) {
-        error.Set(Cancelled(op, resource));
-        return;
-      }
-      Status st = job(i);
-      if (!st.ok()) {
-        error.Set(std::move(st));
-        return;
-      }
-    }
-  };
-  {
-    ThreadGroup group(cancel);
-    int n = std::min(threads, count);
-    for (int t = 0; t < n; ++t) group.Spawn(worker);
-  }
-  return error.Get();
-}
-
-Status ValidateOptions(const TransferOptions& o, const std::string& op, const std::string& resource) {
-  auto bad = [&](const std::string& what) { return Status::InvalidArgument(what).WithContext(op, resource); };
-  if (o.concurrency < 1 || o.concurrency > kMaxConcurrency)
-    return bad("TransferOptions::concurrency must be 1.." + std::to_string(kMaxConcurrency) + ", got " +
-               std::to_string(o.concurrency));
-  if (o.part_size < kMinPartSize || o.part_size > kMaxPartSize)
-    return bad("TransferOptions::part_size must be 5 MiB..5 GiB, got " + std::to_string(o.part_size) + " bytes");
-  if (o.memory_budget != 0 && o.memory_budget < o.part_size)
-    return bad("TransferOptions::memory_budget (" + std::to_string(o.memory_budget) +
-               " bytes) is smaller than one part (" + std::to_string(o.part_size) + " bytes)");
-  return Status::Ok();
-}
-
-
-// The budget for parts of `part_size` (which PlanParts may have raised above the
-// configured size): the configured budget, or part_size * concurrency, never below one part.
-std::uint64_t BudgetFor(const TransferOptions& o, std::uint64_t part_size) {
-  std::uint64_t b = o.memory_budget != 0 ? o.memory_budget : part_size * static_cast<std::uint64_t>(o.concurrency);
-  return std::max(b, part_size);
-}
-
-// Workers that may run at once under the budget.
-int WorkersFor(const TransferOptions& o, std::uint64_t budget, std::uint64_t part_size) {
-  std::uint64_t fit = part_size == 0 ? 1 : budget / part_size;
-  return static_cast<int>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(fit, static_cast<std::uint64_t>(o.concurrency))));
-}
 
 std::string Unquote(std::string_view etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
@@ -188,21 +50,6 @@ std::string LowerHex(std::string s) {
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
   return s;
 }
-
-class Progress {
- public:
-  Progress(const ProgressCallback& cb, std::uint64_t total) : cb_(cb), total_(total) {}
-  void Add(std::uint64_t n) {
-    std::uint64_t done = done_.fetch_add(n) + n;
-    if (cb_) cb_(done, total_);
-  }
-  void SetTotal(std::uint64_t total) { total_ = total; }
-
- private:
-  const ProgressCallback& cb_;
-  std::atomic<std::uint64_t> done_{0};
-  std::uint64_t total_;
-};
 
 // Fixed state of one multipart upload: the parts' ETags and MD5s by index.
 struct UploadState {
@@ -707,239 +554,6 @@ Result<TransferUploadResult> TransferManager::UploadStream(const std::string& bu
   if (error.failed()) return AbortAfter(client_, st, error.Get());
   if (o.cancel.cancelled()) return AbortAfter(client_, st, Cancelled("CompleteMultipartUpload", resource));
   return Complete(client_, o, st, total);
-}
-
-// ---- downloads ----------------------------------------------------------------------
-
-namespace {
-
-// Where downloaded parts go.
-class PartDestination {
- public:
-  virtual ~PartDestination() = default;
-  virtual Status Prepare(std::uint64_t total) = 0;
-  virtual Status Write(std::uint64_t offset, std::string_view data) = 0;
-  /// Writes are memory copies (no staging needed).
-  virtual bool direct() const { return false; }
-  /// Reads written bytes back (checking a SHA checksum over ranges).
-  virtual Status Read(std::uint64_t offset, std::size_t n, char* out) = 0;
-};
-
-class BufferDestination final : public PartDestination {
- public:
-  Status Prepare(std::uint64_t total) override {
-    out.resize_uninitialized(static_cast<std::size_t>(total));
-    return Status::Ok();
-  }
-  Status Write(std::uint64_t offset, std::string_view data) override {
-    if (!data.empty()) std::memcpy(out.data() + offset, data.data(), data.size());
-    return Status::Ok();
-  }
-  Status Read(std::uint64_t offset, std::size_t n, char* dst) override {
-    if (n != 0) std::memcpy(dst, out.data() + offset, n);
-    return Status::Ok();
-  }
-  bool direct() const override { return true; }
-  Buffer out;
-};
-
-class FileDestination final : public PartDestination {
- public:
-  // The download goes to a temporary beside `path` (the shared AtomicFile:
-  // fsynced and renamed into place by Commit(), removed otherwise).
-  explicit FileDestination(std::string path) : path_(std::move(path)) {}
-  Status Prepare(std::uint64_t total) override {
-    auto file = AtomicFile::Create(path_);
-    if (!file.ok()) return file.status();
-    file_.emplace(std::move(*file));
-    if (::ftruncate(file_->fd(), static_cast<off_t>(total)) != 0)
-      { const int err = errno; return FileError("cannot size", file_->temp_path(), err); }
-    return Status::Ok();
-  }
-  Status Write(std::uint64_t offset, std::string_view data) override {
-    return PwriteFully(file_->fd(), file_->temp_path(), offset, data.data(), data.size());
-  }
-  Status Read(std::uint64_t offset, std::size_t n, char* dst) override {
-    return PreadFully(file_->fd(), file_->temp_path(), offset, dst, n);
-  }
-  Status Commit() { return file_ ? file_->Commit() : Status(ErrorCategory::kInternal, "download not prepared"); }
-
- private:
-  const std::string path_;
-  std::optional<AtomicFile> file_;
-};
-
-Status ChangedDuringDownload(const std::string& resource, const std::string& etag, const std::string& detail) {
-  return Status(ErrorCategory::kIntegrity, "the object changed during the download (it no longer has ETag " + etag +
-                                               "): " + detail)
-      .WithContext("GetObject", resource);
-}
-
-Result<TransferDownloadResult> Download(const Client& client, const TransferOptions& o, const std::string& bucket,
-                                        const std::string& key, PartDestination& dest) {
-  const std::string resource = ops::ResourceName(bucket, key);
-  S3ML_RETURN_IF_ERROR(ValidateOptions(o, "GetObject", resource));
-  const std::uint64_t part_size = o.part_size;
-  const std::uint64_t budget_bytes = BudgetFor(o, part_size);
-  ByteBudget budget(budget_bytes, ByteBudget::Options{false, o.cancel});
-  if (o.cancel.cancelled()) return Cancelled("GetObject", resource);
-
-  TransferDownloadResult out;
-  std::uint64_t total = 0;
-  std::unique_ptr<DownloadVerifier> verifier;  // set when the object's checksum is checked
-  auto settle = [&]() -> Status {
-    if (!verifier) return Status::Ok();
-    return SettleDownload(client, VerifiedObject{bucket, key, "", out.etag}, *verifier,
-                          [&](std::uint64_t off, std::size_t n, char* dst) { return dest.Read(off, n, dst); },
-                          "GetObject");
-  };
-  {
-    Reservation r(budget, part_size);
-    GetObjectRequest req;
-    req.bucket = bucket;
-    req.key = key;
-    req.range = ByteRange::Closed(0, part_size - 1);
-    auto first = client.GetObject(req);
-    out.requests = 1;
-    if (!first.ok() && first.status().code() == "InvalidRange") {
-      // An empty object has no byte 0: fetch it whole.
-      req.range.reset();
-      first = client.GetObject(req);
-      out.requests = 2;
-      if (first.ok() && first->body.size() != 0)
-        return ChangedDuringDownload(resource, "(none)", "an object that had no byte 0 now has content");
-    }
-    if (!first.ok()) return first.status();
-    out.etag = first->info.etag;
-    total = first->info.object_size;
-    if (first->body.size() != std::min<std::uint64_t>(total, part_size))
-      return Status(ErrorCategory::kIntegrity, "the first range returned " + std::to_string(first->body.size()) +
-                                                   " bytes of a " + std::to_string(total) + "-byte object")
-          .WithContext("GetObject", resource);
-    if (out.etag.empty() && total > part_size)
-      return Status(ErrorCategory::kProtocol,
-                    "the server sent no ETag, so a parallel download cannot detect a change mid-way")
-          .WithContext("GetObject", resource);
-    Status prep = dest.Prepare(total);
-    if (!prep.ok()) return prep.WithContext("GetObject", resource);
-    Status w = dest.Write(0, first->body.view());
-    if (!w.ok()) return w.WithContext("GetObject", resource);
-    if (o.verify_checksums && total > 0) {
-      // Ranges carry no checksum: learn the object's from a HEAD pinned to this ETag.
-      HeadObjectRequest h;
-      h.bucket = bucket;
-      h.key = key;
-      h.if_match = out.etag;
-      h.checksum_mode = true;
-      auto head = client.HeadObject(h);
-      if (!head.ok() && (head.status().http_status() == 412 || head.status().code() == "PreconditionFailed"))
-        return ChangedDuringDownload(resource, out.etag, head.status().ToString());
-      if (!head.ok()) return head.status();
-      auto plan = PlanDownloadVerification(client, VerifiedObject{bucket, key, "", out.etag}, *head);
-      if (!plan.ok()) return plan.status();
-      verifier = std::move(*plan);
-      verifier->Add(0, first->body.view());
-    }
-  }
-  out.size = total;
-  Progress progress(o.progress, total);
-  progress.Add(std::min(total, part_size));
-  if (total <= part_size) {
-    S3ML_RETURN_IF_ERROR(settle());
-    return out;
-  }
-
-  const std::uint64_t rest = total - part_size;
-  const int count = static_cast<int>((rest + part_size - 1) / part_size);
-  auto offset_of = [&](int i) { return part_size * static_cast<std::uint64_t>(i + 1); };
-  auto bytes_of = [&](int i) { return std::min(part_size, total - offset_of(i)); };
-  std::atomic<int> requests{0};
-  PinnedObject object;
-  object.bucket = bucket;
-  object.key = key;
-  object.etag = out.etag;
-  object.size = total;
-  const ChangedFn changed = [&](const std::string& detail) { return ChangedDuringDownload(resource, out.etag, detail); };
-  auto job = [&](int i) -> Status {
-    PartRequest part;
-    part.offset = offset_of(i);
-    part.length = bytes_of(i);
-    // Straight into the destination: memory directly; a file through a small staging
-    // buffer of this worker's, reused while warm, so that the file gets a few large
-    // pwrites instead of one per received chunk and nothing part-sized is allocated.
-    // A retry delivers the part again from its start: the staging restarts there.
-    thread_local std::vector<char> stage;
-    std::uint64_t stage_at = part.offset;
-    std::size_t staged = 0;
-    const bool direct = dest.direct();
-    if (!direct && stage.size() < kDownloadStage) stage.resize(kDownloadStage);
-    const auto flush = [&]() -> Status {
-      if (staged == 0) return Status::Ok();
-      Status w = dest.Write(stage_at, std::string_view(stage.data(), staged));
-      stage_at += staged;
-      staged = 0;
-      return w.ok() ? w : w.WithContext("GetObject", resource);
-    };
-    auto r = GetPinnedRange(
-        client, object, part,
-        [&](std::uint64_t offset, const char* data, std::size_t n) -> Status {
-          if (direct) {
-            Status w = dest.Write(offset, std::string_view(data, n));
-            return w.ok() ? w : w.WithContext("GetObject", resource);
-          }
-          if (offset != stage_at + staged) {  // a retry from the part's start
-            stage_at = offset;
-            staged = 0;
-          }
-          while (n > 0) {
-            const std::size_t k = std::min(n, stage.size() - staged);
-            std::memcpy(stage.data() + staged, data, k);
-            staged += k;
-            data += k;
-            n -= k;
-            if (staged == stage.size()) S3ML_RETURN_IF_ERROR(flush());
-          }
-          return Status::Ok();
-        },
-        changed, verifier.get());
-    if (r.ok()) {
-      Status f = flush();
-      if (!f.ok()) return f;
-    }
-    requests.fetch_add(r.ok() ? r->attempts : std::max(1, r.status().attempts()));
-    if (!r.ok()) return r.status();
-    progress.Add(part.length);
-    return Status::Ok();
-  };
-  Status run = RunParts(count, WorkersFor(o, budget_bytes, part_size), budget, bytes_of, job, o.cancel, "GetObject",
-                        resource);
-  out.requests += requests.load();
-  if (!run.ok()) return run;
-  S3ML_RETURN_IF_ERROR(settle());
-  return out;
-}
-
-}  // namespace
-
-Result<TransferDownloadResult> TransferManager::DownloadToBuffer(const std::string& bucket,
-                                                                 const std::string& key) const {
-  BufferDestination dest;
-  auto r = Download(client_, options_, bucket, key, dest);
-  if (!r.ok()) return r;
-  r->body = std::move(dest.out);
-  return r;
-}
-
-Result<TransferDownloadResult> TransferManager::DownloadFile(const std::string& bucket, const std::string& key,
-                                                             const std::string& path) const {
-  const std::string resource = ops::ResourceName(bucket, key);
-  if (path.empty()) return Status::InvalidArgument("no destination path given").WithContext("GetObject", resource);
-  FileDestination dest(path);  // removes its temporary unless committed
-  auto r = Download(client_, options_, bucket, key, dest);
-  if (!r.ok()) return r;
-  Status c = dest.Commit();
-  if (!c.ok()) return c.WithContext("GetObject", resource);
-  return r;
 }
 
 }  // namespace s3ml
