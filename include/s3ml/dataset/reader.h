@@ -61,19 +61,14 @@ struct ReaderOptions {
   /// (less memory in flight) and grow where latency is high.
   std::uint64_t part_size = 8ull << 20;
   /// Bytes of shards fetched ahead of the consumer (reserved and not yet handed
-  /// to it), within memory_budget. 0 (default): as far ahead as keeps every
-  /// request busy, min(max_in_flight, fetch_threads) × the size of the requests
-  /// (a whole shard, or a ranged shard's part; at least 4 MiB). Each shard
-  /// buffer live at once is memory the kernel faults in and zeroes once per
-  /// reader, so reading further ahead costs memory and CPU and gains nothing
-  /// on a steady network. Set it to memory_budget to buffer as deep as the
-  /// budget allows (a bursty network, a consumer with uneven step times). A
-  /// shard larger than the window is still fetched, alone. The window gives way
-  /// (the budget never does) while the consumer waits for data and a fetch
-  /// thread has nothing to do: the shard waited for stops counting, so one more
-  /// shard starts (the tail parts of a large shard do not idle the other
-  /// connections), and after 200 ms of waiting for one shard (a straggler) the
-  /// other threads read on up to the budget.
+  /// to it), within memory_budget. 0 (default): min(max_in_flight, fetch_threads)
+  /// × the size of the requests being planned (a whole shard, or a ranged shard's
+  /// part; at least 4 MiB). memory_budget: as deep as the budget allows (bursty
+  /// networks, consumers with uneven step times). A shard larger than the window
+  /// is still fetched, alone. While the consumer waits and a fetch thread is idle,
+  /// the shard waited for stops counting toward the window; after 200 ms of
+  /// waiting for one shard the other threads read on up to the budget. The budget
+  /// is never exceeded. Why these defaults: docs/adr/0008 and 0015.
   std::uint64_t prefetch_ahead = 0;
   bool as_completed = false;                    ///< deliver shards as they complete (order then depends on timing)
 
