@@ -4,6 +4,7 @@
 // their operations (client_ops_test.cc, client_versioning_test.cc).
 
 #include <set>
+#include <string>
 #include <utility>
 
 #include <catch2/catch.hpp>
@@ -30,7 +31,8 @@ TEST_CASE("ListPartsPaginator: walks an upload's parts two per page, one request
     part.key = create.key;
     part.upload_id = up->upload_id;
     part.part_number = n;
-    part.data = "part " + std::to_string(n);
+    const std::string body = "part " + std::to_string(n);
+    part.data = body;  // borrowed: body outlives the call
     REQUIRE(c.UploadPart(part).ok());
   }
 
