@@ -10,9 +10,6 @@ class CLI11System(ConanFile):
     package_type = "header-library"
     debian_package = "libcli11-dev"
     debian_headers = ("CLI/CLI.hpp",)
-
-    def describe(self, cpp_info):
-        cpp_info.set_property("cmake_find_mode", "none")   # /usr/share/cmake/CLI11
-        cpp_info.set_property("cmake_file_name", "CLI11")
-        cpp_info.set_property("cmake_target_name", "CLI11::CLI11")
-        cpp_info.set_property("pkg_config_name", "CLI11")
+    cmake_file_name = "CLI11"                # /usr/share/cmake/CLI11
+    cmake_target_name = "CLI11::CLI11"
+    pkg_config_name = "CLI11"

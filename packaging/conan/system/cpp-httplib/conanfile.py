@@ -15,11 +15,13 @@ class CppHttplibSystem(ConanFile):
     python_requires_extend = "s3ml-debian-system.DebianSystemPackage"
     debian_package = "libcpp-httplib-dev"
     debian_headers = ("httplib.h",)
+    cmake_find_mode = None                   # no CMake package in Debian: CMakeDeps makes one
+    cmake_file_name = "httplib"
+    cmake_target_name = "httplib::httplib"
+    pkg_config_name = "cpp-httplib"
+    system_libs = ("cpp-httplib",)
 
     def describe(self, cpp_info):
-        cpp_info.set_property("cmake_file_name", "httplib")
-        cpp_info.set_property("cmake_target_name", "httplib::httplib")
-        cpp_info.set_property("pkg_config_name", "cpp-httplib")
+        super().describe(cpp_info)
         # As Debian's cpp-httplib.pc says (the header's API changes with these macros).
         cpp_info.defines = ["CPPHTTPLIB_OPENSSL_SUPPORT", "CPPHTTPLIB_ZLIB_SUPPORT", "CPPHTTPLIB_BROTLI_SUPPORT"]
-        cpp_info.system_libs = ["cpp-httplib"]

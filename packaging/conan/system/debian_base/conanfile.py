@@ -45,8 +45,11 @@ class DebianSystemPackage:
     """Base of a wrapper (python_requires_extend = "s3ml-debian-system.DebianSystemPackage").
 
     A wrapper sets `name`, `debian_package` (the -dev package), `debian_headers` (paths
-    under /usr/include that must exist) and defines `describe(cpp_info)`: the properties
-    and libraries ConanCenter's recipe of the same name declares.
+    under /usr/include that must exist) and the names ConanCenter's recipe of the same
+    name declares: `cmake_file_name`, `cmake_target_name`, `pkg_config_name` and
+    `system_libs`. `cmake_find_mode` is "none" (the system's own CMake package or CMake's
+    find module is used) unless the wrapper sets it to None (CMakeDeps generates one).
+    A wrapper whose recipe declares more (components, defines) extends `describe()`.
     """
     settings = "os", "arch"
     package_type = "shared-library"
@@ -56,6 +59,11 @@ class DebianSystemPackage:
     debian_extra_packages = ()   # other Debian packages that must be installed
     debian_headers = ()
     license = "see /usr/share/doc/<debian package>/copyright"
+    cmake_find_mode = "none"
+    cmake_file_name = None
+    cmake_target_name = None
+    pkg_config_name = None
+    system_libs = ()
 
     def set_version(self):
         if not self.version:
@@ -102,7 +110,10 @@ class DebianSystemPackage:
             comp.resdirs = []
 
     def describe(self, cpp_info):
-        raise ConanException(f"{self.name}: the wrapper recipe must define describe(cpp_info)")
+        for prop in ("cmake_find_mode", "cmake_file_name", "cmake_target_name", "pkg_config_name"):
+            if getattr(self, prop) is not None:
+                cpp_info.set_property(prop, getattr(self, prop))
+        cpp_info.system_libs = list(self.system_libs)
 
 
 class S3mlDebianSystemBase(ConanFile):

@@ -9,10 +9,7 @@ class LibarchiveSystem(ConanFile):
     python_requires_extend = "s3ml-debian-system.DebianSystemPackage"
     debian_package = "libarchive-dev"
     debian_headers = ("archive.h",)
-
-    def describe(self, cpp_info):
-        cpp_info.set_property("cmake_find_mode", "none")   # CMake's FindLibArchive
-        cpp_info.set_property("cmake_file_name", "LibArchive")
-        cpp_info.set_property("cmake_target_name", "LibArchive::LibArchive")
-        cpp_info.set_property("pkg_config_name", "libarchive")
-        cpp_info.system_libs = ["archive"]
+    cmake_file_name = "LibArchive"           # CMake's FindLibArchive
+    cmake_target_name = "LibArchive::LibArchive"
+    pkg_config_name = "libarchive"
+    system_libs = ("archive",)

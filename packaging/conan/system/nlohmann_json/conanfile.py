@@ -10,9 +10,6 @@ class NlohmannJsonSystem(ConanFile):
     package_type = "header-library"
     debian_package = "nlohmann-json3-dev"
     debian_headers = ("nlohmann/json.hpp",)
-
-    def describe(self, cpp_info):
-        cpp_info.set_property("cmake_find_mode", "none")   # /usr/share/cmake/nlohmann_json
-        cpp_info.set_property("cmake_file_name", "nlohmann_json")
-        cpp_info.set_property("cmake_target_name", "nlohmann_json::nlohmann_json")
-        cpp_info.set_property("pkg_config_name", "nlohmann_json")
+    cmake_file_name = "nlohmann_json"        # /usr/share/cmake/nlohmann_json
+    cmake_target_name = "nlohmann_json::nlohmann_json"
+    pkg_config_name = "nlohmann_json"

@@ -9,11 +9,11 @@ class OpenSSLSystem(ConanFile):
     python_requires_extend = "s3ml-debian-system.DebianSystemPackage"
     debian_package = "libssl-dev"
     debian_headers = ("openssl/evp.h", "openssl/ssl.h")
+    cmake_file_name = "OpenSSL"              # CMake's FindOpenSSL
+    pkg_config_name = "openssl"
 
     def describe(self, cpp_info):
-        cpp_info.set_property("cmake_find_mode", "none")   # CMake's FindOpenSSL
-        cpp_info.set_property("cmake_file_name", "OpenSSL")
-        cpp_info.set_property("pkg_config_name", "openssl")
+        super().describe(cpp_info)
         crypto = cpp_info.components["crypto"]
         crypto.set_property("cmake_target_name", "OpenSSL::Crypto")
         crypto.set_property("pkg_config_name", "libcrypto")

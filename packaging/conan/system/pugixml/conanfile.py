@@ -9,10 +9,7 @@ class PugixmlSystem(ConanFile):
     python_requires_extend = "s3ml-debian-system.DebianSystemPackage"
     debian_package = "libpugixml-dev"
     debian_headers = ("pugixml.hpp",)
-
-    def describe(self, cpp_info):
-        cpp_info.set_property("cmake_find_mode", "none")   # /usr/lib/<triplet>/cmake/pugixml
-        cpp_info.set_property("cmake_file_name", "pugixml")
-        cpp_info.set_property("cmake_target_name", "pugixml::pugixml")
-        cpp_info.set_property("pkg_config_name", "pugixml")
-        cpp_info.system_libs = ["pugixml"]
+    cmake_file_name = "pugixml"              # /usr/lib/<triplet>/cmake/pugixml
+    cmake_target_name = "pugixml::pugixml"
+    pkg_config_name = "pugixml"
+    system_libs = ("pugixml",)

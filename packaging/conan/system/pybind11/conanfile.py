@@ -11,8 +11,5 @@ class Pybind11System(ConanFile):
     debian_package = "pybind11-dev"
     debian_extra_packages = ("python3-dev",)
     debian_headers = ("pybind11/pybind11.h",)
-
-    def describe(self, cpp_info):
-        cpp_info.set_property("cmake_find_mode", "none")   # /usr/lib/cmake/pybind11
-        cpp_info.set_property("cmake_file_name", "pybind11")
-        cpp_info.set_property("cmake_target_name", "pybind11::pybind11")
+    cmake_file_name = "pybind11"             # /usr/lib/cmake/pybind11
+    cmake_target_name = "pybind11::pybind11"

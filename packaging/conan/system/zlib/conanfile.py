@@ -9,10 +9,7 @@ class ZlibSystem(ConanFile):
     python_requires_extend = "s3ml-debian-system.DebianSystemPackage"
     debian_package = "zlib1g-dev"
     debian_headers = ("zlib.h",)
-
-    def describe(self, cpp_info):
-        cpp_info.set_property("cmake_find_mode", "none")   # CMake's FindZLIB
-        cpp_info.set_property("cmake_file_name", "ZLIB")
-        cpp_info.set_property("cmake_target_name", "ZLIB::ZLIB")
-        cpp_info.set_property("pkg_config_name", "zlib")
-        cpp_info.system_libs = ["z"]
+    cmake_file_name = "ZLIB"                 # CMake's FindZLIB
+    cmake_target_name = "ZLIB::ZLIB"
+    pkg_config_name = "zlib"
+    system_libs = ("z",)
