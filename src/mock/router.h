@@ -57,6 +57,14 @@ inline constexpr char kPutBucketLifecycleConfiguration[] = "PutBucketLifecycleCo
 inline constexpr char kDeleteBucketLifecycle[] = "DeleteBucketLifecycle";
 inline constexpr char kRestoreObject[] = "RestoreObject";
 inline constexpr char kSelectObjectContent[] = "SelectObjectContent";
+
+// ACLs, public access, bucket settings (encryption, tagging, CORS, ownership), Object Lock
+
+// conditional writes, checksums, GetObjectAttributes
+
+// browser POST uploads, S3 Express append/rename, ListDirectoryBuckets
+
+// listing and bucket operations
 }  // namespace op
 
 /// True when `name` is one of the op:: names, i.e. a key of the dispatch table

@@ -388,6 +388,13 @@ constexpr Operation kOperations[] = {
     {op::kPutBucketLifecycleConfiguration, &Impl::PutBucketLifecycleConfiguration},
     {op::kDeleteBucketLifecycle, &Impl::DeleteBucketLifecycleConfiguration},
     {op::kRestoreObject, &Impl::RestoreObject},
+
+    // ACLs, public access, bucket settings, Object Lock (server_acl.cc, server_lock.cc)
+
+    // conditional writes, checksums, GetObjectAttributes
+
+    // browser POST uploads, S3 Express append/rename, ListDirectoryBuckets
+
 };
 
 const Operation* FindOperation(std::string_view name) {

@@ -325,6 +325,13 @@ struct MockS3Server::Impl {
   Expected<Reply> PutBucketLifecycleConfiguration(Call& c);
   Expected<Reply> DeleteBucketLifecycleConfiguration(Call& c);
   Expected<Reply> RestoreObject(Call& c);
+
+  // ACLs, public access, bucket settings, Object Lock (server_acl.cc, server_lock.cc)
+
+  // conditional writes, checksums, GetObjectAttributes
+
+  // browser POST uploads, S3 Express append/rename, ListDirectoryBuckets
+
   /// Applies every bucket's lifecycle rules and completes/expires restores as of `now`.
   void RunLifecycle(SystemTime now);
   /// GET/HEAD/PUT hook: adds x-amz-expiration / x-amz-restore for `obj` of bucket/key
