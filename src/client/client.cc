@@ -146,7 +146,9 @@ Result<HttpResponse> Client::Impl::Execute(const CancellationToken& cancel, Http
   RequestContext ctx;
   ctx.operation = traits.operation;
   ctx.resource = resource;
-  ctx.idempotent = ops::IsIdempotent(traits.operation);
+  auto idempotent = ops::IdempotencyOf(traits.operation);
+  if (!idempotent.ok()) return idempotent.status().WithContext(traits.operation, resource);
+  ctx.idempotent = *idempotent;
   SignFn sign;
   if (credentials) {
     auto creds = ResolveCredentials();

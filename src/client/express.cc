@@ -39,7 +39,9 @@ Result<HttpResponse> Client::Impl::Send(HttpRequest req, ResponseSink* sink, con
   RequestContext ctx;
   ctx.operation = traits.operation;
   ctx.resource = resource;
-  ctx.idempotent = ops::IsIdempotent(traits.operation);
+  auto idempotent = ops::IdempotencyOf(traits.operation);
+  if (!idempotent.ok()) return idempotent.status().WithContext(traits.operation, resource);
+  ctx.idempotent = *idempotent;
   SignFn sign;
   if (with && creds) {
     auto hash = PayloadHash(req, options.payload_signing);

@@ -603,5 +603,12 @@ bool IsIdempotent(std::string_view operation) {
   return false;
 }
 
+Result<bool> IdempotencyOf(std::string_view operation) {
+  for (const OperationVerdict& v : IdempotencyVerdicts())
+    if (v.operation == operation) return v.idempotent;
+  return Status(ErrorCategory::kInternal, "operation '" + std::string(operation) +
+                                              "' has no idempotency verdict (ops::IdempotencyVerdicts)");
+}
+
 }  // namespace ops
 }  // namespace s3ml

@@ -102,6 +102,11 @@ const std::vector<OperationVerdict>& IdempotencyVerdicts();
 /// the table (the safe default: it is not repeated blindly).
 bool IsIdempotent(std::string_view operation);
 
+/// The verdict for a request about to be sent: kInternal naming the operation when it
+/// has none, so an operation added without deciding whether a retry may repeat it
+/// fails its first test instead of silently never being retried.
+Result<bool> IdempotencyOf(std::string_view operation);
+
 // ---- parsers (2xx responses) -------------------------------------------------------
 // XML errors are kProtocol naming the operation and quoting the body.
 

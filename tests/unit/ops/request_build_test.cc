@@ -384,6 +384,19 @@ TEST_CASE("IsIdempotent: reads, puts, deletes, parts and listings repeat; Create
   CHECK_FALSE(ops::IsIdempotent(""));
 }
 
+TEST_CASE("IdempotencyOf: an operation without a verdict is an internal error naming it", "[ops][retry]") {
+  auto known = ops::IdempotencyOf("GetObject");
+  REQUIRE(known.ok());
+  CHECK(*known);
+  auto create = ops::IdempotencyOf("CreateMultipartUpload");
+  REQUIRE(create.ok());
+  CHECK_FALSE(*create);
+  auto missing = ops::IdempotencyOf("SomeNewOperation");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().category() == ErrorCategory::kInternal);
+  CHECK_THAT(missing.status().message(), Catch::Contains("SomeNewOperation"));
+}
+
 TEST_CASE("IdempotencyVerdicts: one verdict per operation, exactly two of them not idempotent", "[ops][retry]") {
   std::set<std::string_view> names;
   int not_idempotent = 0;
