@@ -248,3 +248,17 @@ def test_get_objects_checks_its_arguments_before_any_request(s3, bucket):
         s3.get_objects([(bucket, "k"), "s3://b/k"])
     with pytest.raises(ValueError, match=r"requests\[0\]"):
         s3.get_objects([(bucket, "k", (5, 2))])
+
+
+def test_ctrl_c_interrupts_get_objects_with_every_request_waiting_on_a_silent_server():
+    from test_interrupt import LIMIT, run_and_interrupt
+    info = run_and_interrupt("""
+        with silent_listener() as port:
+            c = s3ml.Client(endpoint_url=f"http://127.0.0.1:{port}", access_key="a", secret_key="b")
+            ready()
+            try:
+                c.get_objects([("bkt", f"k{i}") for i in range(8)], concurrency=4)
+            except KeyboardInterrupt:
+                interrupted()
+    """)
+    assert info["latency"] < LIMIT, info
