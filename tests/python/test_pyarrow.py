@@ -78,3 +78,36 @@ def test_hf_datasets_load_dataset_reads_parquet_from_s3ml_urls(arrow_fs, options
     loaded = datasets.load_dataset("parquet", data_files=f"s3ml://{bucket}/hf/train.parquet",
                                    storage_options=options, cache_dir=str(tmp_path / "hf-cache"), split="train")
     assert loaded.num_rows == 20 and loaded[3] == {"id": 3, "name": "row-3"}
+
+
+RAY_SCRIPT = """
+import pyarrow as pa, pyarrow.fs as pafs, pyarrow.parquet as pq
+import ray, s3ml
+from s3ml.fsspec import S3mlFileSystem
+with s3ml.MockServer() as m:
+    m.client().create_bucket("raydata")
+    fs = S3mlFileSystem(endpoint_url=m.endpoint_url, key=m.access_key, secret=m.secret_key,
+                        client_kwargs={"region_name": m.region}, skip_instance_cache=True)
+    arrow_fs = pafs.PyFileSystem(pafs.FSSpecHandler(fs))
+    for p in range(2):
+        pq.write_table(pa.table({"id": list(range(p * 10, p * 10 + 10))}), f"raydata/t/p{p}.parquet",
+                       filesystem=arrow_fs)
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        ds = ray.data.read_parquet("raydata/t/", filesystem=arrow_fs)
+        print("rows", sorted(r["id"] for r in ds.take_all()))
+    finally:
+        ray.shutdown()
+"""
+
+
+def test_ray_data_read_parquet_through_the_pyarrow_filesystem(tmp_path):
+    pytest.importorskip("ray", reason="ray is not installed (tests/python/requirements.txt)")
+    import subprocess
+    import sys
+    # A fresh interpreter: ray starts (and shutdown() stops) its own worker processes, which
+    # unpickle the filesystem and read from the mock over 127.0.0.1.
+    proc = subprocess.run([sys.executable, "-c", RAY_SCRIPT], cwd=str(tmp_path), capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"rows {list(range(20))}" in proc.stdout, proc.stdout
