@@ -63,6 +63,13 @@ pyvenv: deps
 	@test -x $(VENV_PY) || $(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
 	@$(VENV_PY) -c "import scikit_build_core, pybind11, pytest, build" 2>/dev/null || \
 	  $(VENV_PY) -m pip install -q "scikit-build-core>=0.8" "pybind11>=2.10" "pytest>=7" build
+	@$(MAKE) -s $(VENV)/.test-requirements
+
+# The test dependencies from PyPI (fsspec, pyarrow, pandas, mypy, ...), again when the list changes;
+# s3torchconnector without its dependencies (they would replace Debian's torch) for test_compat.py.
+$(VENV)/.test-requirements: tests/python/requirements.txt
+	@$(VENV_PY) -m pip install -q -r $< && \
+	  $(VENV_PY) -m pip install -q --no-deps "s3torchconnector==1.5.0" "s3torchconnectorclient==1.5.0" && touch $@
 
 pyinstall: pyvenv
 	@CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(VENV_PY) -m pip install -q --no-deps --no-build-isolation . \

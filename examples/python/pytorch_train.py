@@ -88,7 +88,7 @@ def main() -> None:
         print(f"saved checkpoint s3://train/checkpoints/last.pt ({info.size} bytes)")
 
         restored = st.load("s3://train/checkpoints/last.pt", client=s3)
-        for name, tensor in checkpoint["model"].items():
+        for name, tensor in model.state_dict().items():
             assert torch.equal(tensor, restored["model"][name]), name
         assert restored["step"] == step and restored["data"] == checkpoint["data"]
         fresh = torch.nn.Sequential(torch.nn.Linear(FEATURES, 32), torch.nn.ReLU(), torch.nn.Linear(32, CLASSES))

@@ -4,13 +4,15 @@ raises ValueError, a wrong type TypeError, and the message starts with the argum
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import s3ml
 from _binding_util import import_torch_or_skip
 
 URI = "s3://bucket/prefix/"
-CLIENT = dict(endpoint_url="http://127.0.0.1:9", access_key="a", secret_key="b")
+CLIENT: "dict[str, Any]" = dict(endpoint_url="http://127.0.0.1:9", access_key="a", secret_key="b")
 
 
 def _client():

@@ -28,16 +28,45 @@ from ._core import (
     UploadPartResult, CompleteMultipartUploadResult, PartInfo, MultipartUploadInfo,
     TransferUploadResult, TransferDownloadResult, SSECustomerKey, S3Uri, parse_s3_uri,
 )
-from .errors import *  # noqa: F401,F403  (the exception hierarchy)
-from .errors import Error, S3Error, CredentialsError, TransportError, InvalidArgumentError
+from .errors import (
+    Error, S3Error, CredentialsError, TransportError, ConnectionTimeout, ProtocolError, CorruptDataError,
+    IntegrityError, LocalIOError, CancelledError, InvalidArgumentError, LibraryBug, error_class_for_code,
+    NoSuchKey, NoSuchBucket, NoSuchUpload, NoSuchVersion, NoSuchTagSet, NoSuchLifecycleConfiguration,
+    AccessDenied, SlowDown, InvalidObjectState, PreconditionFailed, NotModified, BucketAlreadyOwnedByYou,
+    BucketAlreadyExists, BucketNotEmpty, InvalidBucketName, InvalidRange, InvalidPart, InvalidPartOrder,
+    EntityTooSmall, EntityTooLarge, BadDigest, InvalidDigest, InvalidRequest, InvalidArgument, MalformedXML,
+    SignatureDoesNotMatch, InvalidAccessKeyId, ExpiredToken, RequestTimeTooSkewed, InternalError,
+    RequestTimeout, ServiceUnavailable, MethodNotAllowed, NotFound, RestoreAlreadyInProgress,
+    ObjectAlreadyInActiveTierError,
+)
 from .client import Client
 from .mock import MockServer
 from .dataset import Dataset, Reader, Sample, Manifest
 
 __version__: str = _core.__version__
 
+# The public names (what `from s3ml import *` gives and what type checkers see as exported).
+__all__ = [
+    "Client", "MockServer", "Dataset", "Reader", "Sample", "Manifest",
+    "Buffer", "BucketInfo", "ObjectInfo", "GetObjectResult", "PutObjectResult", "DeleteObjectResult",
+    "DeleteObjectsResult", "DeletedObject", "DeleteError", "CopyObjectResult", "ObjectSummary", "ObjectVersion",
+    "UploadPartResult", "CompleteMultipartUploadResult", "PartInfo", "MultipartUploadInfo",
+    "TransferUploadResult", "TransferDownloadResult", "SSECustomerKey", "S3Uri", "parse_s3_uri",
+    # s3ml.errors.__all__, spelled out for type checkers (tests/python/test_typing.py checks they agree)
+    "Error", "S3Error", "CredentialsError", "TransportError", "ConnectionTimeout", "ProtocolError",
+    "CorruptDataError", "IntegrityError", "LocalIOError", "CancelledError", "InvalidArgumentError",
+    "LibraryBug", "error_class_for_code", "NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NoSuchVersion",
+    "NoSuchTagSet", "NoSuchLifecycleConfiguration", "AccessDenied", "SlowDown", "InvalidObjectState",
+    "PreconditionFailed", "NotModified", "BucketAlreadyOwnedByYou", "BucketAlreadyExists", "BucketNotEmpty",
+    "InvalidBucketName", "InvalidRange", "InvalidPart", "InvalidPartOrder", "EntityTooSmall", "EntityTooLarge",
+    "BadDigest", "InvalidDigest", "InvalidRequest", "InvalidArgument", "MalformedXML", "SignatureDoesNotMatch",
+    "InvalidAccessKeyId", "ExpiredToken", "RequestTimeTooSkewed", "InternalError", "RequestTimeout",
+    "ServiceUnavailable", "MethodNotAllowed", "NotFound", "RestoreAlreadyInProgress",
+    "ObjectAlreadyInActiveTierError",
+]
+
 # Submodules imported on first access: s3ml.torch pulls in torch.
-_LAZY = {"torch", "checkpoint"}
+_LAZY = {"torch", "checkpoint", "fsspec", "compat"}
 
 
 def __getattr__(name: str) -> Any:

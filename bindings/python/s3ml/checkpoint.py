@@ -166,6 +166,14 @@ def open_write(client: Any, uri: str, metadata: Optional[Dict[str, Any]] = None,
     """A CheckpointWriter for ``uri``. Metadata values are converted with ``str()``.
     Errors: TypeError / ValueError naming the argument for bad options (``part_size``
     5 MiB..5 GiB, ``concurrency`` 1..64, ``memory_budget`` at least one part)."""
+    return CheckpointWriter(_native_writer(client, uri, metadata, part_size, concurrency=concurrency,
+                                           memory_budget=memory_budget, content_type=content_type), uri)
+
+
+def _native_writer(client: Any, uri: str, metadata: Optional[Dict[str, Any]] = None,
+                   part_size: Optional[int] = None, *, concurrency: Optional[int] = None,
+                   memory_budget: Optional[int] = None, content_type: Optional[str] = None) -> Any:
+    """The native artifact writer of open_write (arguments checked the same way)."""
     _check_client(client)
     bucket, key = parse_s3_uri(uri)
     check_str_dict("metadata", metadata)
@@ -174,10 +182,9 @@ def open_write(client: Any, uri: str, metadata: Optional[Dict[str, Any]] = None,
     memory_budget = check_int("memory_budget", memory_budget, min=0, max=2**64 - 1, optional=True)
     check_str("content_type", content_type, optional=True)
     md = None if metadata is None else {str(k): str(v) for k, v in metadata.items()}
-    native = _core.open_artifact_writer(client, bucket, key, metadata=md, part_size=part_size,
-                                        concurrency=concurrency, memory_budget=memory_budget,
-                                        content_type=content_type)
-    return CheckpointWriter(native, uri)
+    return _core.open_artifact_writer(client, bucket, key, metadata=md, part_size=part_size,
+                                      concurrency=concurrency, memory_budget=memory_budget,
+                                      content_type=content_type)
 
 
 def open_read(client: Any, uri: str, version_id: Optional[str] = None, *, part_size: Optional[int] = None,

@@ -13,7 +13,7 @@ __all__ = ["Client"]
 _INT_MAX = 2**31 - 1
 # Keyword arguments of s3ml.Client that the datasets (s3ml.Dataset, s3ml.torch) take directly.
 DATASET_CLIENT_ARGS = ("endpoint_url", "region", "profile", "access_key", "secret_key", "session_token",
-                       "max_attempts", "addressing_style", "max_connections", "verify")
+                       "max_attempts", "addressing_style", "max_connections", "verify", "unsigned")
 # Every keyword argument of s3ml.Client.
 CLIENT_ARGS = DATASET_CLIENT_ARGS + ("allow_sse_c_over_http", "request_checksum_calculation")
 
@@ -42,6 +42,10 @@ def _check_client_args(args: Dict[str, Any]) -> Dict[str, Any]:
         raise TypeError(f"verify: expected a bool or the path of a CA bundle, got {type(verify).__name__}")
     if isinstance(verify, str) and not verify:
         raise bad_value("verify", "the CA bundle path must not be empty")
+    if "unsigned" in args:
+        out["unsigned"] = check_bool("unsigned", args["unsigned"])
+        if out["unsigned"] and (args.get("access_key") is not None or args.get("secret_key") is not None):
+            raise bad_value("unsigned", "anonymous requests cannot be combined with access_key/secret_key")
     if "allow_sse_c_over_http" in args:
         out["allow_sse_c_over_http"] = check_bool("allow_sse_c_over_http", args["allow_sse_c_over_http"])
     rcc = check_str("request_checksum_calculation", args.get("request_checksum_calculation"), optional=True)
@@ -62,13 +66,13 @@ class Client(_core.Client):
                  session_token: Optional[str] = None, max_attempts: Optional[int] = None,
                  addressing_style: Optional[str] = None, max_connections: Optional[int] = None,
                  verify: Union[None, bool, str, "os.PathLike[str]"] = None, allow_sse_c_over_http: bool = False,
-                 request_checksum_calculation: Optional[str] = None) -> None:
+                 request_checksum_calculation: Optional[str] = None, unsigned: bool = False) -> None:
         args = _check_client_args(dict(
             endpoint_url=endpoint_url, region=region, profile=profile, access_key=access_key,
             secret_key=secret_key, session_token=session_token, max_attempts=max_attempts,
             addressing_style=addressing_style, max_connections=max_connections, verify=verify,
             allow_sse_c_over_http=allow_sse_c_over_http,
-            request_checksum_calculation=request_checksum_calculation))
+            request_checksum_calculation=request_checksum_calculation, unsigned=unsigned))
         super().__init__(**args)
 
     def __reduce__(self):

@@ -9,7 +9,10 @@ Every error carries the fields of the C++ ``s3ml::Status`` it came from:
 * ``message`` – the server's or s3ml's message,
 * ``operation`` – the S3 operation (``"GetObject"``), ``resource`` – ``s3://bucket/key``,
 * ``category`` – the broad class (``"Service"``, ``"Network"``, ``"Credentials"`` ...),
-* ``attempts`` – how many attempts the retry loop made.
+* ``attempts`` – how many attempts the retry loop made,
+* ``response`` – the same in boto3's shape (``e.response["Error"]["Code"]``,
+  ``["Error"]["Message"]``, ``["ResponseMetadata"]["HTTPStatusCode"]``), and
+  ``operation_name``, as on ``botocore.exceptions.ClientError``.
 
 Hierarchy::
 
@@ -32,12 +35,19 @@ Hierarchy::
 
 from __future__ import annotations
 
-from typing import Dict, Type
+from typing import Any, Dict, List, Type
 
-__all__ = [
+__all__: List[str] = [
     "Error", "S3Error", "CredentialsError", "TransportError", "ConnectionTimeout", "ProtocolError",
     "CorruptDataError", "IntegrityError", "LocalIOError", "CancelledError", "InvalidArgumentError", "LibraryBug",
     "error_class_for_code",
+    # one subclass of S3Error per common S3 error code (defined below)
+    "NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NoSuchVersion", "NoSuchTagSet", "NoSuchLifecycleConfiguration",
+    "AccessDenied", "SlowDown", "InvalidObjectState", "PreconditionFailed", "NotModified", "BucketAlreadyOwnedByYou",
+    "BucketAlreadyExists", "BucketNotEmpty", "InvalidBucketName", "InvalidRange", "InvalidPart", "InvalidPartOrder",
+    "EntityTooSmall", "EntityTooLarge", "BadDigest", "InvalidDigest", "InvalidRequest", "InvalidArgument",
+    "MalformedXML", "SignatureDoesNotMatch", "InvalidAccessKeyId", "ExpiredToken", "RequestTimeTooSkewed", "InternalError",
+    "RequestTimeout", "ServiceUnavailable", "MethodNotAllowed", "NotFound", "RestoreAlreadyInProgress", "ObjectAlreadyInActiveTierError",
 ]
 
 
@@ -56,6 +66,22 @@ class Error(Exception):
         self.resource = resource
         self.category = category
         self.attempts = attempts
+
+    @property
+    def response(self) -> Dict[str, Any]:
+        """The error in the shape of ``botocore.exceptions.ClientError.response``, so code
+        written for boto3 keeps working: ``e.response["Error"]["Code"]``,
+        ``["Error"]["Message"]``, ``["ResponseMetadata"]["HTTPStatusCode"]`` and
+        ``["ResponseMetadata"]["RequestId"]``."""
+        return {
+            "Error": {"Code": self.code, "Message": self.message},
+            "ResponseMetadata": {"HTTPStatusCode": self.status, "RequestId": self.request_id},
+        }
+
+    @property
+    def operation_name(self) -> str:
+        """The S3 operation (``ClientError.operation_name``); the same as ``.operation``."""
+        return self.operation
 
     def __reduce__(self):  # keep the attributes across pickling (multiprocessing)
         return (_rebuild, (type(self), str(self), dict(self.__dict__)))
@@ -115,25 +141,119 @@ class LibraryBug(Error):
     """A bug in s3ml (category Internal). S3's own "InternalError" code is s3ml.InternalError."""
 
 
-#: S3 error codes with their own subclass of S3Error (s3ml.NoSuchKey, ...).
-_CODES = [
-    "NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NoSuchVersion", "NoSuchTagSet",
-    "NoSuchLifecycleConfiguration", "AccessDenied", "SlowDown", "InvalidObjectState",
-    "PreconditionFailed", "NotModified", "BucketAlreadyOwnedByYou", "BucketAlreadyExists",
-    "BucketNotEmpty", "InvalidBucketName", "InvalidRange", "InvalidPart", "InvalidPartOrder",
-    "EntityTooSmall", "EntityTooLarge", "BadDigest", "InvalidDigest", "InvalidRequest",
-    "InvalidArgument", "MalformedXML", "SignatureDoesNotMatch", "InvalidAccessKeyId",
-    "ExpiredToken", "RequestTimeTooSkewed", "InternalError", "RequestTimeout", "ServiceUnavailable",
-    "MethodNotAllowed", "NotFound", "RestoreAlreadyInProgress", "ObjectAlreadyInActiveTierError",
-]
+# One subclass of S3Error per S3 error code that callers commonly catch (s3ml.NoSuchKey, ...),
+# written out so that type checkers know them.
+class NoSuchKey(S3Error):
+    """S3 error code NoSuchKey."""
 
-_BY_CODE: Dict[str, Type[S3Error]] = {}
-for _code in _CODES:
-    _cls = type(_code, (S3Error,), {"__doc__": f"S3 error code {_code}.", "__module__": __name__})
-    globals()[_code] = _cls
-    _BY_CODE[_code] = _cls
-    __all__.append(_code)
-del _code, _cls
+class NoSuchBucket(S3Error):
+    """S3 error code NoSuchBucket."""
+
+class NoSuchUpload(S3Error):
+    """S3 error code NoSuchUpload."""
+
+class NoSuchVersion(S3Error):
+    """S3 error code NoSuchVersion."""
+
+class NoSuchTagSet(S3Error):
+    """S3 error code NoSuchTagSet."""
+
+class NoSuchLifecycleConfiguration(S3Error):
+    """S3 error code NoSuchLifecycleConfiguration."""
+
+class AccessDenied(S3Error):
+    """S3 error code AccessDenied."""
+
+class SlowDown(S3Error):
+    """S3 error code SlowDown."""
+
+class InvalidObjectState(S3Error):
+    """S3 error code InvalidObjectState."""
+
+class PreconditionFailed(S3Error):
+    """S3 error code PreconditionFailed."""
+
+class NotModified(S3Error):
+    """S3 error code NotModified."""
+
+class BucketAlreadyOwnedByYou(S3Error):
+    """S3 error code BucketAlreadyOwnedByYou."""
+
+class BucketAlreadyExists(S3Error):
+    """S3 error code BucketAlreadyExists."""
+
+class BucketNotEmpty(S3Error):
+    """S3 error code BucketNotEmpty."""
+
+class InvalidBucketName(S3Error):
+    """S3 error code InvalidBucketName."""
+
+class InvalidRange(S3Error):
+    """S3 error code InvalidRange."""
+
+class InvalidPart(S3Error):
+    """S3 error code InvalidPart."""
+
+class InvalidPartOrder(S3Error):
+    """S3 error code InvalidPartOrder."""
+
+class EntityTooSmall(S3Error):
+    """S3 error code EntityTooSmall."""
+
+class EntityTooLarge(S3Error):
+    """S3 error code EntityTooLarge."""
+
+class BadDigest(S3Error):
+    """S3 error code BadDigest."""
+
+class InvalidDigest(S3Error):
+    """S3 error code InvalidDigest."""
+
+class InvalidRequest(S3Error):
+    """S3 error code InvalidRequest."""
+
+class InvalidArgument(S3Error):
+    """S3 error code InvalidArgument."""
+
+class MalformedXML(S3Error):
+    """S3 error code MalformedXML."""
+
+class SignatureDoesNotMatch(S3Error):
+    """S3 error code SignatureDoesNotMatch."""
+
+class InvalidAccessKeyId(S3Error):
+    """S3 error code InvalidAccessKeyId."""
+
+class ExpiredToken(S3Error):
+    """S3 error code ExpiredToken."""
+
+class RequestTimeTooSkewed(S3Error):
+    """S3 error code RequestTimeTooSkewed."""
+
+class InternalError(S3Error):
+    """S3 error code InternalError."""
+
+class RequestTimeout(S3Error):
+    """S3 error code RequestTimeout."""
+
+class ServiceUnavailable(S3Error):
+    """S3 error code ServiceUnavailable."""
+
+class MethodNotAllowed(S3Error):
+    """S3 error code MethodNotAllowed."""
+
+class NotFound(S3Error):
+    """S3 error code NotFound."""
+
+class RestoreAlreadyInProgress(S3Error):
+    """S3 error code RestoreAlreadyInProgress."""
+
+class ObjectAlreadyInActiveTierError(S3Error):
+    """S3 error code ObjectAlreadyInActiveTierError."""
+
+
+#: S3 error code -> its subclass of S3Error.
+_BY_CODE: Dict[str, Type[S3Error]] = {cls.__name__: cls for cls in S3Error.__subclasses__()}
 
 _BY_CATEGORY: Dict[str, Type[Error]] = {
     "Credentials": CredentialsError,

@@ -78,8 +78,45 @@ py::dict ClientConfig::ToDict() const {
     put("verify", verify);
   }
   if (allow_sse_c_over_http) d["allow_sse_c_over_http"] = true;
+  if (unsigned_requests) d["unsigned"] = true;
   put("request_checksum_calculation", request_checksum_calculation);
   return d;
+}
+
+std::optional<ByteRange> ParseRange(const py::object& range) {
+  if (range.is_none()) return std::nullopt;
+  if (py::isinstance<py::str>(range)) {
+    std::string s = range.cast<std::string>();
+    const std::string prefix = "bytes=";
+    auto bad = [&s]() -> ByteRange {
+      ThrowInvalid("range", "expected 'bytes=first-last', 'bytes=first-' or 'bytes=-suffix', got '" + s + "'");
+    };
+    if (s.rfind(prefix, 0) != 0) return bad();
+    std::string spec = s.substr(prefix.size());
+    auto dash = spec.find('-');
+    if (dash == std::string::npos || spec.find(',') != std::string::npos) return bad();
+    std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
+    auto num = [&](const std::string& t) -> std::uint64_t {
+      if (t.empty() || t.find_first_not_of("0123456789") != std::string::npos) bad();
+      return std::stoull(t);
+    };
+    if (a.empty()) return ByteRange::Suffix(num(b));
+    if (b.empty()) return ByteRange::From(num(a));
+    std::uint64_t first = num(a), last = num(b);
+    if (last < first) ThrowInvalid("range", "last byte before first in '" + s + "'");
+    return ByteRange::Closed(first, last);
+  }
+  if (py::isinstance<py::tuple>(range) || py::isinstance<py::list>(range)) {
+    auto seq = range.cast<py::sequence>();
+    if (seq.size() != 2) ThrowInvalid("range", "expected a (first, last) pair of inclusive byte offsets");
+    auto first = seq[0].cast<std::int64_t>();
+    if (first < 0) ThrowInvalid("range", "first byte must be >= 0");
+    if (py::object(seq[1]).is_none()) return ByteRange::From(static_cast<std::uint64_t>(first));
+    auto last = seq[1].cast<std::int64_t>();
+    if (last < first) ThrowInvalid("range", "last byte before first");
+    return ByteRange::Closed(static_cast<std::uint64_t>(first), static_cast<std::uint64_t>(last));
+  }
+  throw py::type_error("range: expected a str like 'bytes=0-99' or a (first, last) tuple");
 }
 
 // ---- PyClient ----------------------------------------------------------------------
@@ -88,6 +125,8 @@ PyClient::PyClient(ClientConfig config) : config_(std::move(config)) {
   if (config_.access_key.has_value() != config_.secret_key.has_value())
     ThrowInvalid(config_.access_key ? "secret_key" : "access_key",
                  "access_key and secret_key must be given together");
+  if (config_.unsigned_requests && config_.access_key)
+    ThrowInvalid("unsigned", "anonymous requests cannot be combined with access_key/secret_key");
   if (config_.session_token && !config_.access_key)
     ThrowInvalid("session_token", "needs access_key and secret_key");
   if (config_.max_attempts && *config_.max_attempts < 1)
@@ -151,6 +190,11 @@ Client PyClient::Shared() const {
   if (c.verify) o.verify_tls = *c.verify;
   if (c.ca_bundle) o.ca_file = *c.ca_bundle;
   if (c.allow_sse_c_over_http) o.allow_sse_c_over_http = true;
+  if (c.unsigned_requests) {  // anonymous: no credentials from the environment either
+    o.credentials.reset();
+    o.credentials_provider.reset();
+    o.no_sign_request = true;
+  }
   if (c.request_checksum_calculation)
     o.request_checksum_calculation = *c.request_checksum_calculation == "when_required"
                                          ? ChecksumCalculation::kWhenRequired
@@ -174,42 +218,6 @@ struct GetObjectOut : ObjectInfo {
 
 std::string StorageClassOrStandard(const std::string& s) { return s.empty() ? "STANDARD" : s; }
 
-std::optional<ByteRange> ParseRange(const py::object& range) {
-  if (range.is_none()) return std::nullopt;
-  if (py::isinstance<py::str>(range)) {
-    std::string s = range.cast<std::string>();
-    const std::string prefix = "bytes=";
-    auto bad = [&s]() -> ByteRange {
-      ThrowInvalid("range", "expected 'bytes=first-last', 'bytes=first-' or 'bytes=-suffix', got '" + s + "'");
-    };
-    if (s.rfind(prefix, 0) != 0) return bad();
-    std::string spec = s.substr(prefix.size());
-    auto dash = spec.find('-');
-    if (dash == std::string::npos || spec.find(',') != std::string::npos) return bad();
-    std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
-    auto num = [&](const std::string& t) -> std::uint64_t {
-      if (t.empty() || t.find_first_not_of("0123456789") != std::string::npos) bad();
-      return std::stoull(t);
-    };
-    if (a.empty()) return ByteRange::Suffix(num(b));
-    if (b.empty()) return ByteRange::From(num(a));
-    std::uint64_t first = num(a), last = num(b);
-    if (last < first) ThrowInvalid("range", "last byte before first in '" + s + "'");
-    return ByteRange::Closed(first, last);
-  }
-  if (py::isinstance<py::tuple>(range) || py::isinstance<py::list>(range)) {
-    auto seq = range.cast<py::sequence>();
-    if (seq.size() != 2) ThrowInvalid("range", "expected a (first, last) pair of inclusive byte offsets");
-    auto first = seq[0].cast<std::int64_t>();
-    if (first < 0) ThrowInvalid("range", "first byte must be >= 0");
-    if (py::object(seq[1]).is_none()) return ByteRange::From(static_cast<std::uint64_t>(first));
-    auto last = seq[1].cast<std::int64_t>();
-    if (last < first) ThrowInvalid("range", "last byte before first");
-    return ByteRange::Closed(static_cast<std::uint64_t>(first), static_cast<std::uint64_t>(last));
-  }
-  throw py::type_error("range: expected a str like 'bytes=0-99' or a (first, last) tuple");
-}
-
 std::string TaggingArg(const py::object& tagging) {
   if (tagging.is_none()) return {};
   if (py::isinstance<py::str>(tagging)) return tagging.cast<std::string>();
@@ -228,8 +236,10 @@ std::shared_ptr<PyClient> MakeClient(std::optional<std::string> endpoint_url, st
                                      std::optional<int> max_attempts, std::optional<std::string> addressing_style,
                                      std::optional<int> max_connections, const py::object& verify,
                                      bool allow_sse_c_over_http,
-                                     std::optional<std::string> request_checksum_calculation) {
+                                     std::optional<std::string> request_checksum_calculation,
+                                     bool unsigned_requests) {
   ClientConfig c;
+  c.unsigned_requests = unsigned_requests;
   c.endpoint_url = std::move(endpoint_url);
   c.region = std::move(region);
   c.profile = std::move(profile);
@@ -382,7 +392,7 @@ GIL while it waits for the network.)doc");
           py::arg("session_token") = py::none(), py::arg("max_attempts") = py::none(),
           py::arg("addressing_style") = py::none(), py::arg("max_connections") = py::none(),
           py::arg("verify") = py::none(), py::arg("allow_sse_c_over_http") = false,
-          py::arg("request_checksum_calculation") = py::none())
+          py::arg("request_checksum_calculation") = py::none(), py::arg("unsigned") = false)
       .def("_config", [](const PyClient& c) { return c.config().ToDict(); },
            "The constructor arguments (None omitted) that rebuild this client.")
       .def_property_readonly("started", &PyClient::started,
@@ -630,6 +640,7 @@ GIL while it waits for the network.)doc");
   RegisterMultipart(cls, m);
   RegisterSelect(cls, m);
   RegisterTransfer(cls, m);
+  RegisterBatch(cls);
   RegisterLifecycle(cls);
   RegisterExpress(cls);
 }

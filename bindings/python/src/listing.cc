@@ -18,13 +18,15 @@ class PageIterator {
       if (!pager_.HasMorePages()) throw py::stop_iteration();
       auto page = NoGil([&] { return pager_.NextPage(); });
       if (!page.ok()) Throw(page.status());
-      items_ = extract_(*page);
+      items_ = extract_(*page, prefixes_);
       index_ = 0;
       ++pages_;
     }
     return std::move(items_[index_++]);
   }
   int pages() const { return pages_; }
+  /// The common prefixes of the pages fetched so far (ListObjectsV2 with a delimiter).
+  const std::vector<std::string>& prefixes() const { return prefixes_; }
 
  private:
   Paginator pager_;
@@ -32,18 +34,27 @@ class PageIterator {
   std::vector<Item> items_;
   std::size_t index_ = 0;
   int pages_ = 0;
+  std::vector<std::string> prefixes_;
 };
 
-using ObjectsFn = std::vector<ObjectSummary> (*)(ListObjectsV2Result&);
-using PrefixesFn = std::vector<std::string> (*)(ListObjectsV2Result&);
-using VersionsFn = std::vector<ObjectVersionSummary> (*)(ListObjectVersionsResult&);
+using ObjectsFn = std::vector<ObjectSummary> (*)(ListObjectsV2Result&, std::vector<std::string>&);
+using PrefixesFn = std::vector<std::string> (*)(ListObjectsV2Result&, std::vector<std::string>&);
+using VersionsFn = std::vector<ObjectVersionSummary> (*)(ListObjectVersionsResult&, std::vector<std::string>&);
 using ObjectIter = PageIterator<ListObjectsV2Paginator, ObjectSummary, ObjectsFn>;
 using PrefixIter = PageIterator<ListObjectsV2Paginator, std::string, PrefixesFn>;
 using VersionIter = PageIterator<ListObjectVersionsPaginator, ObjectVersionSummary, VersionsFn>;
 
-std::vector<ObjectSummary> TakeContents(ListObjectsV2Result& r) { return std::move(r.contents); }
-std::vector<std::string> TakePrefixes(ListObjectsV2Result& r) { return std::move(r.common_prefixes); }
-std::vector<ObjectVersionSummary> TakeVersions(ListObjectVersionsResult& r) { return std::move(r.versions); }
+// The objects of a page; its common prefixes are kept aside (ObjectIterator.common_prefixes).
+std::vector<ObjectSummary> TakeContents(ListObjectsV2Result& r, std::vector<std::string>& prefixes) {
+  prefixes.insert(prefixes.end(), r.common_prefixes.begin(), r.common_prefixes.end());
+  return std::move(r.contents);
+}
+std::vector<std::string> TakePrefixes(ListObjectsV2Result& r, std::vector<std::string>&) {
+  return std::move(r.common_prefixes);
+}
+std::vector<ObjectVersionSummary> TakeVersions(ListObjectVersionsResult& r, std::vector<std::string>&) {
+  return std::move(r.versions);
+}
 
 int PageSize(std::optional<int> page_size) {
   if (page_size && (*page_size < 1 || *page_size > 1000))
@@ -52,8 +63,8 @@ int PageSize(std::optional<int> page_size) {
 }
 
 template <class It>
-void BindIterator(py::module_& m, const char* name, const char* doc) {
-  py::class_<It>(m, name, doc)
+py::class_<It> BindIterator(py::module_& m, const char* name, const char* doc) {
+  return py::class_<It>(m, name, doc)
       .def("__iter__", [](It& it) -> It& { return it; }, py::return_value_policy::reference_internal)
       .def("__next__", &It::Next)
       .def_property_readonly("pages_fetched", &It::pages, "List requests made so far.");
@@ -89,7 +100,11 @@ void RegisterListing(ClientClass& cls, py::module_& m) {
                (o.is_delete_marker ? ", delete marker" : "") + (o.is_latest ? ", latest" : "") + ")";
       });
 
-  BindIterator<ObjectIter>(m, "ObjectIterator", "Lazy iterator over list_objects(): one request per page.");
+  BindIterator<ObjectIter>(m, "ObjectIterator", "Lazy iterator over list_objects(): one request per page.")
+      .def_property_readonly(
+          "common_prefixes", [](const ObjectIter& it) { return it.prefixes(); },
+          "With a delimiter: the common prefixes (\"directories\") of the pages fetched so far, in\n"
+          "listing order -- all of them once iteration has ended (empty without a delimiter).");
   BindIterator<PrefixIter>(m, "PrefixIterator", "Lazy iterator over list_prefixes(): one request per page.");
   BindIterator<VersionIter>(m, "VersionIterator", "Lazy iterator over list_object_versions(): one request per page.");
 
@@ -109,8 +124,9 @@ void RegisterListing(ClientClass& cls, py::module_& m) {
          py::arg("bucket"), py::arg("prefix") = "", py::arg("delimiter") = py::none(), py::kw_only(),
          py::arg("start_after") = py::none(), py::arg("page_size") = py::none(),
          "Every object under `prefix`, lazily: a page (page_size keys, default 1000) is requested\n"
-         "only when iteration reaches it. With a delimiter, the common prefixes are left out (see\n"
-         "list_prefixes).")
+         "only when iteration reaches it. With a delimiter, iteration yields the objects directly\n"
+         "under `prefix`, and the iterator's .common_prefixes holds the prefixes (\"directories\") the\n"
+         "pages fetched so far named (all of them once iteration has ended).")
       .def(
           "list_prefixes",
           [](const PyClient& self, const std::string& bucket, const std::string& prefix, const std::string& delimiter,

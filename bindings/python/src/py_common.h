@@ -138,6 +138,7 @@ struct ClientConfig {
   std::optional<int> max_attempts, max_connections;
   std::optional<bool> verify;
   bool allow_sse_c_over_http = false;                 ///< ClientOptions::allow_sse_c_over_http
+  bool unsigned_requests = false;                     ///< ClientOptions::no_sign_request (anonymous)
   std::optional<std::string> request_checksum_calculation;  ///< "when_supported" / "when_required"
 
   /// The keyword arguments that rebuild an equal configuration (None omitted).
@@ -189,6 +190,9 @@ class BodyArg {
 
 /// "CRC32", "crc32c", "SHA1", "SHA256" (None/"" → none). Raises ValueError naming `arg`.
 ChecksumAlgorithm ParseChecksumAlgorithm(const std::optional<std::string>& name, const char* arg);
+/// The `range` argument of reads: None, 'bytes=first-last', 'bytes=first-', 'bytes=-suffix'
+/// or an inclusive (first, last) tuple (last may be None). Raises ValueError naming it. GIL held.
+std::optional<ByteRange> ParseRange(const py::object& range);
 /// Optional string → "" when None.
 inline std::string Str(const std::optional<std::string>& s) { return s.value_or(std::string()); }
 
@@ -236,6 +240,8 @@ void RegisterTagging(ClientClass& cls);
 void RegisterMultipart(ClientClass& cls, py::module_& m);
 void RegisterSelect(ClientClass& cls, py::module_& m);
 void RegisterTransfer(ClientClass& cls, py::module_& m);
+/// get_objects: many GETs (whole objects or ranges) run concurrently (batch.cc).
+void RegisterBatch(ClientClass& cls);
 /// Bucket lifecycle configuration and restore_object.
 void RegisterLifecycle(ClientClass& cls);
 /// create_session (S3 Express One Zone).

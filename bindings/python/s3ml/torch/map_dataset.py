@@ -3,12 +3,14 @@ list of URIs), one object per item, listing lazily."""
 
 from __future__ import annotations
 
+import io
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import torch.utils.data as _tud
 
-from s3ml._args import check_callable, check_known, check_s3_uri
+from s3ml._args import check_bool, check_callable, check_known, check_s3_uri
+from s3ml.checkpoint import open_read
 from s3ml.client import DATASET_CLIENT_ARGS
 
 from .process_client import ProcessLocalClient
@@ -19,16 +21,44 @@ __all__ = ["S3MapDataset", "ObjectSample"]
 class ObjectSample:
     """One object of an :class:`S3MapDataset`: ``.key``, ``.data`` (an
     ``s3ml.Buffer``: buffer protocol, ``bytes(...)``), ``.etag``, ``.version_id``,
-    ``.fields`` (``{"data": data}``), ``sample["data"]``."""
+    ``.fields`` (``{"data": data}``), ``sample["data"]``.
 
-    __slots__ = ("key", "bucket", "data", "etag", "version_id")
+    ``open()`` returns a readable, seekable binary file over the object instead:
+    ranged GETs with read-ahead, pinned to one version, for objects too large to hold
+    whole. With ``S3MapDataset(..., stream=True)`` nothing is fetched before the
+    transform runs, and ``.data`` (when used) GETs the whole object then."""
 
-    def __init__(self, bucket: str, key: str, data: Any, etag: str = "", version_id: Optional[str] = None):
+    __slots__ = ("key", "bucket", "_data", "etag", "version_id", "_client")
+
+    def __init__(self, bucket: str, key: str, data: Any, etag: str = "", version_id: Optional[str] = None,
+                 client: Any = None):
         self.bucket = bucket
         self.key = key
-        self.data = data
+        self._data = data
         self.etag = etag
         self.version_id = version_id
+        self._client = client
+
+    @property
+    def data(self) -> Any:
+        if self._data is None:
+            if self._client is None:
+                raise ValueError(f"s3://{self.bucket}/{self.key}: no data and no client to fetch it")
+            res = self._client.get_object(self.bucket, self.key, version_id=self.version_id)
+            self._data, self.etag = res.body, res.etag
+        return self._data
+
+    def open(self, *, part_size: Optional[int] = None, read_ahead: Optional[int] = None) -> io.BufferedReader:
+        """A buffered, seekable binary file over the object (s3ml.checkpoint.open_read:
+        ranged GETs of ``part_size`` bytes, ``read_ahead`` of them in parallel). When the
+        body was already fetched, a file over those bytes (no request)."""
+        if self._data is not None:
+            return io.BufferedReader(io.BytesIO(self._data))  # type: ignore[arg-type]
+        if self._client is None:
+            raise ValueError(f"s3://{self.bucket}/{self.key}: no client to read it with")
+        raw = open_read(self._client, f"s3://{self.bucket}/{self.key}", version_id=self.version_id or None,
+                        part_size=part_size, read_ahead=read_ahead)
+        return io.BufferedReader(raw)
 
     @property
     def fields(self) -> Dict[str, Any]:
@@ -40,7 +70,8 @@ class ObjectSample:
         return self.data
 
     def __repr__(self) -> str:
-        return f"ObjectSample(s3://{self.bucket}/{self.key}, {len(self.data)} bytes)"
+        size = "not fetched" if self._data is None else f"{len(self._data)} bytes"
+        return f"ObjectSample(s3://{self.bucket}/{self.key}, {size})"
 
 
 def _default_object_transform(obj: ObjectSample) -> Dict[str, Any]:
@@ -60,6 +91,10 @@ class S3MapDataset(_tud.Dataset):
     ``transform(obj)`` receives an :class:`ObjectSample`; default: a dict
     ``{"__key__": key, "data": bytes}``. The client is ``client``, or built in each
     process from ``client_kwargs`` / ``s3ml.Client`` keyword arguments.
+
+    ``stream=True``: ``ds[i]`` fetches nothing before calling ``transform``, which reads
+    the object through ``obj.open()`` (a seekable file over ranged GETs) -- for samples
+    too large to fetch whole, or when only part of each is needed.
     """
 
     def __init__(
@@ -69,9 +104,11 @@ class S3MapDataset(_tud.Dataset):
         transform: Optional[Callable[[ObjectSample], Any]] = None,
         client: Any = None,
         client_kwargs: Optional[Dict[str, Any]] = None,
+        stream: bool = False,
         **client_args: Any,
     ):
         check_callable("transform", transform)
+        self.stream = check_bool("stream", stream)
         check_known("S3MapDataset", client_args, DATASET_CLIENT_ARGS)
         self.transform = transform
         self._client = ProcessLocalClient.from_arguments(client, client_kwargs, client_args)
@@ -138,6 +175,10 @@ class S3MapDataset(_tud.Dataset):
 
     def __getitem__(self, index: int) -> Any:
         bucket, key = self._locate(index)
-        res = self._client.get().get_object(bucket, key)
-        obj = ObjectSample(bucket, key, res.body, getattr(res, "etag", ""), getattr(res, "version_id", None))
+        client = self._client.get()
+        if self.stream:
+            obj = ObjectSample(bucket, key, None, client=client)
+        else:
+            res = client.get_object(bucket, key)
+            obj = ObjectSample(bucket, key, res.body, res.etag, res.version_id, client=client)
         return (self.transform or _default_object_transform)(obj)
