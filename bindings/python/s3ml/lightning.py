@@ -19,13 +19,14 @@ files), so one trainer can keep local and S3 checkpoints. Import it explicitly;
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Union
 
 try:
     from lightning.pytorch.plugins.io import CheckpointIO, TorchCheckpointIO
 except ImportError:  # the standalone "pytorch_lightning" package
     try:
-        from pytorch_lightning.plugins.io import CheckpointIO, TorchCheckpointIO  # type: ignore[no-redef]
+        from pytorch_lightning.plugins.io import CheckpointIO, TorchCheckpointIO  # type: ignore[assignment,no-redef]
     except ImportError as exc:
         raise ImportError("s3ml.lightning needs the 'lightning' package (pip install lightning)") from exc
 
@@ -35,7 +36,7 @@ from .torch.process_client import ProcessLocalClient
 
 __all__ = ["S3CheckpointIO"]
 
-_Path = Union[str, "os.PathLike[str]"]
+_Path = Union[str, Path]
 
 
 def _s3(path: _Path) -> Optional[str]:

@@ -43,7 +43,7 @@ import io
 import os
 import pickle
 import uuid
-from typing import Any, Deque, Dict, List, Optional, Tuple, Union
+from typing import Any, Deque, Dict, List, Optional, Tuple, Union, cast
 
 import torch
 from torch.futures import Future
@@ -60,11 +60,14 @@ except ImportError as _exc:  # torch < 2.2 (Debian's 1.13 has no torch.distribut
                       f"(this is torch {torch.__version__}): {_exc}") from _exc
 
 from s3ml._args import check_bool, check_int, check_s3_uri, check_str
-from s3ml.errors import NoSuchKey, PreconditionFailed
+from s3ml import errors as _errors
 
 from .process_client import ProcessLocalClient
 
 __all__ = ["S3StorageWriter", "S3StorageReader"]
+
+_NoSuchKey: "type[Exception]" = getattr(_errors, "NoSuchKey")
+_PreconditionFailed: "type[Exception]" = getattr(_errors, "PreconditionFailed")
 
 METADATA_NAME = ".metadata"
 _DCP_VERSION = "1.0.0"
@@ -173,7 +176,7 @@ class S3StorageWriter(_Base, StorageWriter):
             key = self._own_metadata_key()
             try:
                 self._client().head_object(self.bucket, key)
-            except NoSuchKey:
+            except _NoSuchKey:
                 pass
             else:
                 raise RuntimeError(f"a checkpoint is already committed at {self.checkpoint_id} "
@@ -210,7 +213,7 @@ class S3StorageWriter(_Base, StorageWriter):
                         raise TypeError(f"{item.index.fqn}: a BYTE_IO item must resolve to io.BytesIO")
                     payload = data.getbuffer()
                 else:
-                    tensor = data.detach().cpu()
+                    tensor = cast(torch.Tensor, data).detach().cpu()
                     if tensor.untyped_storage().size() != tensor.numel() * tensor.element_size():
                         tensor = tensor.clone()  # torch.save would write the whole storage of a view
                     buf = io.BytesIO()
@@ -255,7 +258,7 @@ class S3StorageWriter(_Base, StorageWriter):
         key = self._own_metadata_key()
         try:
             self._client().put_object(self.bucket, key, body, if_none_match=None if self.overwrite else "*")
-        except PreconditionFailed:
+        except _PreconditionFailed:
             raise RuntimeError(f"a checkpoint was committed at {self.checkpoint_id} while this one was being "
                                f"saved (s3://{self.bucket}/{key} exists); this save is not committed") from None
 
@@ -290,10 +293,10 @@ class S3StorageReader(_Base, StorageReader):
                  max_inflight_bytes: int = 256 * _MIB) -> None:
         super().__init__(checkpoint_id, client, client_kwargs)
         self.version_id = check_str("version_id", version_id, optional=True, nonempty=True)
-        self.max_concurrency = check_int("max_concurrency", max_concurrency, min=1, max=64)
-        self.part_size = check_int("part_size", part_size, min=64 * 2**10, max=5 * 2**30)
-        self.coalesce_gap = check_int("coalesce_gap", coalesce_gap, min=0, max=2**40)
-        self.max_inflight_bytes = check_int("max_inflight_bytes", max_inflight_bytes, min=1, max=2**62)
+        self.max_concurrency: int = cast(int, check_int("max_concurrency", max_concurrency, min=1, max=64))
+        self.part_size: int = cast(int, check_int("part_size", part_size, min=64 * 2**10, max=5 * 2**30))
+        self.coalesce_gap: int = cast(int, check_int("coalesce_gap", coalesce_gap, min=0, max=2**40))
+        self.max_inflight_bytes: int = cast(int, check_int("max_inflight_bytes", max_inflight_bytes, min=1, max=2**62))
         self.storage_data: Dict[Any, Any] = {}
         self.objects: Dict[str, Dict[str, Any]] = {}
         self.load_id = uuid.uuid4().hex
@@ -311,16 +314,16 @@ class S3StorageReader(_Base, StorageReader):
         key = self._metadata_key(kwargs.get("rank"))
         try:
             got = self._client().get_object(self.bucket, key, version_id=self.version_id)
-        except NoSuchKey:
+        except _NoSuchKey:
             raise FileNotFoundError(f"no committed checkpoint at {self.checkpoint_id}: s3://{self.bucket}/{key} "
                                     "does not exist (a save that did not finish commits nothing)") from None
         metadata = pickle.loads(bytes(got.body))
         if not isinstance(metadata, Metadata):
             raise ValueError(f"s3://{self.bucket}/{key}: not a torch.distributed.checkpoint Metadata "
                              f"({type(metadata).__name__})")
-        if getattr(metadata, "storage_meta", None) is None:
-            metadata.storage_meta = StorageMeta()
-        metadata.storage_meta.load_id = self.load_id
+        meta = getattr(metadata, "storage_meta", None) or StorageMeta()
+        meta.load_id = self.load_id
+        metadata.storage_meta = meta
         return metadata
 
     def set_up_storage_reader(self, metadata: Metadata, is_coordinator: bool, *args: Any, **kwargs: Any) -> None:
@@ -389,8 +392,8 @@ class S3StorageReader(_Base, StorageReader):
                     data = memoryview(chunks[0][1].result()).cast("B")
                 else:
                     joined = bytearray(end - start)
-                    for rel, fut in chunks:
-                        part = memoryview(fut.result()).cast("B")
+                    for rel, part_future in chunks:
+                        part = memoryview(part_future.result()).cast("B")
                         joined[rel:rel + len(part)] = part
                     data = memoryview(joined)
                 if len(data) != end - start:
