@@ -17,7 +17,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   clang-14 libclang-rt-14-dev llvm-14
 
 .PHONY: all deps pydeps configure build test demo install clean pyvenv pyinstall pytest-python \
-  sanitize tsan fuzz-build fuzz fuzz-smoke reliability-docs
+  sanitize tsan fuzz-build fuzz fuzz-smoke reliability-docs pyvenv-torch2 pyinstall-torch2 pytest-torch2
 
 all: build
 
@@ -46,10 +46,11 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build pydeps pyinstall fuzz-smoke
+test: build pydeps pyinstall pyinstall-torch2 fuzz-smoke
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
 	@S3ML_BIN=$(CURDIR)/$(BUILD_DIR)/tools/s3ml/s3ml $(PYTHON) -m pytest -q tests/interop
-	@$(VENV_PY) -m pytest -q tests/python
+	@$(VENV_TORCH2_PY) -m pytest -q tests/python
+	@$(VENV_PY) -m pytest -q $(TORCH113_TESTS)
 
 # ---- Python package (pyproject.toml: scikit-build-core + pybind11) -------------------------
 # The Python tests run in a venv over Debian's python3 so that python3-torch (CPU) and
@@ -68,7 +69,7 @@ pyvenv: deps
 # The test dependencies from PyPI (fsspec, pyarrow, pandas, mypy, ...), again when the list changes;
 # s3torchconnector without its dependencies (they would replace Debian's torch) for test_compat.py.
 $(VENV)/.test-requirements: tests/python/requirements.txt
-	@$(VENV_PY) -m pip install -q -r $< && \
+	@$(VENV_PY) -m pip install -q -r $< "numpy<2" && \
 	  $(VENV_PY) -m pip install -q --no-deps "s3torchconnector==1.5.0" "s3torchconnectorclient==1.5.0" && touch $@
 
 pyinstall: pyvenv
@@ -77,6 +78,32 @@ pyinstall: pyvenv
 
 pytest-python: pyinstall
 	@$(VENV_PY) -m pytest -q tests/python
+
+# The torch 2.x pass: every Python suite runs on torch and Lightning from PyPI, pinned in
+# tests/python/requirements-torch2.txt (plus tests/python/requirements.txt when present),
+# in build/venv-torch2 (no system site packages). The venv is re-synced when a requirements
+# file changes. The Debian torch 1.13 venv above then runs the torch suites only.
+VENV_TORCH2 ?= build/venv-torch2
+VENV_TORCH2_PY := $(VENV_TORCH2)/bin/python
+TORCH2_REQS := tests/python/requirements-torch2.txt $(wildcard tests/python/requirements.txt)
+TORCH113_TESTS ?= $(wildcard tests/python/test_torch_*.py) tests/python/test_docs_blocks.py
+
+pyvenv-torch2: deps
+	@test -x $(VENV_TORCH2_PY) || $(SYSTEM_PYTHON) -m venv $(VENV_TORCH2)
+	@want="$$(cat $(TORCH2_REQS) | sha256sum)"; \
+	if [ "$$(cat $(VENV_TORCH2)/.requirements 2>/dev/null)" != "$$want" ]; then \
+	  echo "Installing $(TORCH2_REQS) into $(VENV_TORCH2) (torch with its CUDA wheels: about 5.4 GB)"; \
+	  $(VENV_TORCH2_PY) -m pip install -q $(addprefix -r ,$(TORCH2_REQS)) >/tmp/s3ml-pip-torch2.log 2>&1 \
+	    || { tail -40 /tmp/s3ml-pip-torch2.log; exit 1; }; \
+	  echo "$$want" > $(VENV_TORCH2)/.requirements; \
+	fi
+
+pyinstall-torch2: pyvenv-torch2
+	@CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(VENV_TORCH2_PY) -m pip install -q --no-deps --no-build-isolation . \
+	  >/tmp/s3ml-pip-torch2.log 2>&1 || { tail -40 /tmp/s3ml-pip-torch2.log; exit 1; }
+
+pytest-torch2: pyinstall-torch2
+	@$(VENV_TORCH2_PY) -m pytest -q tests/python
 
 # Rewrites the fault conformance table of docs/reliability.md from the test that checks it.
 reliability-docs: build

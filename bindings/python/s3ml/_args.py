@@ -57,7 +57,7 @@ def check_bool(name: str, value: Any, *, optional: bool = False) -> Optional[boo
         return None
     if isinstance(value, bool):
         return value
-    if _type_name(value) == "bool_":  # numpy.bool_
+    if type(value).__module__ == "numpy" and _type_name(value) in ("bool_", "bool"):  # numpy 1.x / 2.x
         return bool(value)
     raise TypeError(f"{name}: expected True or False, got {_type_name(value)}")
 

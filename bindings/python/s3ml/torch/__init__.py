@@ -13,6 +13,8 @@ Works with torch 1.13 and 2.x.
 * :func:`save` / :func:`load` — ``torch.save``/``torch.load`` streamed through a
   multipart upload / ranged GETs, versioning-aware (``checkpoint.py``).
 * :func:`sample_to_dict` / :func:`sample_to_tensors` — the default transforms (``samples.py``).
+* ``s3ml.torch.dcp`` (imported explicitly; torch >= 2.2) — ``torch.distributed.checkpoint``
+  storage on S3, committed atomically (``dcp.py``).
 
 Fork safety: constructing any of these does no I/O and starts no threads; every
 process (DataLoader worker, spawned rank) builds its own client and reader on
