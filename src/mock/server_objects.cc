@@ -161,7 +161,10 @@ Expected<Reply> MockS3Server::Impl::DeleteObjects(Call& c) {
   if (auto err = RequireIntegrityHeader(c, "Content-MD5 (or an x-amz-checksum-* header)")) return *err;
 
   pugi::xml_document doc;
-  if (!doc.load_buffer(c.payload.data(), c.payload.size())) return MalformedXml();
+  // A key may be whitespace only (" "): pugixml drops whitespace-only text unless
+  // told to keep it, and the key would become "" and never match the object.
+  if (!doc.load_buffer(c.payload.data(), c.payload.size(), pugi::parse_default | pugi::parse_ws_pcdata_single))
+    return MalformedXml();
   auto root = doc.child("Delete");
   if (!root) return MalformedXml();
   const bool quiet = std::string(root.child("Quiet").text().as_string()) == "true";
