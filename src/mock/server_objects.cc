@@ -82,7 +82,7 @@ Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
     const auto part = static_cast<std::uint64_t>(*number);
     const std::uint64_t count = obj->part_sizes.empty() ? 1 : obj->part_sizes.size();
     if (part > count)
-      return S3Error(416, "InvalidPartNumber", "The requested partnumber is not satisfiable")
+      return S3Error(400, "InvalidPartNumber", "The requested partnumber is not satisfiable")
           .With("PartNumberRequested", c.r.Param("partNumber"))
           .With("ActualPartCount", std::to_string(count));
     reply.Header("x-amz-mp-parts-count", std::to_string(count));
