@@ -209,6 +209,16 @@ Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
   // The composite (or full-object) checksum and per-part checksums: mock/part_checksums.cc.
   auto object_sum = CompleteChecksum(*upload->attributes, c.payload, parts, *body, upload_id);
   if (!object_sum.ok()) return object_sum.error();
+  // A whole-object checksum the request states must be the one the parts give; a
+  // composite may be stated with or without its "-<parts>" suffix (base64 has no '-').
+  if (const std::string* stated =
+          object_sum->algorithm.empty() ? nullptr : c.headers.Find("x-amz-checksum-" + object_sum->algorithm)) {
+    const std::string& v = object_sum->value;
+    if (*stated != v && *stated != v.substr(0, v.rfind('-')))
+      return S3Error(400, "BadDigest",
+                     "The " + ChecksumDisplayName(object_sum->algorithm) +
+                         " you specified did not match the calculated checksum.");
+  }
   obj->checksums.clear();
   if (!object_sum->algorithm.empty()) {
     obj->checksums[object_sum->algorithm] = object_sum->value;

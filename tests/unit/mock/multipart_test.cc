@@ -267,6 +267,39 @@ TEST_CASE("Multipart: a retried Complete of a completed upload answers 200 with 
   CHECK(f.ListParts("done", id).Xml("/Error/Code") == "NoSuchUpload");
 }
 
+TEST_CASE("Multipart: Complete refuses a stated whole-object checksum the parts do not give (BadDigest)") {
+  // "x-amz-checksum-sha256: This header can be used as a data integrity check to verify
+  // that the data received is the same data that was originally sent." (CompleteMultipartUpload)
+  Fixture f;
+  const std::string id = f.CreateId("sum", {{"x-amz-checksum-algorithm", "SHA256"}});
+  const std::string part_sum = Base64Encode(Sha256("part body"));
+  auto p1 = f.Part("sum", id, "1", "part body", {{"x-amz-checksum-sha256", part_sum}});
+  REQUIRE(p1.status == 200);
+  const std::string xml = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + p1.Header("ETag") +
+                          "</ETag><ChecksumSHA256>" + part_sum + "</ChecksumSHA256></Part></CompleteMultipartUpload>";
+  const auto digest = Sha256("part body");
+  const std::string composite =
+      Base64Encode(Sha256(std::string(reinterpret_cast<const char*>(digest.data()), digest.size())));
+  auto complete = [&](const std::string& stated) {
+    Request r;
+    r.method = "POST";
+    r.path = ObjPath("mpu", "sum");
+    r.query = {{"uploadId", id}};
+    r.headers = {{"x-amz-checksum-sha256", stated}};
+    r.body = xml;
+    return f.c.Send(r);
+  };
+  auto wrong = complete(Base64Encode(Sha256("other bytes")) + "-1");
+  CHECK(wrong.status == 400);
+  CHECK(wrong.Xml("/Error/Code") == "BadDigest");
+  CHECK_FALSE(f.server->ObjectBody("mpu", "sum").ok());  // nothing stored; the upload is still open
+  auto right = complete(composite + "-1");
+  INFO(right.body);
+  REQUIRE(right.status == 200);
+  CHECK(right.Xml("/CompleteMultipartUploadResult/ChecksumSHA256") == composite + "-1");
+  CHECK(f.server->ObjectBody("mpu", "sum").value() == "part body");
+}
+
 TEST_CASE("Multipart: Abort answers 204 and discards the upload; a second abort is NoSuchUpload") {
   Fixture f;
   const std::string id = f.CreateId("k");
