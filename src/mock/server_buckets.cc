@@ -80,7 +80,14 @@ Expected<Reply> MockS3Server::Impl::CreateBucket(Call& c) {
     if (!constraint.empty()) region = constraint;
     else if (root.child("LocationConstraint")) region = "us-east-1";
   }
-  if (auto err = store.CreateBucket(c.r.bucket, region, WholeSeconds(c.now))) return *err;
+  if (auto err = store.CreateBucket(c.r.bucket, region, WholeSeconds(c.now))) {
+    // "For legacy compatibility, if you re-create an existing bucket that you already own
+    // in the North Virginia Region, Amazon S3 returns 200 OK" (CreateBucket).
+    auto existing = store.GetBucket(c.r.bucket);
+    if (err->code != "BucketAlreadyOwnedByYou" || region != "us-east-1" || !existing.ok() ||
+        existing->region != "us-east-1")
+      return *err;
+  }
   Reply reply;
   reply.Header("Location", "/" + c.r.bucket);
   return reply;

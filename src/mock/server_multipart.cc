@@ -24,7 +24,7 @@ Reply CompleteReply(const Call& c, const ObjectRecord& obj, const std::string& v
   }
   Reply reply;
   AddSseResponseHeaders(reply.headers, obj.sse, /*include_context=*/false);
-  if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
+  if (!version_id.empty() && version_id != "null") reply.Header("x-amz-version-id", version_id);  // see PutObject
   reply.Xml(w.str());
   return reply;
 }

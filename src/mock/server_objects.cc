@@ -44,7 +44,9 @@ Expected<Reply> MockS3Server::Impl::PutObject(Call& c) {
   std::string version_id;
   const ObjectPtr stored = obj;  // for the x-amz-expiration header below
   if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), cond, &version_id)) return *err;
-  if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
+  // A versioning-suspended bucket stores the "null" version and S3 names no version
+  // in a write's answer (reads and DeleteObject do name "null").
+  if (!version_id.empty() && version_id != "null") reply.Header("x-amz-version-id", version_id);
   (void)ObjectLifecycleHeaders(c.r.bucket, c.r.key, *stored, true, false, c.now, reply);
   return reply;
 }
@@ -314,7 +316,7 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   Reply reply;
   if (report_source_version) reply.Header("x-amz-copy-source-version-id", copied_version);
   AddSseResponseHeaders(reply.headers, *dest_sse, /*include_context=*/true);
-  if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
+  if (!version_id.empty() && version_id != "null") reply.Header("x-amz-version-id", version_id);
   reply.Xml(w.str());
   return reply;
 }
