@@ -19,6 +19,9 @@ namespace {
 // ends: on loopback, 32 MiB shards at 16 in flight read in 1 MiB parts (1,024
 // requests per GiB) ran ~15% slower than in 4 MiB parts at the same memory.
 constexpr std::uint64_t kMinPart = std::uint64_t{4} << 20;
+// The requests' worth of bytes the default read-ahead window holds before the
+// measured bandwidth-delay product asks for more (see WindowFor).
+constexpr std::uint64_t kWindowRequests = 16;
 }  // namespace
 
 struct Prefetcher::Job {
@@ -284,6 +287,13 @@ void Prefetcher::Planner() {
 // part (kMinPart, or part_size when smaller), so small objects are read well ahead.
 // A shard far larger than its parts is thus fetched with every connection on
 // it, one at a time (plus the overlap below), instead of several shards at once.
+// Beyond kWindowRequests requests, the window grows only as far as the bytes
+// in flight that cover the measured bandwidth-delay product (PartSizer::
+// bytes_in_flight): where requests are cheap (loopback, a fast network in the
+// same zone) more requests in flight would only hold more fresh memory — 64 in
+// flight on loopback held a 256 MiB window and doubled the CPU per GiB, faulting
+// in buffers — while a high-latency path measures a product large enough to use
+// every request allowed.
 //
 // The window (never the budget) gives way when it would leave a fetch thread
 // idle while the consumer waits. First by the shard the consumer waits for,
@@ -299,7 +309,15 @@ namespace {
 constexpr std::chrono::milliseconds kStallGrace{200};
 }  // namespace
 
-bool Prefetcher::StarvedLocked() const { return consumer_waiting_ && idle_workers_ > 0 && parts_.empty(); }
+// Starved: the consumer waits, nothing is queued, and a fetch thread is idle
+// that the window means to keep busy (beyond kWindowRequests busy threads, the
+// idle ones are what the byte-bounded window leaves idle on purpose).
+bool Prefetcher::StarvedLocked() const {
+  if (!consumer_waiting_ || idle_workers_ == 0 || !parts_.empty()) return false;
+  const int busy = opts_.fetch_threads - idle_workers_;
+  return std::min(opts_.max_in_flight, opts_.fetch_threads) <= static_cast<int>(kWindowRequests) ||
+         busy < static_cast<int>(kWindowRequests);
+}
 
 void Prefetcher::WakePlannerIfStarvedLocked() {
   if (planner_waiting_ && StarvedLocked()) window_cv_.notify_one();
@@ -310,7 +328,12 @@ std::uint64_t Prefetcher::WindowFor(std::uint64_t request) const {
   const auto in_flight = static_cast<std::uint64_t>(std::max(1, std::min(opts_.max_in_flight, opts_.fetch_threads)));
   const std::uint64_t per_request = std::max(request, std::min(kMinPart, opts_.part_size));
   const std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
-  return per_request > most / in_flight ? most : in_flight * per_request;
+  const auto times = [most](std::uint64_t a, std::uint64_t b) { return b != 0 && a > most / b ? most : a * b; };
+  const std::uint64_t full = times(in_flight, per_request);
+  // Bounded in bytes, not by the requests allowed in flight: up to kWindowRequests
+  // requests' worth, more only as far as the measured bandwidth-delay product asks.
+  const std::uint64_t floor = times(std::min<std::uint64_t>(in_flight, kWindowRequests), per_request);
+  return std::min(full, std::max(floor, sizer_.bytes_in_flight()));
 }
 
 bool Prefetcher::WaitWindow(std::uint64_t n, std::uint64_t request) {

@@ -15,6 +15,11 @@ std::uint64_t PartSizer::part_size() const {
   return part_;
 }
 
+std::uint64_t PartSizer::bytes_in_flight() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_in_flight_;
+}
+
 std::uint64_t PartSizer::Record(std::uint64_t bytes, Clock::time_point issued, Clock::time_point first_byte,
                                Clock::time_point done) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -51,7 +56,9 @@ std::uint64_t PartSizer::Record(std::uint64_t bytes, Clock::time_point issued, C
   }
   if (!have_ttfb_ || bytes_per_s_ == 0) return part_;
   const double ttfb_min = in_window_ == 0 ? ttfb_min_before_ : std::min(ttfb_min_now_, ttfb_min_before_);
-  const double wanted = kLatencyMultiple * bytes_per_s_ * ttfb_min / in_flight_;
+  const double in_flight_bytes = kLatencyMultiple * bytes_per_s_ * ttfb_min;
+  bytes_in_flight_ = in_flight_bytes >= 1.8e19 ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(in_flight_bytes);
+  const double wanted = in_flight_bytes / in_flight_;
   std::uint64_t part = min_part_;
   while (part < max_part_ && static_cast<double>(part) < wanted) part = part > max_part_ / 2 ? max_part_ : part * 2;
   part_ = part;

@@ -45,6 +45,13 @@ class PartSizer {
   /// The part size to use now: a power-of-two multiple of `min_part`, at most `max_part`.
   std::uint64_t part_size() const;
 
+  /// The bytes that must be in flight to cover the measured bandwidth-delay
+  /// product: kLatencyMultiple × throughput × min TTFB (what part_size() divides
+  /// among the requests in flight). 0 until both have been measured. A reader
+  /// bounds its read-ahead in bytes with it rather than by the number of
+  /// requests it may have in flight.
+  std::uint64_t bytes_in_flight() const;
+
   /// Records one part: `bytes` of body, its request issued at `issued`, its
   /// first body byte at `first_byte`, its last at `done`. Every part counts
   /// toward the throughput (the first period starts when the first part was
@@ -70,6 +77,7 @@ class PartSizer {
   double ttfb_min_now_ = 0, ttfb_min_before_ = 0;
   int in_window_ = 0;
   std::uint64_t part_;
+  std::uint64_t bytes_in_flight_ = 0;
 };
 
 }  // namespace s3ml

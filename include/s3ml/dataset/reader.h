@@ -61,9 +61,11 @@ struct ReaderOptions {
   /// (less memory in flight) and grow where latency is high.
   std::uint64_t part_size = 8ull << 20;
   /// Bytes of shards fetched ahead of the consumer (reserved and not yet handed
-  /// to it), within memory_budget. 0 (default): min(max_in_flight, fetch_threads)
+  /// to it), within memory_budget. 0 (default): min(max_in_flight, fetch_threads, 16)
   /// × the size of the requests being planned (a whole shard, or a ranged shard's
-  /// part; at least 4 MiB). memory_budget: as deep as the budget allows (bursty
+  /// part; at least 4 MiB), and more, up to min(max_in_flight, fetch_threads) ×
+  /// that size, only as far as the measured bandwidth-delay product asks (a
+  /// high-latency path). memory_budget: as deep as the budget allows (bursty
   /// networks, consumers with uneven step times). A shard larger than the window
   /// is still fetched, alone. While the consumer waits and a fetch thread is idle,
   /// the shard waited for stops counting toward the window; after 200 ms of

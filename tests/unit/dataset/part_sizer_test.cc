@@ -116,3 +116,24 @@ TEST_CASE("PartSizer: a throughput period spans two request durations") {
     }
   }
 }
+
+TEST_CASE("PartSizer: the bytes in flight that cover the bandwidth-delay product, whatever the request count") {
+  auto t = PartSizer::Clock::time_point{} + std::chrono::hours(1);
+  PartSizer fresh(4 * kMiB, 8 * kMiB, 64);
+  CHECK(fresh.bytes_in_flight() == 0);  // nothing measured yet
+  // Loopback: 1.5 GiB/s and 0.3 ms to first byte need 4 x 1.5 GiB/s x 0.3 ms =
+  // 1.9 MiB in flight, for 64 requests as for 4: a read-ahead bounded by it does
+  // not grow with the requests allowed in flight.
+  for (int in_flight : {4, 64}) {
+    PartSizer loopback(4 * kMiB, 8 * kMiB, in_flight);
+    Feed(loopback, 1000, kMiB, microseconds(300), microseconds(650), &t);
+    INFO("in flight " << in_flight << ": " << loopback.bytes_in_flight());
+    CHECK(loopback.bytes_in_flight() > kMiB + kMiB / 2);
+    CHECK(loopback.bytes_in_flight() < 2 * kMiB + kMiB / 4);
+  }
+  // S3 from EC2: 1 GiB/s, 30 ms to first byte: 4 x 1 GiB/s x 30 ms = 123 MiB.
+  PartSizer s3(kMiB, 64 * kMiB, 16);
+  Feed(s3, 600, kMiB, milliseconds(30), microseconds(977), &t);  // a few 50 ms periods averaged
+  CHECK(s3.bytes_in_flight() > 115 * kMiB);
+  CHECK(s3.bytes_in_flight() < 130 * kMiB);
+}

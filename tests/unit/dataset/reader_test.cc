@@ -337,6 +337,38 @@ TEST_CASE("DatasetReader: by default read-ahead stops at what keeps the requests
   }
 }
 
+TEST_CASE("DatasetReader: by default read-ahead is bounded in bytes, not by the 64 requests allowed in flight") {
+  test::MockFixture fx;
+  const auto uploaded = PutObjects(fx, "b/", 60, 50 * 1024);
+  ReaderOptions o;
+  o.memory_budget = 8 << 20;
+  o.part_size = 64 * 1024;
+  o.fetch_threads = 64;
+  o.max_in_flight = 64;  // 64 x 64 KiB would be 4 MiB ahead: 60 shards
+  auto r = MakeReader(*fx.client, Source::Prefix("s3://data/b/"), o);
+  std::size_t n = 0;
+  std::uint64_t ahead_seen = 0;
+  const auto keys = ReadChecked(*r, uploaded, [&] {
+    ++n;
+    // A slow consumer (as in the test above): let the prefetcher run as far
+    // ahead as it will before taking the next sample.
+    std::uint64_t last = ~std::uint64_t{0};
+    for (int spin = 0; spin < 1000; ++spin) {
+      const auto m = r->metrics();
+      if (m.requests_in_flight == 0 && m.budget_in_use == last) break;
+      last = m.budget_in_use;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (n >= 10 && n <= 30) ahead_seen = std::max(ahead_seen, r->metrics().budget_in_use);
+  });
+  CHECK(keys.size() == uploaded.size());
+  // 16 requests' worth (1 MiB: twenty 50 KiB shards): these shards are too
+  // small to measure a time to first byte, so the window does not grow.
+  INFO("ahead " << ahead_seen);
+  CHECK(ahead_seen <= 20 * 50 * 1024);
+  CHECK(ahead_seen >= 16 * 50 * 1024);
+}
+
 TEST_CASE("DatasetReader: a slow head-of-line shard does not idle the other fetch threads at the window") {
   test::MockFixture fx;
   const auto uploaded = PutObjects(fx, "h/", 20, 50 * 1024);
