@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "common/crypto.h"
 #include "mock/xml.h"
 
 namespace s3ml::mock {
@@ -333,6 +334,16 @@ Expected<LifecycleConfiguration> ParseLifecycleXml(const std::string& payload) {
     config.rules.push_back(std::move(*rule));
   }
   if (config.rules.empty()) return MalformedXml();
+  // S3 names a rule saved without an ID itself (GetBucketLifecycleConfiguration returns
+  // the name); derived from the document so that the same PUT names its rules alike.
+  for (std::size_t i = 0; i < config.rules.size(); ++i) {
+    LifecycleRule& rule = config.rules[i];
+    if (!rule.id.empty()) continue;
+    for (int n = 0; rule.id.empty() || ids.count(rule.id) > 0; ++n)
+      rule.id = Base64Encode(HexEncode(Sha256(payload + "#" + std::to_string(i) + "#" + std::to_string(n)))
+                                 .substr(0, 36));
+    ids.insert(rule.id);
+  }
   return config;
 }
 

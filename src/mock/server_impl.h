@@ -355,11 +355,11 @@ struct MockS3Server::Impl {
   /// token, expiry (mock clock `now`), bucket scope, mode; unsupported operations.
   MaybeError CheckExpress(const RoutedRequest& r, const AuthInfo& auth, const Headers& headers, SystemTime now);
 
-  /// <`who`><ID/><DisplayName/></`who`>: the mock's one account (Owner, Initiator).
+  /// <`who`><ID/></`who`>: the mock's one account (Owner, Initiator). No DisplayName:
+  /// S3 stopped returning it in late 2025.
   void AddOwner(pugi::xml_node parent, const char* who = "Owner") const {
     auto owner = parent.append_child(who);
     AddText(owner, "ID", owner_id);
-    AddText(owner, "DisplayName", "s3ml-mock");
   }
 };
 

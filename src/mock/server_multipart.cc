@@ -11,6 +11,24 @@ namespace {
 constexpr std::uint64_t kMinPartSize = 5ull * 1024 * 1024;
 constexpr int kMaxListParts = 1000;
 
+// The answer to CompleteMultipartUpload for the object it stored (also to a retry).
+Reply CompleteReply(const Call& c, const ObjectRecord& obj, const std::string& version_id) {
+  XmlWriter w("CompleteMultipartUploadResult");
+  AddText(w.root(), "Location", "http://" + c.headers.Get("Host") + c.r.raw_path);
+  AddText(w.root(), "Bucket", c.r.bucket);
+  AddText(w.root(), "Key", c.r.key);
+  AddText(w.root(), "ETag", obj.etag);
+  for (const auto& [alg, value] : obj.checksums) {
+    AddText(w.root(), ChecksumElementName(alg).c_str(), value);
+    AddText(w.root(), "ChecksumType", obj.checksum_type);
+  }
+  Reply reply;
+  AddSseResponseHeaders(reply.headers, obj.sse, /*include_context=*/false);
+  if (!version_id.empty() && version_id != "null") reply.Header("x-amz-version-id", version_id);  // see PutObject
+  reply.Xml(w.str());
+  return reply;
+}
+
 }  // namespace
 
 Expected<Reply> MockS3Server::Impl::CreateMultipartUpload(Call& c) {
@@ -121,7 +139,13 @@ Expected<Reply> MockS3Server::Impl::UploadPartCopy(Call& c) {
 Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
   const std::string upload_id = c.r.Param("uploadId");
   auto upload = store.GetUpload(c.r.bucket, c.r.key, upload_id);
-  if (!upload.ok()) return upload.error();
+  if (!upload.ok()) {
+    // A retry of a Complete that succeeded (its answer was lost) gets the same answer.
+    if (upload.error().code != "NoSuchUpload") return upload.error();
+    auto done = store.GetCompletedUpload(c.r.bucket, c.r.key, upload_id);
+    if (!done.ok()) return upload.error();
+    return CompleteReply(c, *done->object, done->version_id);
+  }
 
   pugi::xml_document doc;
   if (c.payload.empty() || !doc.load_buffer(c.payload.data(), c.payload.size())) return MalformedXml();
@@ -185,6 +209,16 @@ Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
   // The composite (or full-object) checksum and per-part checksums: mock/part_checksums.cc.
   auto object_sum = CompleteChecksum(*upload->attributes, c.payload, parts, *body, upload_id);
   if (!object_sum.ok()) return object_sum.error();
+  // A whole-object checksum the request states must be the one the parts give; a
+  // composite may be stated with or without its "-<parts>" suffix (base64 has no '-').
+  if (const std::string* stated =
+          object_sum->algorithm.empty() ? nullptr : c.headers.Find("x-amz-checksum-" + object_sum->algorithm)) {
+    const std::string& v = object_sum->value;
+    if (*stated != v && *stated != v.substr(0, v.rfind('-')))
+      return S3Error(400, "BadDigest",
+                     "The " + ChecksumDisplayName(object_sum->algorithm) +
+                         " you specified did not match the calculated checksum.");
+  }
   obj->checksums.clear();
   if (!object_sum->algorithm.empty()) {
     obj->checksums[object_sum->algorithm] = object_sum->value;
@@ -194,25 +228,12 @@ Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
   obj->etag = "\"" + HexEncode(Md5(md5s)) + "-" + std::to_string(parts.size()) + "\"";
   obj->last_modified = WholeSeconds(c.now);
   obj->body = std::move(body);
-  const std::string etag = obj->etag;
   std::string version_id;
   const ObjectPtr stored = obj;  // for the x-amz-expiration header below
   if (auto err = store.CompleteUpload(c.r.bucket, c.r.key, upload_id, std::move(obj), &version_id)) return *err;
 
-  XmlWriter w("CompleteMultipartUploadResult");
-  AddText(w.root(), "Location", "http://" + c.headers.Get("Host") + c.r.raw_path);
-  AddText(w.root(), "Bucket", c.r.bucket);
-  AddText(w.root(), "Key", c.r.key);
-  AddText(w.root(), "ETag", etag);
-  if (!object_sum->algorithm.empty()) {
-    AddText(w.root(), ChecksumElementName(object_sum->algorithm).c_str(), object_sum->value);
-    AddText(w.root(), "ChecksumType", object_sum->type);
-  }
-  Reply reply;
-  AddSseResponseHeaders(reply.headers, upload->attributes->sse, /*include_context=*/false);
-  if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
+  Reply reply = CompleteReply(c, *stored, version_id);
   (void)ObjectLifecycleHeaders(c.r.bucket, c.r.key, *stored, true, false, c.now, reply);
-  reply.Xml(w.str());
   return reply;
 }
 

@@ -44,7 +44,9 @@ Expected<Reply> MockS3Server::Impl::PutObject(Call& c) {
   std::string version_id;
   const ObjectPtr stored = obj;  // for the x-amz-expiration header below
   if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), cond, &version_id)) return *err;
-  if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
+  // A versioning-suspended bucket stores the "null" version and S3 names no version
+  // in a write's answer (reads and DeleteObject do name "null").
+  if (!version_id.empty() && version_id != "null") reply.Header("x-amz-version-id", version_id);
   (void)ObjectLifecycleHeaders(c.r.bucket, c.r.key, *stored, true, false, c.now, reply);
   return reply;
 }
@@ -82,7 +84,7 @@ Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
     const auto part = static_cast<std::uint64_t>(*number);
     const std::uint64_t count = obj->part_sizes.empty() ? 1 : obj->part_sizes.size();
     if (part > count)
-      return S3Error(416, "InvalidPartNumber", "The requested partnumber is not satisfiable")
+      return S3Error(400, "InvalidPartNumber", "The requested partnumber is not satisfiable")
           .With("PartNumberRequested", c.r.Param("partNumber"))
           .With("ActualPartCount", std::to_string(count));
     reply.Header("x-amz-mp-parts-count", std::to_string(count));
@@ -161,7 +163,10 @@ Expected<Reply> MockS3Server::Impl::DeleteObjects(Call& c) {
   if (auto err = RequireIntegrityHeader(c, "Content-MD5 (or an x-amz-checksum-* header)")) return *err;
 
   pugi::xml_document doc;
-  if (!doc.load_buffer(c.payload.data(), c.payload.size())) return MalformedXml();
+  // A key may be whitespace only (" "): pugixml drops whitespace-only text unless
+  // told to keep it, and the key would become "" and never match the object.
+  if (!doc.load_buffer(c.payload.data(), c.payload.size(), pugi::parse_default | pugi::parse_ws_pcdata_single))
+    return MalformedXml();
   auto root = doc.child("Delete");
   if (!root) return MalformedXml();
   const bool quiet = std::string(root.child("Quiet").text().as_string()) == "true";
@@ -311,7 +316,7 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   Reply reply;
   if (report_source_version) reply.Header("x-amz-copy-source-version-id", copied_version);
   AddSseResponseHeaders(reply.headers, *dest_sse, /*include_context=*/true);
-  if (!version_id.empty()) reply.Header("x-amz-version-id", version_id);
+  if (!version_id.empty() && version_id != "null") reply.Header("x-amz-version-id", version_id);
   reply.Xml(w.str());
   return reply;
 }

@@ -556,7 +556,28 @@ MaybeError Store::CompleteUpload(const std::string& bucket, const std::string& k
   auto it = b.uploads.find(upload_id);
   removed = std::move(it->second);
   b.uploads.erase(it);
-  return PutObjectLocked(b, key, std::move(object), PutCondition{}, version_id, replaced);
+  auto meta = std::make_shared<ObjectRecord>(*object);
+  meta->body.reset();  // remembering the answer must not keep the bytes alive
+  std::string id;
+  if (auto err = PutObjectLocked(b, key, std::move(object), PutCondition{}, &id, replaced)) return err;
+  if (version_id) *version_id = id;
+  b.completed[upload_id] = CompletedUpload{key, std::move(meta), id};
+  b.completed_order.push_back(upload_id);
+  if (b.completed_order.size() > kMaxCompletedUploadsPerBucket) {
+    b.completed.erase(b.completed_order.front());
+    b.completed_order.pop_front();
+  }
+  return std::nullopt;
+}
+
+Expected<CompletedUpload> Store::GetCompletedUpload(const std::string& bucket, const std::string& key,
+                                                    const std::string& upload_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto b = buckets_.find(bucket);
+  if (b == buckets_.end()) return NoSuchBucket(bucket);
+  auto c = b->second.completed.find(upload_id);
+  if (c == b->second.completed.end() || c->second.key != key) return NoSuchUpload(upload_id);
+  return c->second;
 }
 
 Expected<UploadPage> Store::ListUploads(const std::string& bucket, const UploadQuery& q) const {

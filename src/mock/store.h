@@ -6,6 +6,7 @@
 // it, and CopyObject shares the source body instead of copying it.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -171,6 +172,17 @@ struct UploadQuery {
   int max_uploads = 1000;
 };
 
+/// What a completed upload made, kept so that a retried CompleteMultipartUpload (an SDK
+/// resends it when the first answer was lost) gets the same answer instead of NoSuchUpload.
+struct CompletedUpload {
+  std::string key;
+  ObjectPtr object;  ///< the record CompleteMultipartUpload stored, without its body
+  std::string version_id;
+};
+
+/// Completed uploads remembered per bucket (the oldest is forgotten first).
+inline constexpr std::size_t kMaxCompletedUploadsPerBucket = 1000;
+
 struct UploadSummary {
   std::string key;
   std::string upload_id;
@@ -247,6 +259,10 @@ class Store {
   /// atomically: a concurrent abort or complete makes this NoSuchUpload.
   MaybeError CompleteUpload(const std::string& bucket, const std::string& key, const std::string& upload_id,
                             ObjectPtr object, std::string* version_id);
+  /// An upload CompleteUpload ended (one of the last kMaxCompletedUploadsPerBucket of the
+  /// bucket). Errors: NoSuchBucket; NoSuchUpload when not remembered for that key.
+  Expected<CompletedUpload> GetCompletedUpload(const std::string& bucket, const std::string& key,
+                                               const std::string& upload_id) const;
   /// In-progress uploads. Errors: NoSuchBucket.
   Expected<UploadPage> ListUploads(const std::string& bucket, const UploadQuery& q) const;
 
@@ -282,6 +298,9 @@ class Store {
     // In-progress multipart uploads by upload id. S3 deletes a bucket that still
     // has some (they are discarded with it), so they do not block DeleteBucket.
     std::map<std::string, UploadRecord> uploads;
+    // Completed uploads by id, and their ids in completion order (for the bound).
+    std::map<std::string, CompletedUpload> completed;
+    std::deque<std::string> completed_order;
   };
   MaybeError PutObjectLocked(Bucket& b, const std::string& key, ObjectPtr object, const PutCondition& cond,
                              std::string* version_id, std::vector<ObjectVersion>& replaced);

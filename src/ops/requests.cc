@@ -297,6 +297,10 @@ Result<HttpRequest> BuildDeleteObjects(const Target& t, const DeleteObjectsReque
   for (std::size_t i = 0; i < req.objects.size(); ++i) {
     const ObjectIdentifier& o = req.objects[i];
     if (o.key.empty()) return InvalidArgument(op, "object #" + std::to_string(i) + " has an empty key");
+    // XML 1.0 has no way to write U+0000, so S3 cannot be asked to delete such a key here.
+    if (o.key.find('\0') != std::string::npos)
+      return InvalidArgument(op, "object #" + std::to_string(i) +
+                                     " has a key with a NUL character, which XML cannot carry; use DeleteObject");
     pugi::xml_node obj = del.append_child("Object");
     obj.append_child("Key").text() = o.key.c_str();
     if (!o.version_id.empty()) obj.append_child("VersionId").text() = o.version_id.c_str();

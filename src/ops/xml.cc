@@ -32,7 +32,9 @@ Result<pugi::xml_node> ParseXmlDocument(std::string_view body, std::string_view 
   if (blank)
     return ProtocolError(operation, "the server sent an empty body where S3 sends an XML " + root_desc + " document",
                          http_status);
-  pugi::xml_parse_result r = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+  // parse_ws_pcdata_single keeps a whitespace-only element text: an object key may be " ".
+  pugi::xml_parse_result r = doc.load_buffer(body.data(), body.size(),
+                                             pugi::parse_default | pugi::parse_ws_pcdata_single, pugi::encoding_utf8);
   if (!r) {
     std::ostringstream os;
     os << "the server's response is not valid XML (" << r.description() << " at byte " << r.offset
@@ -124,7 +126,13 @@ Result<std::chrono::system_clock::time_point> ChildTime(const pugi::xml_node& no
 std::string SerializeXml(const pugi::xml_document& doc) {
   std::ostringstream os;
   doc.save(os, "", pugi::format_raw, pugi::encoding_utf8);
-  return os.str();
+  // pugixml writes a carriage return in text raw, and an XML parser reads a raw CR as
+  // LF, so a key such as "a\rb" would name another object: write it as a character
+  // reference. With format_raw there is no other CR in the document.
+  std::string out = os.str();
+  for (std::string::size_type at = 0; (at = out.find('\r', at)) != std::string::npos; at += 5)
+    out.replace(at, 1, "&#13;");
+  return out;
 }
 
 }  // namespace s3ml::ops

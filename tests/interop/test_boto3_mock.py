@@ -68,11 +68,27 @@ def test_create_bucket_without_configuration_is_us_east_1(mock_s3):
         mock_s3.delete_bucket(Bucket=name)
 
 
-def test_create_existing_bucket_is_bucket_already_owned_by_you(mock_s3, mock_bucket):
-    with pytest.raises(ClientError) as e:
-        mock_s3.create_bucket(Bucket=mock_bucket)
-    assert error_code(e) == "BucketAlreadyOwnedByYou"
-    assert http_status(e) == 409
+def test_create_existing_bucket_is_bucket_already_owned_by_you_outside_us_east_1(mock_s3):
+    # "BucketAlreadyOwnedByYou: ... Amazon S3 returns this error in all AWS Regions except in
+    # the North Virginia Region. For legacy compatibility, if you re-create an existing
+    # bucket that you already own in the North Virginia Region, Amazon S3 returns 200 OK"
+    name = f"interop-eu-{uuid.uuid4().hex[:12]}"
+    conf = {"LocationConstraint": "eu-west-1"}
+    mock_s3.create_bucket(Bucket=name, CreateBucketConfiguration=conf)
+    try:
+        with pytest.raises(ClientError) as e:
+            mock_s3.create_bucket(Bucket=name, CreateBucketConfiguration=conf)
+        assert error_code(e) == "BucketAlreadyOwnedByYou"
+        assert http_status(e) == 409
+    finally:
+        mock_s3.delete_bucket(Bucket=name)
+
+
+def test_recreate_owned_bucket_in_us_east_1_is_200_and_changes_nothing(mock_s3, mock_bucket):
+    mock_s3.put_object(Bucket=mock_bucket, Key="kept", Body=b"x")
+    again = mock_s3.create_bucket(Bucket=mock_bucket)
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert [o["Key"] for o in mock_s3.list_objects_v2(Bucket=mock_bucket)["Contents"]] == ["kept"]
 
 
 def test_invalid_bucket_name_is_refused_by_the_server(mock_s3):

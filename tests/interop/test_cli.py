@@ -159,9 +159,24 @@ def test_cli_mb_ls_rb_buckets_seen_by_boto3(cli_server, s3):
     s3.delete_bucket(Bucket=other)
 
 
-def test_cli_mb_existing_bucket_fails_with_one_line(cli_server, bucket):
-    line = one_error_line(run(cli_server, "mb", f"s3://{bucket}", text=True))
-    assert line.startswith("s3ml mb: ") and ("BucketAlreadyOwnedByYou" in line or "BucketAlreadyExists" in line)
+def test_cli_mb_existing_bucket_fails_with_one_line_outside_us_east_1(tmp_path):
+    # In us-east-1 S3 answers a re-create of a bucket you own with 200 (CreateBucket:
+    # "For legacy compatibility ... Amazon S3 returns 200 OK"); elsewhere it is an error.
+    server = ServeProcess(region="eu-west-1")
+    try:
+        ok(run(server, "mb", "s3://eu-again", "--region", "eu-west-1"))
+        line = one_error_line(run(server, "mb", "s3://eu-again", "--region", "eu-west-1", text=True))
+        assert line.startswith("s3ml mb: ") and "BucketAlreadyOwnedByYou" in line
+    finally:
+        assert server.stop() == 0
+
+
+def test_cli_mb_existing_bucket_in_us_east_1_succeeds_as_s3_answers_200(cli_server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"x")
+    r = ok(run(cli_server, "mb", f"s3://{bucket}", text=True))
+    assert r.stdout.strip() == f"make_bucket: {bucket}"
+    assert keys(s3, bucket) == ["kept"]
+    s3.delete_object(Bucket=bucket, Key="kept")
 
 
 def test_cli_rb_nonempty_needs_force_then_empties_bucket(cli_server, s3, bucket):

@@ -26,7 +26,8 @@ std::string Response::Xml(const std::string& xpath) const {
 
 std::vector<std::string> Response::XmlAll(const std::string& xpath) const {
   pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) return {};
+  // Whitespace-only text is kept: an object key may be " ".
+  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single)) return {};
   // pugixml ignores namespaces: plain element paths match S3's namespaced documents.
   std::vector<std::string> out;
   for (const auto& n : doc.select_nodes(xpath.c_str())) out.emplace_back(n.node().text().as_string());

@@ -6,8 +6,24 @@ using namespace s3ml;
 using namespace s3ml::mock;
 using namespace s3ml::mock::testing;
 
-TEST_CASE("Buckets: CreateBucket answers 200 with Location, then BucketAlreadyOwnedByYou 409") {
-  auto server = StartServer();
+TEST_CASE("Buckets: re-creating a bucket you own in us-east-1 answers 200 (S3's legacy behaviour there)") {
+  // "BucketAlreadyOwnedByYou: ... Amazon S3 returns this error in all AWS Regions except in
+  // the North Virginia Region. For legacy compatibility, if you re-create an existing bucket
+  // that you already own in the North Virginia Region, Amazon S3 returns 200 OK"
+  auto server = StartServer();  // us-east-1
+  Client c(*server);
+  REQUIRE(c.CreateBucket("east").status == 200);
+  REQUIRE(c.Put(ObjPath("east", "k"), "kept").status == 200);
+  auto again = c.CreateBucket("east");
+  CHECK(again.status == 200);
+  CHECK(again.Header("Location") == "/east");
+  CHECK(c.Get(ObjPath("east", "k")).body == "kept");  // a no-op: the bucket is unchanged
+}
+
+TEST_CASE("Buckets: CreateBucket answers 200 with Location, then BucketAlreadyOwnedByYou 409 outside us-east-1") {
+  MockS3Options o;
+  o.region = "eu-west-1";
+  auto server = StartServer(o);
   Client c(*server);
   auto r = c.CreateBucket("alpha");
   CHECK(r.status == 200);

@@ -135,8 +135,9 @@ TEST_CASE("Multipart: create, upload, complete yields the concatenated body, the
   CHECK(head.Header("x-amz-meta-shard") == "7");
   CHECK(head.Header("x-amz-storage-class") == "STANDARD_IA");
   CHECK(head.Header("x-amz-tagging-count") == "1");
-  // The upload is gone: a second complete is NoSuchUpload.
-  auto again = f.Complete("big.bin", id, PartsXml({{1, r1.Header("ETag")}}));
+  // The upload is gone: its parts can no longer be listed (a retried Complete is
+  // answered as the first was: see the test of retries below).
+  auto again = f.ListParts("big.bin", id);
   CHECK(again.status == 404);
   CHECK(again.Xml("/Error/Code") == "NoSuchUpload");
 }
@@ -169,7 +170,7 @@ TEST_CASE("Multipart: GET and HEAD with partNumber serve that part's range and x
   g.method = "GET";
   g.query = {{"partNumber", "3"}};
   auto too_far = f.c.Send(g);
-  CHECK(too_far.status == 416);
+  CHECK(too_far.status == 400);  // not 416: the part number, not a byte range, is out of bounds
   CHECK(too_far.Xml("/Error/Code") == "InvalidPartNumber");
   CHECK(too_far.Xml("/Error/ActualPartCount") == "2");
   g.query = {{"partNumber", "0"}};
@@ -235,6 +236,68 @@ TEST_CASE("Multipart: Complete reports InvalidPart, InvalidPartOrder, EntityTooS
   REQUIRE(ok.status == 200);
   CHECK(f.server->ObjectBody("mpu", "k").value() == big + "tail");
   CHECK(f.Complete("k", "nope", PartsXml({{1, e1}})).Xml("/Error/Code") == "NoSuchUpload");
+}
+
+TEST_CASE("Multipart: a retried Complete of a completed upload answers 200 with the same result") {
+  // "Note that if CompleteMultipartUpload fails, applications should be prepared to retry
+  // any failed requests" (CompleteMultipartUpload): a retry after a lost answer finds the
+  // upload completed, and S3 answers it as the first time, not NoSuchUpload.
+  Fixture f;
+  const std::string id = f.CreateId("done", {{"x-amz-checksum-algorithm", "SHA256"}});
+  auto p1 = f.Part("done", id, "1", "only part", {{"x-amz-checksum-sha256", Base64Encode(Sha256("only part"))}});
+  REQUIRE(p1.status == 200);
+  const std::string xml = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + p1.Header("ETag") +
+                          "</ETag><ChecksumSHA256>" + Base64Encode(Sha256("only part")) +
+                          "</ChecksumSHA256></Part></CompleteMultipartUpload>";
+  auto first = f.Complete("done", id, xml);
+  INFO(first.body);
+  REQUIRE(first.status == 200);
+  auto again = f.Complete("done", id, xml);
+  INFO(again.body);
+  REQUIRE(again.status == 200);
+  CHECK(again.Xml("/CompleteMultipartUploadResult/ETag") == first.Xml("/CompleteMultipartUploadResult/ETag"));
+  CHECK(again.Xml("/CompleteMultipartUploadResult/Key") == "done");
+  CHECK(again.Xml("/CompleteMultipartUploadResult/ChecksumSHA256") ==
+        first.Xml("/CompleteMultipartUploadResult/ChecksumSHA256"));
+  CHECK_FALSE(again.Xml("/CompleteMultipartUploadResult/ChecksumSHA256").empty());
+  CHECK(f.server->ObjectBody("mpu", "done").value() == "only part");
+  // The upload itself is gone: its id names no upload for other operations or keys.
+  CHECK(f.Abort("done", id).Xml("/Error/Code") == "NoSuchUpload");
+  CHECK(f.Complete("other-key", id, xml).Xml("/Error/Code") == "NoSuchUpload");
+  CHECK(f.ListParts("done", id).Xml("/Error/Code") == "NoSuchUpload");
+}
+
+TEST_CASE("Multipart: Complete refuses a stated whole-object checksum the parts do not give (BadDigest)") {
+  // "x-amz-checksum-sha256: This header can be used as a data integrity check to verify
+  // that the data received is the same data that was originally sent." (CompleteMultipartUpload)
+  Fixture f;
+  const std::string id = f.CreateId("sum", {{"x-amz-checksum-algorithm", "SHA256"}});
+  const std::string part_sum = Base64Encode(Sha256("part body"));
+  auto p1 = f.Part("sum", id, "1", "part body", {{"x-amz-checksum-sha256", part_sum}});
+  REQUIRE(p1.status == 200);
+  const std::string xml = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + p1.Header("ETag") +
+                          "</ETag><ChecksumSHA256>" + part_sum + "</ChecksumSHA256></Part></CompleteMultipartUpload>";
+  const auto digest = Sha256("part body");
+  const std::string composite =
+      Base64Encode(Sha256(std::string(reinterpret_cast<const char*>(digest.data()), digest.size())));
+  auto complete = [&](const std::string& stated) {
+    Request r;
+    r.method = "POST";
+    r.path = ObjPath("mpu", "sum");
+    r.query = {{"uploadId", id}};
+    r.headers = {{"x-amz-checksum-sha256", stated}};
+    r.body = xml;
+    return f.c.Send(r);
+  };
+  auto wrong = complete(Base64Encode(Sha256("other bytes")) + "-1");
+  CHECK(wrong.status == 400);
+  CHECK(wrong.Xml("/Error/Code") == "BadDigest");
+  CHECK_FALSE(f.server->ObjectBody("mpu", "sum").ok());  // nothing stored; the upload is still open
+  auto right = complete(composite + "-1");
+  INFO(right.body);
+  REQUIRE(right.status == 200);
+  CHECK(right.Xml("/CompleteMultipartUploadResult/ChecksumSHA256") == composite + "-1");
+  CHECK(f.server->ObjectBody("mpu", "sum").value() == "part body");
 }
 
 TEST_CASE("Multipart: Abort answers 204 and discards the upload; a second abort is NoSuchUpload") {

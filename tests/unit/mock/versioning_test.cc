@@ -230,8 +230,10 @@ TEST_CASE("Versioning: suspended PUTs write and replace the null version, keepin
   f.Enable();
   const std::string v1 = f.PutBody("k", "one");
   REQUIRE(f.SetVersioning(Fixture::Config("Suspended")).status == 200);
-  CHECK(f.PutBody("k", "null-a") == "null");
-  CHECK(f.PutBody("k", "null-b") == "null");
+  // S3 names no version in a suspended bucket's write answers (PutObject's "Versioning
+  // suspended" sample response has no x-amz-version-id); reads name "null".
+  CHECK(f.PutBody("k", "null-a").empty());
+  CHECK(f.PutBody("k", "null-b").empty());
   CHECK(f.c.Get(ObjPath("ver", "k")).body == "null-b");
   CHECK(f.c.Get(ObjPath("ver", "k")).Header("x-amz-version-id") == "null");
   CHECK(f.Versioned("GET", "k", v1).body == "one");
