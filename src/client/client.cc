@@ -146,7 +146,7 @@ Result<HttpResponse> Client::Impl::Execute(const CancellationToken& cancel, Http
   RequestContext ctx;
   ctx.operation = traits.operation;
   ctx.resource = resource;
-  ctx.idempotent = ops::IsIdempotent(traits.operation);
+  ctx.idempotent = ops::IsIdempotent(traits.operation) && !ops::IsConditionalWrite(req);
   SignFn sign;
   if (credentials) {
     auto creds = ResolveCredentials();
@@ -306,8 +306,9 @@ Result<ObjectMetadata> Client::HeadObject(const HeadObjectRequest& req) const {
 Result<DeleteObjectResult> Client::DeleteObject(const DeleteObjectRequest& req) const {
   S3ML_RETURN_IF_ERROR(CheckObject("DeleteObject", req.bucket, req.key));
   std::string res = ops::ResourceName(req.bucket, req.key);
-  auto resp = impl_->Execute(cancel_, ops::BuildDeleteObject(impl_->target, req), nullptr,
-                             Traits("DeleteObject", "NoSuchBucket"), res);
+  auto http = ops::BuildDeleteObject(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "DeleteObject", res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits("DeleteObject", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return ops::ParseDeleteObject(*resp);
 }

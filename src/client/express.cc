@@ -39,7 +39,7 @@ Result<HttpResponse> Client::Impl::Send(HttpRequest req, ResponseSink* sink, con
   RequestContext ctx;
   ctx.operation = traits.operation;
   ctx.resource = resource;
-  ctx.idempotent = ops::IsIdempotent(traits.operation);
+  ctx.idempotent = ops::IsIdempotent(traits.operation) && !ops::IsConditionalWrite(req);
   SignFn sign;
   if (with && creds) {
     auto hash = PayloadHash(req, options.payload_signing);

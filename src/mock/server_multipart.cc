@@ -119,6 +119,8 @@ Expected<Reply> MockS3Server::Impl::UploadPartCopy(Call& c) {
 }
 
 Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
+  auto cond = WriteConditions(c);  // mock/server_conditional.cc
+  if (!cond.ok()) return cond.error();
   const std::string upload_id = c.r.Param("uploadId");
   auto upload = store.GetUpload(c.r.bucket, c.r.key, upload_id);
   if (!upload.ok()) return upload.error();
@@ -197,7 +199,7 @@ Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
   const std::string etag = obj->etag;
   std::string version_id;
   const ObjectPtr stored = obj;  // for the x-amz-expiration header below
-  if (auto err = store.CompleteUpload(c.r.bucket, c.r.key, upload_id, std::move(obj), &version_id)) return *err;
+  if (auto err = store.CompleteUpload(c.r.bucket, c.r.key, upload_id, std::move(obj), &version_id, *cond)) return *err;
 
   XmlWriter w("CompleteMultipartUploadResult");
   AddText(w.root(), "Location", "http://" + c.headers.Get("Host") + c.r.raw_path);

@@ -125,6 +125,7 @@ _CODES = [
     "InvalidArgument", "MalformedXML", "SignatureDoesNotMatch", "InvalidAccessKeyId",
     "ExpiredToken", "RequestTimeTooSkewed", "InternalError", "RequestTimeout", "ServiceUnavailable",
     "MethodNotAllowed", "NotFound", "RestoreAlreadyInProgress", "ObjectAlreadyInActiveTierError",
+    "ConditionalRequestConflict",
 ]
 
 _BY_CODE: Dict[str, Type[S3Error]] = {}
