@@ -152,6 +152,12 @@ struct CompleteMultipartUploadRequest {
   std::vector<CompletedPart> parts;  ///< 1..10000, strictly ascending part numbers
   /// SSE-C: the upload's customer key.
   ServerSideEncryption sse{};
+  /// Conditional write of the completed object, as PutObjectRequest::if_none_match
+  /// and ::if_match. A failed precondition (412, or 404 NoSuchKey for if_match) leaves
+  /// the upload in place; after 409 ConditionalRequestConflict the upload is gone and
+  /// must be started again.
+  std::string if_none_match{};
+  std::string if_match{};
 };
 struct CompleteMultipartUploadResult {
   std::string location;

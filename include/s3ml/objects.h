@@ -96,7 +96,16 @@ struct PutObjectRequest {
   std::string storage_class;   ///< STANDARD, STANDARD_IA, GLACIER, ... (empty: server default)
   std::string tagging;         ///< URL-encoded "k1=v1&k2=v2" (x-amz-tagging)
   bool send_content_md5 = false;  ///< compute and send Content-MD5 (memory bodies)
-  std::string if_none_match;   ///< "*" for create-only
+  /// Conditional write: "*" stores the object only if the key has no current object
+  /// (create-only); otherwise S3 answers 412 PreconditionFailed. A conditional write
+  /// is not retried once it may have reached the server (a repeat would fail its own
+  /// precondition): an ambiguous failure is returned for the caller to settle.
+  std::string if_none_match;
+  /// Conditional write: store the object only if the current object's ETag matches
+  /// (compare-and-swap); otherwise 412 PreconditionFailed, or 404 NoSuchKey when the
+  /// key has no current object. 409 ConditionalRequestConflict: a concurrent request
+  /// deleted the key while this one was in progress (fetch the ETag again and retry).
+  std::string if_match{};
   /// Compute this checksum over the body and send it as x-amz-checksum-<alg>
   /// (the server rejects the upload with BadDigest when it does not match).
   ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
@@ -197,6 +206,12 @@ struct DeleteObjectRequest {
   std::string bucket;
   std::string key;
   std::string version_id;
+  /// Conditional delete: delete only if the current object's ETag matches ("*": only
+  /// if a current object exists); otherwise 412 PreconditionFailed, or 404 NoSuchKey
+  /// when there is no current object. 409 ConditionalRequestConflict: the key was
+  /// written or deleted by a concurrent request while this one was in progress.
+  /// Not retried once it may have reached the server.
+  std::string if_match{};
 };
 struct DeleteObjectResult {
   bool delete_marker = false;
@@ -206,6 +221,9 @@ struct DeleteObjectResult {
 struct ObjectIdentifier {
   std::string key;
   std::string version_id;
+  /// Conditional delete of this object (the <ETag> element): as DeleteObjectRequest::if_match;
+  /// a failed condition is this object's entry in DeleteObjectsResult::errors.
+  std::string etag{};
 };
 struct DeleteObjectsRequest {
   std::string bucket;
@@ -244,6 +262,10 @@ struct CopyObjectRequest {
   std::string tagging;        ///< with a non-empty value the tagging directive is REPLACE
   std::string copy_source_if_match;
   std::string copy_source_if_none_match;
+  /// Conditional write of the destination, as PutObjectRequest::if_none_match ("*":
+  /// only if the destination key has no current object) and ::if_match.
+  std::string if_none_match{};
+  std::string if_match{};
   /// Encryption of the destination object.
   ServerSideEncryption sse{};
   /// SSE-C key of the source object (x-amz-copy-source-server-side-encryption-customer-*).

@@ -72,6 +72,12 @@ struct UploadAttributes {
   std::string tagging;  ///< URL-encoded "k1=v1&k2=v2"
   /// Server-side encryption; an SSE-C key is also sent with every part.
   ServerSideEncryption sse{};
+  /// Conditional write (PutObject, or CompleteMultipartUpload for a multipart upload):
+  /// "*" in if_none_match uploads only if the key has no current object; if_match
+  /// only if the current object's ETag matches. A failed condition fails the upload
+  /// (a multipart upload is aborted) with 412 PreconditionFailed.
+  std::string if_none_match{};
+  std::string if_match{};
 };
 
 struct TransferUploadResult {

@@ -148,7 +148,7 @@ Result<HttpResponse> Client::Impl::Execute(const CancellationToken& cancel, Http
   ctx.resource = resource;
   auto idempotent = ops::IdempotencyOf(traits.operation);
   if (!idempotent.ok()) return idempotent.status().WithContext(traits.operation, resource);
-  ctx.idempotent = *idempotent;
+  ctx.idempotent = *idempotent && !ops::IsConditionalWrite(req);
   SignFn sign;
   if (credentials) {
     auto creds = ResolveCredentials();
@@ -308,8 +308,9 @@ Result<ObjectMetadata> Client::HeadObject(const HeadObjectRequest& req) const {
 Result<DeleteObjectResult> Client::DeleteObject(const DeleteObjectRequest& req) const {
   S3ML_RETURN_IF_ERROR(CheckObject("DeleteObject", req.bucket, req.key));
   std::string res = ops::ResourceName(req.bucket, req.key);
-  auto resp = impl_->Execute(cancel_, ops::BuildDeleteObject(impl_->target, req), nullptr,
-                             Traits("DeleteObject", "NoSuchBucket"), res);
+  auto http = ops::BuildDeleteObject(impl_->target, req);
+  if (!http.ok()) return WithContextOnce(http.status(), "DeleteObject", res);
+  auto resp = impl_->Execute(cancel_, std::move(*http), nullptr, Traits("DeleteObject", "NoSuchBucket"), res);
   if (!resp.ok()) return resp.status();
   return ops::ParseDeleteObject(*resp);
 }

@@ -41,7 +41,7 @@ Result<HttpResponse> Client::Impl::Send(HttpRequest req, ResponseSink* sink, con
   ctx.resource = resource;
   auto idempotent = ops::IdempotencyOf(traits.operation);
   if (!idempotent.ok()) return idempotent.status().WithContext(traits.operation, resource);
-  ctx.idempotent = *idempotent;
+  ctx.idempotent = *idempotent && !ops::IsConditionalWrite(req);
   SignFn sign;
   if (with && creds) {
     auto hash = PayloadHash(req, options.payload_signing);

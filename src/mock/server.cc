@@ -210,6 +210,10 @@ void MockS3Server::Impl::Handle(const httplib::Request& creq, httplib::Response&
   auto routed = Route(req.method, req.target, headers.Get("Host"), headers.Has("x-amz-copy-source"), base_domains);
   if (!routed.ok()) return RenderError(routed.error(), "", res, head, request_id);
   const RoutedRequest& r = *routed;
+  // A conditional write or delete is in progress from here (before any injected
+  // fault, e.g. a delay) until it commits: a conflicting change meanwhile is its 409.
+  std::optional<Store::ConditionalWindow> window;
+  if (IsConditionalRequest(r, headers)) window.emplace(store.OpenConditionalWindow());
 
   // The request's own fault instruction (x-s3ml-fault) or its plan's next one
   // (x-s3ml-fault-plan). Taken before the signature check: a skew-clock fault
@@ -316,7 +320,8 @@ void MockS3Server::Impl::Handle(const httplib::Request& creq, httplib::Response&
     }
   }
 
-  Call call{r, headers, req.method, std::move(*payload), std::move(trailers), Now()};
+  Call call{r, headers, req.method, std::move(*payload), std::move(trailers), Now(), {}};
+  if (window) call.window_start = window->start();
   auto reply = Dispatch(call);
   if (!reply.ok()) {
     if (!body_fault || head) return RenderError(reply.error(), r.Resource(), res, head, request_id, skew);

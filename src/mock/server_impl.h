@@ -99,6 +99,8 @@ struct Call {
   std::string payload;  ///< decoded body
   std::vector<std::pair<std::string, std::string>> trailers;
   SystemTime now;
+  /// Store::ConditionalWindow::start() for a conditional write or delete (server_conditional.cc).
+  std::optional<std::uint64_t> window_start;
 };
 
 /// The source named by x-amz-copy-source, looked up (CopyObject, UploadPartCopy).
@@ -329,6 +331,14 @@ struct MockS3Server::Impl {
   // ACLs, public access, bucket settings, Object Lock (server_acl.cc, server_lock.cc)
 
   // conditional writes, checksums, GetObjectAttributes
+  /// Whether the request is a conditional write or delete, whose window opens when
+  /// the mock starts handling it (server_conditional.cc).
+  static bool IsConditionalRequest(const RoutedRequest& r, const Headers& headers);
+  /// If-Match / If-None-Match of a PutObject, CopyObject or CompleteMultipartUpload
+  /// (with c.window_start). Errors: 501 NotImplemented for If-None-Match other than "*".
+  static Expected<PutCondition> WriteConditions(const Call& c);
+  /// If-Match of a DeleteObject (with c.window_start).
+  static DeleteCondition DeleteConditions(const Call& c);
 
   // browser POST uploads, S3 Express append/rename, ListDirectoryBuckets
 

@@ -137,6 +137,8 @@ Expected<Reply> MockS3Server::Impl::UploadPartCopy(Call& c) {
 }
 
 Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
+  auto cond = WriteConditions(c);  // mock/server_conditional.cc
+  if (!cond.ok()) return cond.error();
   const std::string upload_id = c.r.Param("uploadId");
   auto upload = store.GetUpload(c.r.bucket, c.r.key, upload_id);
   if (!upload.ok()) {
@@ -230,7 +232,7 @@ Expected<Reply> MockS3Server::Impl::CompleteMultipartUpload(Call& c) {
   obj->body = std::move(body);
   std::string version_id;
   const ObjectPtr stored = obj;  // for the x-amz-expiration header below
-  if (auto err = store.CompleteUpload(c.r.bucket, c.r.key, upload_id, std::move(obj), &version_id)) return *err;
+  if (auto err = store.CompleteUpload(c.r.bucket, c.r.key, upload_id, std::move(obj), &version_id, *cond)) return *err;
 
   Reply reply = CompleteReply(c, *stored, version_id);
   (void)ObjectLifecycleHeaders(c.r.bucket, c.r.key, *stored, true, false, c.now, reply);

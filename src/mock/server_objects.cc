@@ -25,14 +25,8 @@ Expected<Reply> MockS3Server::Impl::PutObject(Call& c) {
     if (name.compare(0, kPrefix.size(), kPrefix) == 0) obj->checksums[name.substr(kPrefix.size())] = value;
   }
 
-  PutCondition cond;
-  if (const std::string* inm = c.headers.Find("If-None-Match")) {
-    if (StripEtag(*inm) != "*")
-      return S3Error(501, "NotImplemented", "A header you provided implies functionality that is not implemented")
-          .With("Header", "If-None-Match");
-    cond.if_none_match_star = true;
-  }
-  if (const std::string* im = c.headers.Find("If-Match")) cond.if_match = *im;
+  auto cond = WriteConditions(c);  // mock/server_conditional.cc
+  if (!cond.ok()) return cond.error();
 
   obj->etag = "\"" + HexEncode(Md5(c.payload)) + "\"";
   obj->last_modified = WholeSeconds(c.now);
@@ -43,7 +37,7 @@ Expected<Reply> MockS3Server::Impl::PutObject(Call& c) {
   for (const auto& [alg, value] : obj->checksums) reply.Header("x-amz-checksum-" + alg, value);
   std::string version_id;
   const ObjectPtr stored = obj;  // for the x-amz-expiration header below
-  if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), cond, &version_id)) return *err;
+  if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), *cond, &version_id)) return *err;
   // A versioning-suspended bucket stores the "null" version and S3 names no version
   // in a write's answer (reads and DeleteObject do name "null").
   if (!version_id.empty() && version_id != "null") reply.Header("x-amz-version-id", version_id);
@@ -149,7 +143,7 @@ Expected<Reply> MockS3Server::Impl::GetObject(Call& c) {
 Expected<Reply> MockS3Server::Impl::DeleteObject(Call& c) {
   auto version = VersionParam(c.r);
   if (!version.ok()) return version.error();
-  auto outcome = store.DeleteVersion(c.r.bucket, c.r.key, *version, c.now);
+  auto outcome = store.DeleteVersion(c.r.bucket, c.r.key, *version, c.now, DeleteConditions(c));
   if (!outcome.ok()) return outcome.error();
   Reply reply;
   reply.status = 204;
@@ -170,19 +164,28 @@ Expected<Reply> MockS3Server::Impl::DeleteObjects(Call& c) {
   auto root = doc.child("Delete");
   if (!root) return MalformedXml();
   const bool quiet = std::string(root.child("Quiet").text().as_string()) == "true";
-  std::vector<std::pair<std::string, std::string>> targets;  // key, version id
+  struct Target {
+    std::string key, version;
+    DeleteCondition cond;  // <ETag>: a conditional delete of this object
+  };
+  std::vector<Target> targets;
   for (auto obj : root.children("Object")) {
     auto key = obj.child("Key");
     if (!key) return MalformedXml();
-    targets.emplace_back(key.text().as_string(), obj.child("VersionId").text().as_string());
+    Target t{key.text().as_string(), obj.child("VersionId").text().as_string(), {}};
+    if (auto etag = obj.child("ETag")) {
+      t.cond.if_match = etag.text().as_string();
+      t.cond.since = c.window_start;
+    }
+    targets.push_back(std::move(t));
   }
   if (targets.empty() || targets.size() > kMaxDeleteObjects) return MalformedXml();
   auto bucket = store.GetBucket(c.r.bucket);
   if (!bucket.ok()) return bucket.error();
 
   XmlWriter w("DeleteResult");
-  for (const auto& [key, version] : targets) {
-    auto outcome = store.DeleteVersion(c.r.bucket, key, version, c.now);
+  for (const auto& [key, version, cond] : targets) {
+    auto outcome = store.DeleteVersion(c.r.bucket, key, version, c.now, cond);
     if (!outcome.ok()) {
       auto e = w.root().append_child("Error");
       AddText(e, "Key", key);
@@ -254,6 +257,8 @@ Expected<CopySource> MockS3Server::Impl::ResolveCopySource(Call& c, const std::f
 
 Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   if (auto err = CheckKeyLength(c.r.key)) return *err;
+  auto dest_cond = WriteConditions(c);  // If-Match / If-None-Match on the destination
+  if (!dest_cond.ok()) return dest_cond.error();
   auto resolved = ResolveCopySource(c);
   if (!resolved.ok()) return resolved.error();
   const std::string& src_bucket = resolved->bucket;
@@ -308,7 +313,7 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   const std::string etag = obj->etag;
   const SystemTime last_modified = obj->last_modified;
   std::string version_id;
-  if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), {}, &version_id)) return *err;
+  if (auto err = store.PutObject(c.r.bucket, c.r.key, std::move(obj), *dest_cond, &version_id)) return *err;
 
   XmlWriter w("CopyObjectResult");
   AddText(w.root(), "ETag", etag);

@@ -195,12 +195,8 @@ MaybeError Store::PutObjectLocked(Bucket& bucket, const std::string& key, Object
                                   std::string* version_id, std::vector<ObjectVersion>& replaced) {
   auto& objects = bucket.objects;
   auto it = objects.find(key);
-  const bool exists = it != objects.end() && IsLive(it->second);
-  if (cond.if_none_match_star && exists) return PreconditionFailed("If-None-Match");
-  if (cond.if_match) {
-    if (!exists) return NoSuchKey(key);
-    if (!EtagListMatches(*cond.if_match, it->second.front().object->etag)) return PreconditionFailed("If-Match");
-  }
+  if (auto err = CheckPutLocked(bucket.info.name, key, it == objects.end() ? nullptr : &it->second, cond)) return err;
+  NoteChangeLocked(bucket.info.name, key, /*deleted=*/false);
   if (it == objects.end()) it = objects.emplace(key, std::vector<ObjectVersion>{}).first;
   auto& versions = it->second;
   const VersioningState state = bucket.info.versioning;
@@ -265,7 +261,8 @@ MaybeError Store::DeleteObject(const std::string& bucket, const std::string& key
 }
 
 Expected<DeleteOutcome> Store::DeleteVersion(const std::string& bucket, const std::string& key,
-                                             const std::string& version_id, SystemTime now) {
+                                             const std::string& version_id, SystemTime now,
+                                             const DeleteCondition& cond) {
   std::vector<ObjectVersion> removed;  // released after the lock
   std::lock_guard<std::mutex> lock(mu_);
   auto b = buckets_.find(bucket);
@@ -274,6 +271,7 @@ Expected<DeleteOutcome> Store::DeleteVersion(const std::string& bucket, const st
   auto& objects = b->second.objects;
   const VersioningState state = b->second.info.versioning;
   auto it = objects.find(key);
+  if (auto err = CheckDeleteLocked(bucket, key, it == objects.end() ? nullptr : &it->second, cond)) return *err;
   DeleteOutcome out;
   if (!version_id.empty()) {
     // Permanent removal of one version; deleting the latest marker "restores" the previous one.
@@ -285,6 +283,7 @@ Expected<DeleteOutcome> Store::DeleteVersion(const std::string& bucket, const st
         removed.push_back(std::move(it->second[*idx]));
         it->second.erase(it->second.begin() + static_cast<std::ptrdiff_t>(*idx));
         if (it->second.empty()) objects.erase(it);
+        NoteChangeLocked(bucket, key, /*deleted=*/true);
       }
     }
     return out;
@@ -293,10 +292,12 @@ Expected<DeleteOutcome> Store::DeleteVersion(const std::string& bucket, const st
     if (it != objects.end()) {
       removed = std::move(it->second);
       objects.erase(it);
+      NoteChangeLocked(bucket, key, /*deleted=*/true);
     }
     return out;
   }
   if (it == objects.end()) it = objects.emplace(key, std::vector<ObjectVersion>{}).first;
+  NoteChangeLocked(bucket, key, /*deleted=*/true);
   out.version_id = AddDeleteMarkerLocked(it->second, state, now, removed);
   out.delete_marker = true;
   return out;
@@ -546,7 +547,7 @@ MaybeError Store::AbortUpload(const std::string& bucket, const std::string& key,
 }
 
 MaybeError Store::CompleteUpload(const std::string& bucket, const std::string& key, const std::string& upload_id,
-                                 ObjectPtr object, std::string* version_id) {
+                                 ObjectPtr object, std::string* version_id, const PutCondition& cond) {
   std::vector<ObjectVersion> replaced;
   UploadRecord removed;
   std::lock_guard<std::mutex> lock(mu_);
@@ -554,8 +555,12 @@ MaybeError Store::CompleteUpload(const std::string& bucket, const std::string& k
   if (!u.ok()) return u.error();
   Bucket& b = buckets_.find(bucket)->second;
   auto it = b.uploads.find(upload_id);
+  auto current = b.objects.find(key);
+  auto failed = CheckPutLocked(bucket, key, current == b.objects.end() ? nullptr : &current->second, cond);
+  if (failed && failed->http_status != 409) return failed;  // the upload stays: the client may complete it again
   removed = std::move(it->second);
   b.uploads.erase(it);
+  if (failed) return failed;  // S3: on a 409, "re-initiate the multipart upload"
   auto meta = std::make_shared<ObjectRecord>(*object);
   meta->body.reset();  // remembering the answer must not keep the bytes alive
   std::string id;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -113,10 +114,24 @@ struct VersionPage {
 /// True for "null" and for ids of the shape the store generates (32 of [A-Za-z0-9._]).
 bool IsWellFormedVersionId(const std::string& id);
 
-/// Preconditions checked atomically with a PutObject.
+/// Preconditions checked atomically with a PutObject (or the store of a
+/// CompleteMultipartUpload or CopyObject).
 struct PutCondition {
   bool if_none_match_star = false;      ///< fail if the key exists
   std::optional<std::string> if_match;  ///< fail unless the current ETag matches
+  /// Store::ConditionalWindow::start() of the request: a delete of the key that
+  /// committed since then makes the write 409 ConditionalRequestConflict.
+  std::optional<std::uint64_t> since;
+};
+
+/// Preconditions checked atomically with a DeleteObject (one object of a DeleteObjects).
+struct DeleteCondition {
+  /// Fail unless the current version exists (404 NoSuchKey) and its ETag matches
+  /// (412 PreconditionFailed); "*" asks only that it exists.
+  std::optional<std::string> if_match;
+  /// Store::ConditionalWindow::start() of the request: a write or delete of the
+  /// key that committed since then makes the delete 409 ConditionalRequestConflict.
+  std::optional<std::uint64_t> since;
 };
 
 /// A listing request (ListObjects v1 and v2 share it).
@@ -202,6 +217,28 @@ struct UploadPage {
 /// the maps, and no method holds it while doing I/O or hashing bodies.
 class Store {
  public:
+  /// The time span of one conditional request, from when the mock starts handling
+  /// it to when it commits (store_conditional.cc). While a window is open the store
+  /// remembers which keys were written or deleted after its start, so that the
+  /// request can tell a concurrent conflicting change (409) from a plain failed
+  /// precondition (412). Move-only; closes on destruction (the Store must outlive it).
+  class ConditionalWindow {
+   public:
+    ConditionalWindow(ConditionalWindow&& o) noexcept : store_(o.store_), start_(o.start_) { o.store_ = nullptr; }
+    ConditionalWindow& operator=(ConditionalWindow&&) = delete;
+    ConditionalWindow(const ConditionalWindow&) = delete;
+    ~ConditionalWindow();
+    /// The store's change sequence number when the window opened.
+    std::uint64_t start() const { return start_; }
+
+   private:
+    friend class Store;
+    ConditionalWindow(Store* store, std::uint64_t start) : store_(store), start_(start) {}
+    Store* store_;
+    std::uint64_t start_;
+  };
+  ConditionalWindow OpenConditionalWindow();
+
   MaybeError CreateBucket(const std::string& name, const std::string& region, SystemTime now);
   MaybeError DeleteBucket(const std::string& name);
   Expected<BucketInfo> GetBucket(const std::string& name) const;
@@ -215,6 +252,7 @@ class Store {
   /// NoSuchKey for If-Match on a missing key). Unversioned: replaces the object.
   /// Enabled: adds a new version with a fresh id. Suspended: replaces the null version.
   /// `version_id` (optional) receives the new version's id, "" for unversioned buckets.
+  /// `cond.since`: a delete of the key since then is 409 ConditionalRequestConflict.
   MaybeError PutObject(const std::string& bucket, const std::string& key, ObjectPtr object,
                        const PutCondition& cond = {}, std::string* version_id = nullptr);
   /// The current object (NoSuchKey when absent or when the latest version is a delete marker).
@@ -230,9 +268,13 @@ class Store {
   /// delete marker (versioned; suspended replaces the null version); with one, removes
   /// that version permanently (an unknown, well-formed id succeeds, as in S3).
   /// Errors: NoSuchBucket, InvalidArgument (malformed id).
-  /// `now` dates a new delete marker.
+  /// `now` dates a new delete marker. `cond` (conditional delete) is evaluated
+  /// against the current version, whatever `version_id` names, as S3 does: 409
+  /// ConditionalRequestConflict when the key changed since cond.since, else 404
+  /// NoSuchKey when there is no current object, 412 PreconditionFailed on another ETag.
   Expected<DeleteOutcome> DeleteVersion(const std::string& bucket, const std::string& key,
-                                        const std::string& version_id, SystemTime now);
+                                        const std::string& version_id, SystemTime now,
+                                        const DeleteCondition& cond = {});
   /// Replaces the tags of the latest (or the named) version; returns its version id.
   /// Errors as GetVersion.
   Expected<VersionRef> SetTags(const std::string& bucket, const std::string& key, const std::string& version_id,
@@ -256,9 +298,11 @@ class Store {
   /// Discards the upload and its parts.
   MaybeError AbortUpload(const std::string& bucket, const std::string& key, const std::string& upload_id);
   /// Ends the upload and stores `object` under its key as a PUT would (versioning-aware),
-  /// atomically: a concurrent abort or complete makes this NoSuchUpload.
+  /// atomically: a concurrent abort or complete makes this NoSuchUpload. `cond` as
+  /// for PutObject; a failed precondition (412/404) keeps the upload, a conflict
+  /// (409) ends it (S3: "re-initiate the multipart upload").
   MaybeError CompleteUpload(const std::string& bucket, const std::string& key, const std::string& upload_id,
-                            ObjectPtr object, std::string* version_id);
+                            ObjectPtr object, std::string* version_id, const PutCondition& cond = {});
   /// An upload CompleteUpload ended (one of the last kMaxCompletedUploadsPerBucket of the
   /// bucket). Errors: NoSuchBucket; NoSuchUpload when not remembered for that key.
   Expected<CompletedUpload> GetCompletedUpload(const std::string& bucket, const std::string& key,
@@ -305,6 +349,21 @@ class Store {
   MaybeError PutObjectLocked(Bucket& b, const std::string& key, ObjectPtr object, const PutCondition& cond,
                              std::string* version_id, std::vector<ObjectVersion>& replaced);
   std::string NewVersionIdLocked();
+  // Conditional windows (store_conditional.cc): every committed write or delete of
+  // a key takes the next sequence number; while a window is open, the last write
+  // and delete of each changed key are kept (pruned as windows close).
+  struct KeyChanges {
+    std::uint64_t written = 0, deleted = 0;
+  };
+  void NoteChangeLocked(const std::string& bucket, const std::string& key, bool deleted);
+  KeyChanges ChangesSinceLocked(const std::string& bucket, const std::string& key, std::uint64_t since) const;
+  void CloseWindow(std::uint64_t start);
+  /// PutCondition's checks on the current versions of a key (nullptr: none).
+  MaybeError CheckPutLocked(const std::string& bucket, const std::string& key,
+                            const std::vector<ObjectVersion>* versions, const PutCondition& cond) const;
+  /// DeleteCondition's checks likewise.
+  MaybeError CheckDeleteLocked(const std::string& bucket, const std::string& key,
+                               const std::vector<ObjectVersion>* versions, const DeleteCondition& cond) const;
   /// Puts a delete marker on top of `versions` (a versioned bucket: enabled or
   /// suspended, where it replaces the "null" version, which goes to `removed`).
   /// Returns the marker's version id.
@@ -313,9 +372,12 @@ class Store {
   static Expected<std::size_t> FindVersionLocked(const std::vector<ObjectVersion>& versions,
                                                  const std::string& key, const std::string& version_id);
 
-  mutable std::mutex mu_;  // guards buckets_ and rng_
+  mutable std::mutex mu_;  // guards buckets_, rng_ and the conditional-window state
   std::map<std::string, Bucket> buckets_;
   std::uint64_t rng_state_ = 0;
+  std::uint64_t change_seq_ = 0;
+  std::multiset<std::uint64_t> open_windows_;  // start() of each open window
+  std::map<std::pair<std::string, std::string>, KeyChanges> recent_changes_;  // (bucket, key)
 };
 
 /// S3 bucket naming rules (3-63 chars, lower-case letters, digits, '.', '-', ...).

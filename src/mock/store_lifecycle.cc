@@ -39,6 +39,7 @@ bool Store::ExpireCurrentIf(const std::string& bucket, const std::string& key, c
     return false;
   auto& versions = it->second;
   const VersioningState state = b->second.info.versioning;
+  NoteChangeLocked(bucket, key, /*deleted=*/true);
   if (state == VersioningState::kUnversioned) {
     removed = std::move(versions);
     b->second.objects.erase(it);
@@ -63,6 +64,7 @@ bool Store::RemoveVersionIf(const std::string& bucket, const std::string& key, c
   removed = std::move(*v);
   versions.erase(v);
   if (versions.empty()) b->second.objects.erase(it);
+  NoteChangeLocked(bucket, key, /*deleted=*/true);
   return true;
 }
 

@@ -247,6 +247,7 @@ Result<HttpRequest> BuildCompleteMultipartUpload(const Target& t, const Complete
     for (const std::string* v : {&p.checksum_crc32, &p.checksum_crc32c, &p.checksum_sha1, &p.checksum_sha256})
       S3ML_RETURN_IF_ERROR(CheckHeaderValue(*v, std::string(op) + " part " + std::to_string(p.part_number) +
                                                     " checksum"));
+  S3ML_RETURN_IF_ERROR(AddWriteConditions(r, op, req.if_match, req.if_none_match));
   S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kCustomerOnly, op));
   r.body = MemoryBody(CompleteMultipartUploadXml(req.parts));
   return r;

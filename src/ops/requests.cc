@@ -97,6 +97,21 @@ Result<std::string> ParseUintHeader(const Headers& h, std::string_view name, std
 
 }  // namespace
 
+Status AddWriteConditions(HttpRequest& r, std::string_view op, const std::string& if_match,
+                          const std::string& if_none_match) {
+  S3ML_RETURN_IF_ERROR(CheckConditionals(op, if_match, if_none_match));
+  if (!if_none_match.empty() && if_none_match != "*" && if_none_match != "\"*\"")
+    return InvalidArgument(op, "if_none_match on a write must be \"*\" (create only), got \"" + if_none_match + "\"");
+  if (!if_match.empty()) r.headers.Set("If-Match", if_match);
+  if (!if_none_match.empty()) r.headers.Set("If-None-Match", if_none_match);
+  return Status::Ok();
+}
+
+bool IsConditionalWrite(const HttpRequest& r) {
+  if (r.method == "GET" || r.method == "HEAD") return false;
+  return r.headers.Find("If-Match") != nullptr || r.headers.Find("If-None-Match") != nullptr;
+}
+
 bool IsIpAddress(std::string_view host) {
   if (host.find(':') != std::string_view::npos) return true;  // IPv6 literal
   int parts = 0;
@@ -229,13 +244,13 @@ Result<HttpRequest> BuildPutObject(const Target& t, const PutObjectRequest& req)
     const char* header;
   } fields[] = {{req.content_type, "Content-Type"},           {req.cache_control, "Cache-Control"},
                 {req.content_disposition, "Content-Disposition"}, {req.content_encoding, "Content-Encoding"},
-                {req.storage_class, "x-amz-storage-class"},    {req.tagging, "x-amz-tagging"},
-                {req.if_none_match, "If-None-Match"}};
+                {req.storage_class, "x-amz-storage-class"},    {req.tagging, "x-amz-tagging"}};
   for (const auto& f : fields) {
     if (f.value.empty()) continue;
     S3ML_RETURN_IF_ERROR(CheckHeaderValue(f.value, std::string(op) + " " + f.header));
     r.headers.Set(f.header, f.value);
   }
+  S3ML_RETURN_IF_ERROR(AddWriteConditions(r, op, req.if_match, req.if_none_match));
   S3ML_RETURN_IF_ERROR(AddMetadata(r, req.metadata, op));
   // Content-MD5 and x-amz-checksum-* (header or aws-chunked trailer): ops/integrity.cc.
   S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kWrite, op));
@@ -278,9 +293,11 @@ Result<HttpRequest> BuildHeadObject(const Target& t, const HeadObjectRequest& re
   return r;
 }
 
-HttpRequest BuildDeleteObject(const Target& t, const DeleteObjectRequest& req) {
+Result<HttpRequest> BuildDeleteObject(const Target& t, const DeleteObjectRequest& req) {
   HttpRequest r = NewRequest(t, "DELETE", req.bucket, req.key);
   if (!req.version_id.empty()) r.query.emplace_back("versionId", req.version_id);
+  S3ML_RETURN_IF_ERROR(CheckHeaderValue(req.if_match, "DeleteObject if_match"));
+  if (!req.if_match.empty()) r.headers.Set("If-Match", req.if_match);
   return r;
 }
 
@@ -304,6 +321,7 @@ Result<HttpRequest> BuildDeleteObjects(const Target& t, const DeleteObjectsReque
     pugi::xml_node obj = del.append_child("Object");
     obj.append_child("Key").text() = o.key.c_str();
     if (!o.version_id.empty()) obj.append_child("VersionId").text() = o.version_id.c_str();
+    if (!o.etag.empty()) obj.append_child("ETag").text() = o.etag.c_str();
   }
   std::string xml = SerializeXml(doc);
   HttpRequest r = NewRequest(t, "POST", req.bucket);
@@ -350,6 +368,7 @@ Result<HttpRequest> BuildCopyObject(const Target& t, const CopyObjectRequest& re
   if (!req.copy_source_if_match.empty()) r.headers.Set("x-amz-copy-source-if-match", req.copy_source_if_match);
   if (!req.copy_source_if_none_match.empty())
     r.headers.Set("x-amz-copy-source-if-none-match", req.copy_source_if_none_match);
+  S3ML_RETURN_IF_ERROR(AddWriteConditions(r, op, req.if_match, req.if_none_match));
   S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.sse, SseUse::kWrite, op));
   S3ML_RETURN_IF_ERROR(AddSseHeaders(r, t, req.copy_source_sse, SseUse::kCopySource, op));
   return r;

@@ -63,7 +63,8 @@ Result<HttpRequest> BuildPutObject(const Target& t, const PutObjectRequest& req)
 /// Errors: kInvalidArgument for a malformed range or part number.
 Result<HttpRequest> BuildGetObject(const Target& t, const GetObjectRequest& req);
 Result<HttpRequest> BuildHeadObject(const Target& t, const HeadObjectRequest& req);
-HttpRequest BuildDeleteObject(const Target& t, const DeleteObjectRequest& req);
+/// Errors: kInvalidArgument for an if_match with CR/LF.
+Result<HttpRequest> BuildDeleteObject(const Target& t, const DeleteObjectRequest& req);
 /// POST ?delete with the <Delete> XML body and its Content-MD5 (S3 requires it).
 /// Errors: kInvalidArgument for 0 or more than 1000 objects or an empty key.
 Result<HttpRequest> BuildDeleteObjects(const Target& t, const DeleteObjectsRequest& req);
@@ -79,6 +80,17 @@ std::string CopySourceHeader(std::string_view bucket, std::string_view key, std:
 /// Reads the whole body once from offset 0, feeding each hasher given (null to skip).
 /// Errors: the body's read error.
 Status HashBody(RequestBody& body, Hasher* sha256, Hasher* md5);
+
+/// Conditional-write headers (PutObject, CopyObject, CompleteMultipartUpload): If-Match
+/// and If-None-Match when non-empty. Errors: kInvalidArgument for CR/LF in a value or
+/// an if_none_match other than "*" (the only value S3 accepts on writes).
+Status AddWriteConditions(HttpRequest& r, std::string_view op, const std::string& if_match,
+                          const std::string& if_none_match);
+
+/// True for a write or delete that carries If-Match or If-None-Match: a repeat after an
+/// ambiguous failure would be judged against its own effect (412 after it succeeded),
+/// so the retry loop treats such a request as not idempotent.
+bool IsConditionalWrite(const HttpRequest& r);
 
 /// Checks a header value has no CR, LF or NUL (header injection). `what` names the field.
 Status CheckHeaderValue(std::string_view value, std::string_view what);

@@ -59,6 +59,7 @@ struct UploadState {
   bool md5_comparable = true;     // every part ETag was an MD5 (no SSE-KMS/SSE-C)
   std::mutex mu;                  // guards md5_comparable
   ServerSideEncryption sse;       // SSE-C keys go on every part and on Complete
+  std::string if_match, if_none_match;  // conditional write, sent with Complete
 };
 
 // The object attributes shared by CreateMultipartUpload and PutObject requests.
@@ -87,7 +88,10 @@ CreateMultipartUploadRequest CreateRequest(const std::string& bucket, const std:
 
 PutObjectRequest PutRequest(const std::string& bucket, const std::string& key, const UploadAttributes& a,
                             ChecksumAlgorithm checksum) {
-  return WithAttributes<PutObjectRequest>(bucket, key, a, checksum);
+  auto r = WithAttributes<PutObjectRequest>(bucket, key, a, checksum);
+  r.if_match = a.if_match;
+  r.if_none_match = a.if_none_match;
+  return r;
 }
 
 // Uploads one part from memory and records its ETag and MD5.
@@ -239,6 +243,8 @@ Status BeginUpload(const Client& client, const TransferOptions& o, const std::st
   auto created = CreateUpload(client, CreateRequest(bucket, key, attrs, o.checksum_algorithm));
   if (!created.ok()) return created.status();
   st.sse = attrs.sse;
+  st.if_match = attrs.if_match;
+  st.if_none_match = attrs.if_none_match;
   st.bucket = bucket;
   st.key = key;
   st.upload_id = created->upload_id;
@@ -288,6 +294,8 @@ Result<TransferUploadResult> Complete(const Client& client, const TransferOption
                                       std::uint64_t size) {
   CompleteMultipartUploadRequest req{st.bucket, st.key, st.upload_id, st.parts};
   if (st.sse.kind == ServerSideEncryption::Kind::kCustomerKey) req.sse = st.sse;
+  req.if_match = st.if_match;
+  req.if_none_match = st.if_none_match;
   auto done = CompleteUpload(client, req, st, size);
   if (!done.ok()) return AbortAfter(client, st, done.status());
   TransferUploadResult out{done->etag, done->version_id, size, static_cast<int>(st.parts.size())};

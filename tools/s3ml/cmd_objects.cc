@@ -46,9 +46,19 @@ struct Session {
   ServerSideEncryption sse{};                            // cp --sse / --sse-kms-key-id
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kNone;  // cp --checksum-algorithm
   bool dryrun = false;                                    // --dryrun: say what would be done, do nothing
+  // cp --no-overwrite ("*") / --if-match ETAG: conditional writes of S3 destinations.
+  std::string if_none_match{}, if_match{};
   std::atomic<int> failures{0};
   // Say and Failed may be called from the workers of a recursive cp: whole lines.
   mutable std::mutex out_mu{};
+
+  // cp --no-overwrite: a destination that exists is skipped ("skip: <what> (destination exists)"),
+  // not a failure; any other error (and a failed --if-match) is returned.
+  Status SkipIfExists(const Status& error, const std::string& what) const {
+    if (if_none_match.empty() || error.code() != "PreconditionFailed") return error;
+    Say("skip: " + what + " (destination exists)");
+    return Status::Ok();
+  }
 
   // An aws-style result line on stdout ("upload: a to s3://b/a"), unless --quiet.
   void Say(const std::string& line) const {
@@ -137,9 +147,11 @@ Status TransferUpload(Session& s, const std::string& path, std::uint64_t size, c
   UploadAttributes attrs;
   attrs.content_type = content_type;
   attrs.sse = s.sse;
+  attrs.if_none_match = s.if_none_match;
+  attrs.if_match = s.if_match;
   auto r = TransferManager(*s.client, o).UploadFile(dst.bucket, dst.key, path, attrs);
   bar.Finish();
-  if (!r.ok()) return r.status();
+  if (!r.ok()) return s.SkipIfExists(r.status(), "upload: " + path + " to " + dst.ToString());
   s.Say("upload: " + path + " to " + dst.ToString());
   return Status::Ok();
 }
@@ -168,6 +180,8 @@ Status UploadFile(Session& s, const std::string& path, const S3Uri& dst, const s
   req.content_type = content_type.empty() ? GuessContentType(path) : content_type;
   req.sse = s.sse;
   req.checksum_algorithm = s.checksum;
+  req.if_none_match = s.if_none_match;
+  req.if_match = s.if_match;
   const int fd = in.fd.get();
   if (in.size > 0) {
     // A seekable reader rather than file_path so that the bar follows the bytes
@@ -181,7 +195,7 @@ Status UploadFile(Session& s, const std::string& path, const S3Uri& dst, const s
   }
   auto r = s.client->PutObject(req);
   bar.Finish();
-  if (!r.ok()) return r.status();
+  if (!r.ok()) return s.SkipIfExists(r.status(), "upload: " + path + " to " + dst.ToString());
   s.Say("upload: " + path + " to " + dst.ToString());
   return Status::Ok();
 }
@@ -204,8 +218,10 @@ Status UploadStdin(Session& s, const S3Uri& dst, const std::string& content_type
   req.content_type = content_type;
   req.sse = s.sse;
   req.checksum_algorithm = s.checksum;
+  req.if_none_match = s.if_none_match;
+  req.if_match = s.if_match;
   auto r = s.client->PutObject(req);
-  if (!r.ok()) return r.status();
+  if (!r.ok()) return s.SkipIfExists(r.status(), "upload: - to " + dst.ToString());
   s.Say("upload: - to " + dst.ToString());
   return Status::Ok();
 }
@@ -283,8 +299,10 @@ Status CopyS3(Session& s, const S3Uri& src, const S3Uri& dst) {
   req.bucket = dst.bucket;
   req.key = dst.key;
   req.sse = s.sse;
+  req.if_none_match = s.if_none_match;
+  req.if_match = s.if_match;
   auto r = s.client->CopyObject(req);
-  if (!r.ok()) return r.status();
+  if (!r.ok()) return s.SkipIfExists(r.status(), "copy: " + src.ToString() + " to " + dst.ToString());
   s.Say("copy: " + src.ToString() + " to " + dst.ToString());
   return Status::Ok();
 }
@@ -477,6 +495,8 @@ struct CpArgs {
   std::string sse_kms_key_id;       // --sse-kms-key-id
   std::string checksum_algorithm;   // --checksum-algorithm CRC32|CRC32C|SHA1|SHA256
   int concurrency = 10;             // --concurrency: objects at once with --recursive
+  bool no_overwrite = false;        // --no-overwrite: If-None-Match: * on S3 destinations
+  std::string if_match;             // --if-match ETAG: replace the destination only if its ETag matches
 };
 
 // --sse / --sse-kms-key-id / --checksum-algorithm into the session (docs/integrity-and-encryption.md).
@@ -544,6 +564,12 @@ int RunCp(const GlobalOptions& g, const CpArgs& a) {
     s.multipart_threshold = *t;
   }
   if (Status st = ApplyIntegrityFlags(a, s); !st.ok()) return Fail(s.command, st);
+  if ((a.no_overwrite || !a.if_match.empty()) && !dst_s3)
+    return usage("--no-overwrite and --if-match apply to S3 destinations (uploads and S3-to-S3 copies)");
+  if (a.no_overwrite && !a.if_match.empty()) return usage("--no-overwrite and --if-match cannot be combined");
+  if (!a.if_match.empty() && a.recursive) return usage("--if-match names one object's ETag: it cannot be used with --recursive");
+  if (a.no_overwrite) s.if_none_match = "*";
+  s.if_match = a.if_match;
 
   if (!a.recursive) {
     Status st;
@@ -626,12 +652,15 @@ struct RmArgs {
   std::string path;
   bool recursive = false;
   bool dryrun = false;
+  std::string if_match;  // --if-match ETAG ("*": only if it exists): a conditional delete
 };
 
 int RunRm(const GlobalOptions& g, const RmArgs& a) {
   Session s{"rm", &g};
   auto uri = ParseS3Uri(a.path);
   if (!uri.ok()) return Fail(s.command, uri.status());
+  if (a.recursive && !a.if_match.empty())
+    return Fail(s.command, Status::InvalidArgument("--if-match names one object's ETag: it cannot be used with --recursive"));
   if (!a.recursive && uri->key.empty()) {
     return Fail(s.command, Status::InvalidArgument("'" + a.path + "' names a bucket, not an object (use --recursive to delete every object in it)"));
   }
@@ -648,6 +677,7 @@ int RunRm(const GlobalOptions& g, const RmArgs& a) {
   DeleteObjectRequest req;
   req.bucket = uri->bucket;
   req.key = uri->key;
+  req.if_match = a.if_match;
   auto r = client->DeleteObject(req);
   if (!r.ok()) return Fail(s.command, r.status());
   s.Say("delete: " + uri->ToString());
@@ -740,6 +770,10 @@ void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<
     sub->add_option("--concurrency", a->concurrency,
                     "Objects copied at once with --recursive (default 10; 1: one at a time, with progress bars)")
         ->check(CLI::Range(1, 64));
+    sub->add_flag("--no-overwrite", a->no_overwrite,
+                  "Write S3 destinations only where no object exists (If-None-Match: *); existing ones are skipped");
+    sub->add_option("--if-match", a->if_match,
+                    "Replace the S3 destination only if its current ETag is this one (If-Match); else fail");
     sub->callback([=] { on_selected([=] { return RunCp(*g, *a); }); });
   }
   {
@@ -749,6 +783,8 @@ void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<
     sub->add_flag("-r,--recursive", a->recursive,
                   "Delete every object under s3://bucket/dir/ (s3://bucket/dir means dir/, as aws), or the whole bucket");
     sub->add_flag("--dryrun", a->dryrun, "Print what would be deleted ('(dryrun) delete: ...'); delete nothing");
+    sub->add_option("--if-match", a->if_match,
+                    "Delete only if the object's current ETag is this one ('*': only if it exists); else fail");
     sub->callback([=] { on_selected([=] { return RunRm(*g, *a); }); });
   }
   {

@@ -37,7 +37,7 @@ from .errors import (
     EntityTooSmall, EntityTooLarge, BadDigest, InvalidDigest, InvalidRequest, InvalidArgument, MalformedXML,
     SignatureDoesNotMatch, InvalidAccessKeyId, ExpiredToken, RequestTimeTooSkewed, InternalError,
     RequestTimeout, ServiceUnavailable, MethodNotAllowed, NotFound, RestoreAlreadyInProgress,
-    ObjectAlreadyInActiveTierError,
+    ObjectAlreadyInActiveTierError, ConditionalRequestConflict,
 )
 from .client import Client
 from .mock import MockServer
@@ -62,7 +62,7 @@ __all__ = [
     "BadDigest", "InvalidDigest", "InvalidRequest", "InvalidArgument", "MalformedXML", "SignatureDoesNotMatch",
     "InvalidAccessKeyId", "ExpiredToken", "RequestTimeTooSkewed", "InternalError", "RequestTimeout",
     "ServiceUnavailable", "MethodNotAllowed", "NotFound", "RestoreAlreadyInProgress",
-    "ObjectAlreadyInActiveTierError",
+    "ObjectAlreadyInActiveTierError", "ConditionalRequestConflict",
 ]
 
 # Submodules imported on first access: s3ml.torch pulls in torch.

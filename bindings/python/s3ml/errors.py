@@ -48,6 +48,7 @@ __all__: List[str] = [
     "EntityTooSmall", "EntityTooLarge", "BadDigest", "InvalidDigest", "InvalidRequest", "InvalidArgument",
     "MalformedXML", "SignatureDoesNotMatch", "InvalidAccessKeyId", "ExpiredToken", "RequestTimeTooSkewed", "InternalError",
     "RequestTimeout", "ServiceUnavailable", "MethodNotAllowed", "NotFound", "RestoreAlreadyInProgress", "ObjectAlreadyInActiveTierError",
+    "ConditionalRequestConflict",
 ]
 
 
@@ -250,6 +251,9 @@ class RestoreAlreadyInProgress(S3Error):
 
 class ObjectAlreadyInActiveTierError(S3Error):
     """S3 error code ObjectAlreadyInActiveTierError."""
+
+class ConditionalRequestConflict(S3Error):
+    """S3 error code ConditionalRequestConflict."""
 
 
 #: S3 error code -> its subclass of S3Error.

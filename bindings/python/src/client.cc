@@ -456,7 +456,8 @@ GIL while it waits for the network.)doc");
             std::optional<std::string> checksum_algorithm, std::optional<std::string> if_none_match,
             std::optional<std::string> cache_control, std::optional<std::string> content_disposition,
             std::optional<std::string> content_encoding, bool content_md5, const py::object& sse,
-            std::optional<std::string> sse_kms_key_id, const py::object& sse_kms_context) {
+            std::optional<std::string> sse_kms_key_id, const py::object& sse_kms_context,
+            std::optional<std::string> if_match) {
            Client c = self.Get();
            BodyArg data(body, "body");
            PutObjectRequest req;
@@ -470,6 +471,7 @@ GIL while it waits for the network.)doc");
            req.tagging = TaggingArg(tagging);
            req.checksum_algorithm = ParseChecksumAlgorithm(checksum_algorithm, "checksum_algorithm");
            req.if_none_match = Str(if_none_match);
+           req.if_match = Str(if_match);
            req.cache_control = Str(cache_control);
            req.content_disposition = Str(content_disposition);
            req.content_encoding = Str(content_encoding);
@@ -484,8 +486,12 @@ GIL while it waits for the network.)doc");
          py::arg("cache_control") = py::none(), py::arg("content_disposition") = py::none(),
          py::arg("content_encoding") = py::none(), py::arg("content_md5") = false, py::arg("sse") = py::none(),
          py::arg("sse_kms_key_id") = py::none(), py::arg("sse_kms_context") = py::none(),
+         py::arg("if_match") = py::none(),
          "Stores `body` (bytes-like, str or a readable file object) in one request. The bytes\n"
          "are not copied (the GIL is released while they are sent; do not mutate them meanwhile).\n"
+         "Conditional write: if_none_match='*' (create only) or if_match=etag (replace only that\n"
+         "version): s3ml.PreconditionFailed (412) when the condition fails,\n"
+         "s3ml.ConditionalRequestConflict (409) when a concurrent request deleted the key.\n"
          "sse: 'AES256', 'aws:kms' / 'aws:kms:dsse' (with sse_kms_key_id, sse_kms_context dict) or an\n"
          "s3ml.SSECustomerKey.")
       .def(
@@ -544,13 +550,17 @@ GIL while it waits for the network.)doc");
       .def(
           "delete_object",
           [](const PyClient& self, const std::string& bucket, const std::string& key,
-             std::optional<std::string> version_id) {
+             std::optional<std::string> version_id, std::optional<std::string> if_match) {
             Client c = self.Get();
-            DeleteObjectRequest req{bucket, key, Str(version_id)};
+            DeleteObjectRequest req{bucket, key, Str(version_id), Str(if_match)};
             Result<DeleteObjectResult> r = NoGil([&] { return c.DeleteObject(req); });
             return Unwrap(std::move(r));
           },
-          py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none())
+          py::arg("bucket"), py::arg("key"), py::arg("version_id") = py::none(), py::kw_only(),
+          py::arg("if_match") = py::none(),
+          "Deletes the object (or one version). if_match=etag ('*': only if it exists) makes it a\n"
+          "conditional delete: s3ml.PreconditionFailed on another ETag, s3ml.NoSuchKey when there is\n"
+          "no current object.")
       .def(
           "delete_objects",
           [](const PyClient& self, const std::string& bucket, const py::iterable& keys, bool quiet) {
@@ -559,11 +569,13 @@ GIL while it waits for the network.)doc");
             for (py::handle k : keys) {
               if (py::isinstance<py::str>(k)) {
                 ids.push_back({k.cast<std::string>(), {}});
-              } else if (py::isinstance<py::tuple>(k) && py::len(k) == 2) {
+              } else if (py::isinstance<py::tuple>(k) && (py::len(k) == 2 || py::len(k) == 3)) {
                 auto t = k.cast<py::tuple>();
-                ids.push_back({t[0].cast<std::string>(), t[1].is_none() ? "" : t[1].cast<std::string>()});
+                ObjectIdentifier id{t[0].cast<std::string>(), t[1].is_none() ? "" : t[1].cast<std::string>()};
+                if (py::len(k) == 3 && !t[2].is_none()) id.etag = t[2].cast<std::string>();
+                ids.push_back(std::move(id));
               } else {
-                throw py::type_error("keys: expected str keys or (key, version_id) tuples");
+                throw py::type_error("keys: expected str keys or (key, version_id[, etag]) tuples");
               }
             }
             return Unwrap(NoGil([&]() -> Result<DeleteObjectsResult> {
@@ -583,7 +595,8 @@ GIL while it waits for the network.)doc");
             }));
           },
           py::arg("bucket"), py::arg("keys"), py::kw_only(), py::arg("quiet") = false,
-          "Deletes keys (str or (key, version_id)); any number, 1000 per request. Per-key failures\n"
+          "Deletes keys (str, (key, version_id) or (key, version_id, etag): a conditional delete of\n"
+          "that object); any number, 1000 per request. Per-key failures (e.g. 'PreconditionFailed')\n"
           "are in .errors (no exception).")
       .def(
           "copy_object",
@@ -592,7 +605,8 @@ GIL while it waits for the network.)doc");
              std::optional<Metadata> metadata, std::optional<std::string> content_type,
              std::optional<std::string> storage_class, const py::object& tagging, std::optional<std::string> if_match,
              const py::object& sse, std::optional<std::string> sse_kms_key_id, const py::object& sse_kms_context,
-             const py::object& copy_source_sse) {
+             const py::object& copy_source_sse, std::optional<std::string> dest_if_match,
+             std::optional<std::string> dest_if_none_match) {
             Client c = self.Get();
             CopyObjectRequest req;
             req.sse = ParseSse(sse, sse_kms_key_id, sse_kms_context);
@@ -610,6 +624,8 @@ GIL while it waits for the network.)doc");
             req.storage_class = Str(storage_class);
             req.tagging = TaggingArg(tagging);
             req.copy_source_if_match = Str(if_match);
+            req.if_match = Str(dest_if_match);
+            req.if_none_match = Str(dest_if_none_match);
             Result<CopyObjectResult> r = NoGil([&] { return c.CopyObject(req); });
             return Unwrap(std::move(r));
           },
@@ -618,8 +634,11 @@ GIL while it waits for the network.)doc");
           py::arg("content_type") = py::none(), py::arg("storage_class") = py::none(),
           py::arg("tagging") = py::none(), py::arg("if_match") = py::none(), py::arg("sse") = py::none(),
           py::arg("sse_kms_key_id") = py::none(), py::arg("sse_kms_context") = py::none(),
-          py::arg("copy_source_sse") = py::none(),
+          py::arg("copy_source_sse") = py::none(), py::arg("dest_if_match") = py::none(),
+          py::arg("dest_if_none_match") = py::none(),
           "Server-side copy (up to 5 GiB). Giving metadata or content_type replaces the metadata.\n"
+          "if_match is the source's ETag condition; dest_if_none_match='*' / dest_if_match=etag make\n"
+          "the write of the destination conditional (as put_object's if_none_match / if_match).\n"
           "sse encrypts the copy (as put_object); copy_source_sse is the source's s3ml.SSECustomerKey.")
       .def(
           "presign",

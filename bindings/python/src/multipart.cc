@@ -99,9 +99,12 @@ void RegisterMultipart(ClientClass& cls, py::module_& m) {
       .def(
           "complete_multipart_upload",
           [](const PyClient& self, const std::string& bucket, const std::string& key, const std::string& upload_id,
-             const py::iterable& parts, const py::object& sse) {
+             const py::iterable& parts, const py::object& sse, std::optional<std::string> if_match,
+             std::optional<std::string> if_none_match) {
             Client c = self.Get();
             CompleteMultipartUploadRequest req;
+            req.if_match = if_match.value_or("");
+            req.if_none_match = if_none_match.value_or("");
             req.sse = ParseSseCustomerKeyArg(sse, "sse");
             req.bucket = bucket;
             req.key = key;
@@ -130,8 +133,10 @@ void RegisterMultipart(ClientClass& cls, py::module_& m) {
             return Unwrap(NoGil([&] { return c.CompleteMultipartUpload(req); }));
           },
           py::arg("bucket"), py::arg("key"), py::arg("upload_id"), py::arg("parts"), py::kw_only(),
-          py::arg("sse") = py::none(),
-          "Completes the upload from (part_number, etag or UploadPartResult) pairs in ascending order.")
+          py::arg("sse") = py::none(), py::arg("if_match") = py::none(), py::arg("if_none_match") = py::none(),
+          "Completes the upload from (part_number, etag or UploadPartResult) pairs in ascending order.\n"
+          "if_none_match='*' / if_match=etag: a conditional write of the object (as put_object); a\n"
+          "failed condition leaves the upload in place, a 409 ConditionalRequestConflict ends it.")
       .def(
           "abort_multipart_upload",
           [](const PyClient& self, const std::string& bucket, const std::string& key, const std::string& upload_id) {

@@ -120,6 +120,63 @@ TEST_CASE("Store: conditional puts are atomic with the write") {
   CHECK(missing->code == "NoSuchKey");
 }
 
+TEST_CASE("Store: a delete committed inside a conditional write's window makes the write 409, one before it does "
+          "not") {
+  Store s;
+  REQUIRE_FALSE(s.CreateBucket("b", "us-east-1", SystemClock().Now()));
+  REQUIRE_FALSE(s.PutObject("b", "k", Obj("1")));
+  REQUIRE_FALSE(s.PutObject("b", "other", Obj("1")));
+  {
+    auto window = s.OpenConditionalWindow();
+    REQUIRE(s.DeleteVersion("b", "other", "", SystemClock().Now()).ok());  // another key: no conflict
+    REQUIRE(s.DeleteVersion("b", "k", "", SystemClock().Now()).ok());
+    PutCondition cond;
+    cond.if_none_match_star = true;
+    cond.since = window.start();
+    auto conflict = s.PutObject("b", "k", Obj("2"), cond);
+    REQUIRE(conflict);
+    CHECK(conflict->http_status == 409);
+    CHECK(conflict->code == "ConditionalRequestConflict");
+    CHECK_FALSE(s.GetObject("b", "k").ok());
+  }
+  // The delete happened before this window opened: a plain conditional write.
+  auto later = s.OpenConditionalWindow();
+  PutCondition cond;
+  cond.if_none_match_star = true;
+  cond.since = later.start();
+  CHECK_FALSE(s.PutObject("b", "k", Obj("3"), cond));
+  CHECK(*(*s.GetObject("b", "k"))->body == "3");
+}
+
+TEST_CASE("Store: a conditional delete conflicts with a write or delete inside its window and checks the current "
+          "version's ETag") {
+  Store s;
+  REQUIRE_FALSE(s.CreateBucket("b", "us-east-1", SystemClock().Now()));
+  REQUIRE_FALSE(s.PutObject("b", "k", Obj("1")));
+  DeleteCondition stale;
+  stale.if_match = "\"other\"";
+  auto mismatch = s.DeleteVersion("b", "k", "", SystemClock().Now(), stale);
+  REQUIRE_FALSE(mismatch.ok());
+  CHECK(mismatch.error().http_status == 412);
+  {
+    auto window = s.OpenConditionalWindow();
+    REQUIRE_FALSE(s.PutObject("b", "k", Obj("2")));
+    DeleteCondition cond;
+    cond.if_match = "\"e\"";
+    cond.since = window.start();
+    auto conflict = s.DeleteVersion("b", "k", "", SystemClock().Now(), cond);
+    REQUIRE_FALSE(conflict.ok());
+    CHECK(conflict.error().code == "ConditionalRequestConflict");
+    CHECK(*(*s.GetObject("b", "k"))->body == "2");
+  }
+  DeleteCondition star;
+  star.if_match = "*";
+  CHECK(s.DeleteVersion("b", "k", "", SystemClock().Now(), star).ok());
+  auto absent = s.DeleteVersion("b", "k", "", SystemClock().Now(), star);
+  REQUIRE_FALSE(absent.ok());
+  CHECK(absent.error().code == "NoSuchKey");
+}
+
 TEST_CASE("Store: bucket name rules") {
   CHECK(BucketNameProblem("my-bucket.1").empty());
   CHECK_FALSE(BucketNameProblem("ab").empty());
