@@ -46,7 +46,13 @@ Expected<Reply> MockS3Server::Impl::CreateBucket(Call& c) {
     if (!constraint.empty()) region = constraint;
     else if (root.child("LocationConstraint")) region = "us-east-1";
   }
+  auto settings = CreateBucketSettings(c);  // Object Ownership and ACL headers (server_acl.cc)
+  if (!settings.ok()) return settings.error();
   if (auto err = store.CreateBucket(c.r.bucket, region, WholeSeconds(c.now))) return *err;
+  (void)store.UpdateBucketSettings(c.r.bucket, [&](BucketSettings& s) -> MaybeError {
+    s = std::move(*settings);
+    return std::nullopt;
+  });
   Reply reply;
   reply.Header("Location", "/" + c.r.bucket);
   return reply;
