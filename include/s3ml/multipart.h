@@ -69,7 +69,6 @@ struct CreateMultipartUploadRequest {
   Metadata metadata;
   std::string storage_class;  ///< STANDARD, STANDARD_IA, ... (empty: server default)
   std::string tagging;        ///< URL-encoded "k1=v1&k2=v2" (x-amz-tagging)
-  std::string acl;            ///< canned ACL of the object (x-amz-acl); empty: private
   /// x-amz-checksum-algorithm: every part must then carry this checksum, and
   /// CompleteMultipartUpload must list each part's value (composite object checksum).
   ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kNone;
@@ -78,6 +77,7 @@ struct CreateMultipartUploadRequest {
   std::string checksum_type{};
   /// Encryption of the object (for SSE-C every UploadPart needs the same key).
   ServerSideEncryption sse{};
+  std::string acl{};  ///< canned ACL of the object (x-amz-acl); empty: private
 };
 struct CreateMultipartUploadResult {
   std::string bucket;

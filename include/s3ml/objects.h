@@ -95,11 +95,6 @@ struct PutObjectRequest {
   Metadata metadata;
   std::string storage_class;   ///< STANDARD, STANDARD_IA, GLACIER, ... (empty: server default)
   std::string tagging;         ///< URL-encoded "k1=v1&k2=v2" (x-amz-tagging)
-  /// Canned ACL (x-amz-acl): "private", "public-read", "bucket-owner-full-control", ...
-  /// Empty: none sent (the object is private). A bucket with Object Ownership
-  /// BucketOwnerEnforced (S3's default) refuses any but the owner's full control with
-  /// AccessControlListNotSupported.
-  std::string acl;
   bool send_content_md5 = false;  ///< compute and send Content-MD5 (memory bodies)
   std::string if_none_match;   ///< "*" for create-only
   /// Compute this checksum over the body and send it as x-amz-checksum-<alg>
@@ -112,6 +107,11 @@ struct PutObjectRequest {
   std::string content_md5{};
   /// Server-side encryption (s3ml/sse.h).
   ServerSideEncryption sse{};
+  /// Canned ACL (x-amz-acl): "private", "public-read", "bucket-owner-full-control", ...
+  /// Empty: none sent (the object is private). A bucket with Object Ownership
+  /// BucketOwnerEnforced (S3's default) refuses any but the owner's full control with
+  /// AccessControlListNotSupported.
+  std::string acl{};
 };
 struct PutObjectResult {
   std::string etag;
@@ -247,13 +247,13 @@ struct CopyObjectRequest {
   std::string content_type;   ///< used with kReplace
   std::string storage_class;
   std::string tagging;        ///< with a non-empty value the tagging directive is REPLACE
-  std::string acl;            ///< canned ACL of the copy (x-amz-acl); empty: private
   std::string copy_source_if_match;
   std::string copy_source_if_none_match;
   /// Encryption of the destination object.
   ServerSideEncryption sse{};
   /// SSE-C key of the source object (x-amz-copy-source-server-side-encryption-customer-*).
   ServerSideEncryption copy_source_sse{};
+  std::string acl{};  ///< canned ACL of the copy (x-amz-acl); empty: private
 };
 struct CopyObjectResult {
   std::string etag;
