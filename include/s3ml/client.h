@@ -16,6 +16,7 @@
 #include "s3ml/options.h"
 #include "s3ml/result.h"
 #include "s3ml/select.h"
+#include "s3ml/sse.h"
 #include "s3ml/tagging.h"
 #include "s3ml/versioning.h"
 
@@ -154,6 +155,26 @@ class Client {
   /// Removes every tag of the current (or the given) version.
   Result<DeleteObjectTaggingResult> DeleteObjectTagging(const DeleteObjectTaggingRequest& req) const;
   // ---- end of versioning and tagging ---------------------------------------------------
+
+  // ---- Bucket settings (s3ml/sse.h, s3ml/tagging.h; src/client/bucket_config.cc) --------
+  /// The bucket's default encryption (SSE-S3 for a bucket never configured).
+  /// Errors: NoSuchBucket; ServerSideEncryptionConfigurationNotFoundError (404) from
+  /// servers that model buckets without one.
+  Result<BucketEncryption> GetBucketEncryption(const std::string& bucket) const;
+  /// Sets the encryption S3 applies to new objects written without SSE headers.
+  /// Errors: kInvalidArgument for an empty algorithm or a key id with "AES256"
+  /// (before anything is sent); the server's MalformedXML / InvalidArgument otherwise.
+  Status PutBucketEncryption(const PutBucketEncryptionRequest& req) const;
+  /// Returns the bucket to S3's base level of encryption (SSE-S3).
+  Status DeleteBucketEncryption(const std::string& bucket) const;
+  /// The bucket's tags. Errors: NoSuchTagSet (404, kService) when it has none.
+  Result<std::vector<Tag>> GetBucketTagging(const std::string& bucket) const;
+  /// Replaces the bucket's tag set. Errors: kInvalidArgument for an empty key (before
+  /// anything is sent); the server's InvalidTag / MalformedXML otherwise.
+  Status PutBucketTagging(const PutBucketTaggingRequest& req) const;
+  /// Removes every tag of the bucket (succeeds when it has none).
+  Status DeleteBucketTagging(const std::string& bucket) const;
+  // ---- end of bucket settings -------------------------------------------------------------
 
   // ---- Lifecycle and archive restores (s3ml/lifecycle.h; src/client/lifecycle.cc) ----
   /// The bucket's lifecycle rules. Errors: NoSuchLifecycleConfiguration (404, kService)

@@ -77,6 +77,7 @@ struct CreateMultipartUploadRequest {
   std::string checksum_type{};
   /// Encryption of the object (for SSE-C every UploadPart needs the same key).
   ServerSideEncryption sse{};
+  std::string acl{};  ///< canned ACL of the object (x-amz-acl); empty: private
 };
 struct CreateMultipartUploadResult {
   std::string bucket;

@@ -116,6 +116,11 @@ struct PutObjectRequest {
   std::string content_md5{};
   /// Server-side encryption (s3ml/sse.h).
   ServerSideEncryption sse{};
+  /// Canned ACL (x-amz-acl): "private", "public-read", "bucket-owner-full-control", ...
+  /// Empty: none sent (the object is private). A bucket with Object Ownership
+  /// BucketOwnerEnforced (S3's default) refuses any but the owner's full control with
+  /// AccessControlListNotSupported.
+  std::string acl{};
 };
 struct PutObjectResult {
   std::string etag;
@@ -270,6 +275,7 @@ struct CopyObjectRequest {
   ServerSideEncryption sse{};
   /// SSE-C key of the source object (x-amz-copy-source-server-side-encryption-customer-*).
   ServerSideEncryption copy_source_sse{};
+  std::string acl{};  ///< canned ACL of the copy (x-amz-acl); empty: private
 };
 struct CopyObjectResult {
   std::string etag;

@@ -48,4 +48,18 @@ struct EncryptionInfo {
   std::string customer_key_md5;        ///< SSE-C: base64 MD5 of the key
 };
 
+/// A bucket's default encryption (Get/PutBucketEncryption): what S3 applies to a new
+/// object whose write names no encryption. Every S3 bucket has one; SSE-S3 ("AES256")
+/// unless set otherwise. Plain value type.
+struct BucketEncryption {
+  std::string sse_algorithm = "AES256";  ///< "AES256", "aws:kms" or "aws:kms:dsse"
+  std::string kms_key_id;                ///< KMSMasterKeyID (KMS only; empty: the aws/s3 key)
+  bool bucket_key_enabled = false;       ///< S3 Bucket Keys (KMS only)
+};
+
+struct PutBucketEncryptionRequest {
+  std::string bucket;
+  BucketEncryption encryption;
+};
+
 }  // namespace s3ml

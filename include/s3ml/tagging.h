@@ -48,4 +48,10 @@ struct DeleteObjectTaggingResult {
   std::string version_id;
 };
 
+/// PutBucketTagging: replaces the bucket's whole tag set (S3 allows 50 tags per bucket).
+struct PutBucketTaggingRequest {
+  std::string bucket;
+  std::vector<Tag> tags;
+};
+
 }  // namespace s3ml

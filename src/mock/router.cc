@@ -70,14 +70,14 @@ constexpr SubResource kBucketSubresources[] = {
     {"session", op::kCreateSession, nullptr, nullptr, nullptr},  // S3 Express One Zone
     {"versions", op::kListObjectVersions, nullptr, nullptr, nullptr},
     {"uploads", op::kListMultipartUploads, nullptr, nullptr, nullptr},
-    {"acl", "GetBucketAcl", "PutBucketAcl", nullptr, nullptr},
+    {"acl", op::kGetBucketAcl, op::kPutBucketAcl, nullptr, nullptr},
     {"policy", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy", nullptr},
     {"policyStatus", "GetBucketPolicyStatus", nullptr, nullptr, nullptr},
-    {"tagging", "GetBucketTagging", "PutBucketTagging", "DeleteBucketTagging", nullptr},
+    {"tagging", op::kGetBucketTagging, op::kPutBucketTagging, op::kDeleteBucketTagging, nullptr},
     {"lifecycle", op::kGetBucketLifecycleConfiguration, op::kPutBucketLifecycleConfiguration,
      op::kDeleteBucketLifecycle, nullptr},
-    {"cors", "GetBucketCors", "PutBucketCors", "DeleteBucketCors", nullptr},
-    {"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption", nullptr},
+    {"cors", op::kGetBucketCors, op::kPutBucketCors, op::kDeleteBucketCors, nullptr},
+    {"encryption", op::kGetBucketEncryption, op::kPutBucketEncryption, op::kDeleteBucketEncryption, nullptr},
     {"website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite", nullptr},
     {"logging", "GetBucketLogging", "PutBucketLogging", nullptr, nullptr},
     {"notification", "GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration", nullptr, nullptr},
@@ -85,9 +85,9 @@ constexpr SubResource kBucketSubresources[] = {
     {"requestPayment", "GetBucketRequestPayment", "PutBucketRequestPayment", nullptr, nullptr},
     {"accelerate", "GetBucketAccelerateConfiguration", "PutBucketAccelerateConfiguration", nullptr, nullptr},
     {"object-lock", "GetObjectLockConfiguration", "PutObjectLockConfiguration", nullptr, nullptr},
-    {"ownershipControls", "GetBucketOwnershipControls", "PutBucketOwnershipControls", "DeleteBucketOwnershipControls",
-     nullptr},
-    {"publicAccessBlock", "GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock", nullptr},
+    {"ownershipControls", op::kGetBucketOwnershipControls, op::kPutBucketOwnershipControls,
+     op::kDeleteBucketOwnershipControls, nullptr},
+    {"publicAccessBlock", op::kGetPublicAccessBlock, op::kPutPublicAccessBlock, op::kDeletePublicAccessBlock, nullptr},
     {"analytics", "GetBucketAnalyticsConfiguration", "PutBucketAnalyticsConfiguration",
      "DeleteBucketAnalyticsConfiguration", nullptr},
     {"metrics", "GetBucketMetricsConfiguration", "PutBucketMetricsConfiguration", "DeleteBucketMetricsConfiguration",
@@ -101,7 +101,7 @@ constexpr SubResource kBucketSubresources[] = {
 // Object-level sub-resources.
 constexpr SubResource kObjectSubresources[] = {
     {"tagging", op::kGetObjectTagging, op::kPutObjectTagging, op::kDeleteObjectTagging, nullptr},
-    {"acl", "GetObjectAcl", "PutObjectAcl", nullptr, nullptr},
+    {"acl", op::kGetObjectAcl, op::kPutObjectAcl, nullptr, nullptr},
     {"attributes", "GetObjectAttributes", nullptr, nullptr, nullptr},
     {"retention", "GetObjectRetention", "PutObjectRetention", nullptr, nullptr},
     {"legal-hold", "GetObjectLegalHold", "PutObjectLegalHold", nullptr, nullptr},
@@ -217,7 +217,7 @@ Expected<RoutedRequest> Route(const std::string& method, const std::string& targ
     r.operation = op;
     return r;
   };
-  if (method == "OPTIONS") return not_implemented("OPTIONS (CORS preflight)");
+  if (method == "OPTIONS") return not_implemented(op::kOptionsObject);
 
   if (r.bucket.empty()) {
     if (method == "GET" || method == "HEAD") r.operation = op::kListBuckets;

@@ -59,6 +59,26 @@ inline constexpr char kRestoreObject[] = "RestoreObject";
 inline constexpr char kSelectObjectContent[] = "SelectObjectContent";
 
 // ACLs, public access, bucket settings (encryption, tagging, CORS, ownership), Object Lock
+inline constexpr char kGetBucketAcl[] = "GetBucketAcl";
+inline constexpr char kPutBucketAcl[] = "PutBucketAcl";
+inline constexpr char kGetObjectAcl[] = "GetObjectAcl";
+inline constexpr char kPutObjectAcl[] = "PutObjectAcl";
+inline constexpr char kGetBucketEncryption[] = "GetBucketEncryption";
+inline constexpr char kPutBucketEncryption[] = "PutBucketEncryption";
+inline constexpr char kDeleteBucketEncryption[] = "DeleteBucketEncryption";
+inline constexpr char kGetBucketTagging[] = "GetBucketTagging";
+inline constexpr char kPutBucketTagging[] = "PutBucketTagging";
+inline constexpr char kDeleteBucketTagging[] = "DeleteBucketTagging";
+inline constexpr char kGetBucketOwnershipControls[] = "GetBucketOwnershipControls";
+inline constexpr char kPutBucketOwnershipControls[] = "PutBucketOwnershipControls";
+inline constexpr char kDeleteBucketOwnershipControls[] = "DeleteBucketOwnershipControls";
+inline constexpr char kGetPublicAccessBlock[] = "GetPublicAccessBlock";
+inline constexpr char kPutPublicAccessBlock[] = "PutPublicAccessBlock";
+inline constexpr char kDeletePublicAccessBlock[] = "DeletePublicAccessBlock";
+inline constexpr char kGetBucketCors[] = "GetBucketCors";
+inline constexpr char kPutBucketCors[] = "PutBucketCors";
+inline constexpr char kDeleteBucketCors[] = "DeleteBucketCors";
+inline constexpr char kOptionsObject[] = "OptionsObject";  ///< the CORS preflight (OPTIONS)
 
 // conditional writes, checksums, GetObjectAttributes
 

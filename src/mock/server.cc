@@ -230,6 +230,8 @@ void MockS3Server::Impl::Handle(const httplib::Request& creq, httplib::Response&
   const VerifyInput verify_input{req.method, r.raw_path, r.query, headers, r.raw_query,
                                  r.virtual_hosted ? r.bucket : std::string()};
   auto auth = verifier.Verify(verify_input, SystemClock().Now() + skew);
+  // An unsigned request runs where an ACL grants it to everyone (server_acl.cc).
+  if (!auth.ok() && IsUnsignedRequest(headers, r) && AnonymousAllowed(r)) auth = AuthInfo{};
   if (!auth.ok()) {
     CountOperation(r.operation, true, fault.has_value());
     return RenderError(auth.error(), r.Resource(), res, head, request_id, skew);
@@ -323,6 +325,18 @@ void MockS3Server::Impl::Handle(const httplib::Request& creq, httplib::Response&
   Call call{r, headers, req.method, std::move(*payload), std::move(trailers), Now(), {}};
   if (window) call.window_start = window->start();
   auto reply = Dispatch(call);
+  // Cross-origin requests get their bucket's Access-Control-* headers, errors included.
+  std::vector<std::pair<std::string, std::string>> cors;
+  AddCorsHeaders(r, headers, req.method, cors);
+  if (!cors.empty()) {
+    if (reply.ok()) {
+      reply->headers.insert(reply->headers.end(), cors.begin(), cors.end());
+    } else {
+      S3Error e = reply.error();
+      e.headers.insert(e.headers.end(), cors.begin(), cors.end());
+      reply = std::move(e);
+    }
+  }
   if (!reply.ok()) {
     if (!body_fault || head) return RenderError(reply.error(), r.Resource(), res, head, request_id, skew);
     Reply error;  // the fault applies to the error answer too
@@ -395,6 +409,27 @@ constexpr Operation kOperations[] = {
     {op::kRestoreObject, &Impl::RestoreObject},
 
     // ACLs, public access, bucket settings, Object Lock (server_acl.cc, server_lock.cc)
+    {op::kGetBucketAcl, &Impl::GetBucketAcl},
+    {op::kPutBucketAcl, &Impl::PutBucketAcl},
+    {op::kGetObjectAcl, &Impl::GetObjectAcl},
+    {op::kPutObjectAcl, &Impl::PutObjectAcl},
+    // server_bucket_config.cc
+    {op::kGetBucketEncryption, &Impl::GetBucketEncryption},
+    {op::kPutBucketEncryption, &Impl::PutBucketEncryption},
+    {op::kDeleteBucketEncryption, &Impl::DeleteBucketEncryption},
+    {op::kGetBucketTagging, &Impl::GetBucketTagging},
+    {op::kPutBucketTagging, &Impl::PutBucketTagging},
+    {op::kDeleteBucketTagging, &Impl::DeleteBucketTagging},
+    {op::kGetBucketOwnershipControls, &Impl::GetBucketOwnershipControls},
+    {op::kPutBucketOwnershipControls, &Impl::PutBucketOwnershipControls},
+    {op::kDeleteBucketOwnershipControls, &Impl::DeleteBucketOwnershipControls},
+    {op::kGetPublicAccessBlock, &Impl::GetPublicAccessBlock},
+    {op::kPutPublicAccessBlock, &Impl::PutPublicAccessBlock},
+    {op::kDeletePublicAccessBlock, &Impl::DeletePublicAccessBlock},
+    {op::kGetBucketCors, &Impl::GetBucketCors},
+    {op::kPutBucketCors, &Impl::PutBucketCors},
+    {op::kDeleteBucketCors, &Impl::DeleteBucketCors},
+    {op::kOptionsObject, &Impl::OptionsObject},
 
     // conditional writes, checksums, GetObjectAttributes
 

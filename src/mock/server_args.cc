@@ -97,7 +97,8 @@ bool IsValidTagText(const std::string& s) {
   });
 }
 
-Expected<std::map<std::string, std::string>> ValidateTags(const std::vector<std::pair<std::string, std::string>>& pairs) {
+Expected<std::map<std::string, std::string>> ValidateTags(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                                          std::size_t max_tags) {
   std::map<std::string, std::string> tags;
   for (const auto& [k, v] : pairs) {
     if (k.empty() || k.size() > 128) return S3Error(400, "InvalidTag", "The TagKey you have provided is invalid");
@@ -109,7 +110,7 @@ Expected<std::map<std::string, std::string>> ValidateTags(const std::vector<std:
       return S3Error(400, "InvalidTag", "Cannot provide multiple Tags with the same key");
   }
   // S3 answers this limit with BadRequest, not InvalidTag.
-  if (tags.size() > 10) return S3Error(400, "BadRequest", "Object tags cannot be greater than 10");
+  if (tags.size() > max_tags) return S3Error(400, "BadRequest", "Object tags cannot be greater than 10");
   return tags;
 }
 
@@ -119,7 +120,7 @@ Expected<std::map<std::string, std::string>> ParseTagging(const std::string& hea
   return ValidateTags(*pairs);
 }
 
-Expected<std::map<std::string, std::string>> ParseTaggingXml(const std::string& payload) {
+Expected<std::map<std::string, std::string>> ParseTaggingXml(const std::string& payload, std::size_t max_tags) {
   pugi::xml_document doc;
   if (payload.empty() || !doc.load_buffer(payload.data(), payload.size())) return MalformedXml();
   auto root = doc.child("Tagging");
@@ -134,7 +135,7 @@ Expected<std::map<std::string, std::string>> ParseTaggingXml(const std::string& 
     if (!key || !value) return MalformedXml();
     pairs.emplace_back(key.text().as_string(), value.text().as_string());
   }
-  return ValidateTags(pairs);
+  return ValidateTags(pairs, max_tags);
 }
 
 Expected<std::string> VersionParam(const RoutedRequest& r) {

@@ -80,13 +80,21 @@ Expected<Reply> MockS3Server::Impl::CreateBucket(Call& c) {
     if (!constraint.empty()) region = constraint;
     else if (root.child("LocationConstraint")) region = "us-east-1";
   }
+  auto settings = CreateBucketSettings(c);  // Object Ownership and ACL headers (server_acl.cc)
+  if (!settings.ok()) return settings.error();
   if (auto err = store.CreateBucket(c.r.bucket, region, WholeSeconds(c.now))) {
     // "For legacy compatibility, if you re-create an existing bucket that you already own
-    // in the North Virginia Region, Amazon S3 returns 200 OK" (CreateBucket).
+    // in the North Virginia Region, Amazon S3 returns 200 OK" (CreateBucket); its
+    // settings stay as they are.
     auto existing = store.GetBucket(c.r.bucket);
     if (err->code != "BucketAlreadyOwnedByYou" || region != "us-east-1" || !existing.ok() ||
         existing->region != "us-east-1")
       return *err;
+  } else {
+    (void)store.UpdateBucketSettings(c.r.bucket, [&](BucketSettings& s) -> MaybeError {
+      s = std::move(*settings);
+      return std::nullopt;
+    });
   }
   Reply reply;
   reply.Header("Location", "/" + c.r.bucket);

@@ -115,6 +115,8 @@ struct CopySource {
 /// without a completed, unexpired restore as of `now` (what GET and copies of it
 /// answer); nullopt when the object is readable.
 MaybeError ArchiveStateError(const ObjectRecord& obj, SystemTime now);
+/// No Authorization header and no presigned query parameters (server_acl.cc).
+bool IsUnsignedRequest(const Headers& h, const RoutedRequest& r);
 /// 400 KeyTooLongError when `key` exceeds kMaxKeyBytes; nullopt otherwise.
 MaybeError CheckKeyLength(const std::string& key);
 
@@ -146,11 +148,13 @@ MaybeError ReadStorageClassAndTags(const Headers& h, ObjectRecord& obj);
 /// Letters, digits, spaces and + - = . _ : / @ (S3's tag alphabet).
 bool IsValidTagText(const std::string& s);
 /// S3's tag rules, shared by the x-amz-tagging header and the Tagging XML body.
-Expected<std::map<std::string, std::string>> ValidateTags(const std::vector<std::pair<std::string, std::string>>& pairs);
+/// `max_tags`: 10 for objects (more is 400 BadRequest), 50 for buckets.
+Expected<std::map<std::string, std::string>> ValidateTags(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                                          std::size_t max_tags = 10);
 /// The x-amz-tagging header ("k1=v1&k2=v2", URL-encoded).
 Expected<std::map<std::string, std::string>> ParseTagging(const std::string& header);
 /// A <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging> body.
-Expected<std::map<std::string, std::string>> ParseTaggingXml(const std::string& payload);
+Expected<std::map<std::string, std::string>> ParseTaggingXml(const std::string& payload, std::size_t max_tags = 10);
 /// The versionId query parameter: absent -> "", present but empty -> error.
 Expected<std::string> VersionParam(const RoutedRequest& r);
 /// The partNumber query parameter: an integer in 1..kMaxPartNumber.
@@ -329,6 +333,49 @@ struct MockS3Server::Impl {
   Expected<Reply> RestoreObject(Call& c);
 
   // ACLs, public access, bucket settings, Object Lock (server_acl.cc, server_lock.cc)
+  // server_acl.cc: ACLs and anonymous access.
+  Expected<Reply> GetBucketAcl(Call& c);
+  Expected<Reply> PutBucketAcl(Call& c);
+  Expected<Reply> GetObjectAcl(Call& c);
+  Expected<Reply> PutObjectAcl(Call& c);
+  /// Whether an unsigned request may run: an ACL grants AllUsers what its operation
+  /// needs (and Object Ownership and Block Public Access let ACLs count), or it is a
+  /// CORS preflight.
+  bool AnonymousAllowed(const RoutedRequest& r);
+  /// 400 AccessControlListNotSupported for an ACL beyond the owner's FULL_CONTROL when
+  /// the bucket's ACLs are disabled; 403 AccessDenied for a public ACL under BlockPublicAcls.
+  MaybeError CheckAclAllowed(const BucketSettings& s, const Acl& acl) const;
+  /// A write's x-amz-acl / x-amz-grant-* headers (PutObject, CopyObject,
+  /// CreateMultipartUpload) into `acl` (cleared: private without them).
+  MaybeError ApplyRequestAcl(Call& c, Acl& acl);
+  /// CreateBucket's x-amz-object-ownership and ACL headers. Errors: InvalidArgument,
+  /// InvalidBucketAclWithObjectOwnership, AccessDenied (a public ACL: Block Public Access is on).
+  Expected<BucketSettings> CreateBucketSettings(Call& c);
+  // server_bucket_config.cc: default encryption, bucket tagging, Object Ownership,
+  // Block Public Access, CORS.
+  Expected<Reply> GetBucketEncryption(Call& c);
+  Expected<Reply> PutBucketEncryption(Call& c);
+  Expected<Reply> DeleteBucketEncryption(Call& c);
+  Expected<Reply> GetBucketTagging(Call& c);
+  Expected<Reply> PutBucketTagging(Call& c);
+  Expected<Reply> DeleteBucketTagging(Call& c);
+  Expected<Reply> GetBucketOwnershipControls(Call& c);
+  Expected<Reply> PutBucketOwnershipControls(Call& c);
+  Expected<Reply> DeleteBucketOwnershipControls(Call& c);
+  Expected<Reply> GetPublicAccessBlock(Call& c);
+  Expected<Reply> PutPublicAccessBlock(Call& c);
+  Expected<Reply> DeletePublicAccessBlock(Call& c);
+  Expected<Reply> GetBucketCors(Call& c);
+  Expected<Reply> PutBucketCors(Call& c);
+  Expected<Reply> DeleteBucketCors(Call& c);
+  /// The CORS preflight (OPTIONS on a bucket or object).
+  Expected<Reply> OptionsObject(Call& c);
+  /// A write without SSE headers gets the bucket's default encryption.
+  MaybeError ApplyDefaultEncryption(const std::string& bucket, SseRecord& sse);
+  /// The Access-Control-* headers for a cross-origin request (Origin header) that a
+  /// CORS rule of its bucket allows.
+  void AddCorsHeaders(const RoutedRequest& r, const Headers& h, const std::string& method,
+                      std::vector<std::pair<std::string, std::string>>& out);
 
   // conditional writes, checksums, GetObjectAttributes
   /// Whether the request is a conditional write or delete, whose window opens when

@@ -41,6 +41,8 @@ Expected<Reply> MockS3Server::Impl::CreateMultipartUpload(Call& c) {
   auto sse = ParseSseWrite(c.headers, options.region, MockAccountId(options.access_key));
   if (!sse.ok()) return sse.error();
   attrs->sse = std::move(*sse);
+  if (auto err = ApplyDefaultEncryption(c.r.bucket, attrs->sse)) return *err;  // server_bucket_config.cc
+  if (auto err = ApplyRequestAcl(c, attrs->acl)) return *err;                   // server_acl.cc
   AddSseResponseHeaders(reply.headers, attrs->sse, /*include_context=*/true);
   if (auto err = ApplyUploadChecksumHeaders(c.headers, *attrs, reply.headers)) return *err;
   auto id = store.CreateUpload(c.r.bucket, c.r.key, std::move(attrs), WholeSeconds(c.now));

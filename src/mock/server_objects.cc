@@ -17,7 +17,9 @@ Expected<Reply> MockS3Server::Impl::PutObject(Call& c) {
     auto sse = ParseSseWrite(c.headers, options.region, MockAccountId(options.access_key));
     if (!sse.ok()) return sse.error();
     obj->sse = std::move(*sse);
+    if (auto err = ApplyDefaultEncryption(c.r.bucket, obj->sse)) return *err;  // server_bucket_config.cc
   }
+  if (auto err = ApplyRequestAcl(c, obj->acl)) return *err;  // server_acl.cc
   if (auto err = ReadStorageClassAndTags(c.headers, *obj)) return *err;
   for (const auto& [alg, value] : *supplied) obj->checksums[alg] = value;
   for (const auto& [name, value] : c.trailers) {
@@ -267,6 +269,9 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   const ObjectPtr src = resolved->found.version.object;
   auto dest_sse = ParseSseWrite(c.headers, options.region, MockAccountId(options.access_key));
   if (!dest_sse.ok()) return dest_sse.error();
+  if (auto err = ApplyDefaultEncryption(c.r.bucket, *dest_sse)) return *err;  // server_bucket_config.cc
+  Acl dest_acl;  // a copy gets the ACL its request asks for, never the source's
+  if (auto err = ApplyRequestAcl(c, dest_acl)) return *err;
   const std::string copied_version = resolved->found.version.version_id;
   const bool report_source_version = resolved->found.versioned_bucket || has_source_version;
   auto dest_bucket = store.GetBucket(c.r.bucket);
@@ -298,6 +303,7 @@ Expected<Reply> MockS3Server::Impl::CopyObject(Call& c) {
   obj->etag = src->etag;
   obj->checksums = src->checksums;
   obj->sse = *dest_sse;  // the copy is encrypted as the request says, not as the source was
+  obj->acl = std::move(dest_acl);
   obj->storage_class = storage_class ? *storage_class : "STANDARD";
   if (tagging_directive == "REPLACE") {
     obj->tags.clear();

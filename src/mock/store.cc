@@ -144,7 +144,9 @@ MaybeError Store::CreateBucket(const std::string& name, const std::string& regio
                    "Your previous request to create the named bucket succeeded and you already own it.")
         .With("BucketName", name);
   }
-  it->second.info = BucketInfo{name, now, region};
+  it->second.info.name = name;
+  it->second.info.created = now;
+  it->second.info.region = region;
   return std::nullopt;
 }
 
@@ -179,6 +181,17 @@ MaybeError Store::SetVersioning(const std::string& bucket, VersioningState state
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return NoSuchBucket(bucket);
   b->second.info.versioning = state;
+  return std::nullopt;
+}
+
+MaybeError Store::UpdateBucketSettings(const std::string& bucket,
+                                       const std::function<MaybeError(BucketSettings&)>& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto b = buckets_.find(bucket);
+  if (b == buckets_.end()) return NoSuchBucket(bucket);
+  BucketSettings updated = b->second.info.settings;  // all or nothing: `change` may fail halfway
+  if (auto err = change(updated)) return err;
+  b->second.info.settings = std::move(updated);
   return std::nullopt;
 }
 
@@ -323,6 +336,11 @@ std::string Store::AddDeleteMarkerLocked(std::vector<ObjectVersion>& versions, V
 
 Expected<VersionRef> Store::SetTags(const std::string& bucket, const std::string& key, const std::string& version_id,
                                     std::map<std::string, std::string> tags) {
+  return ModifyVersion(bucket, key, version_id, [&](ObjectRecord& obj) { obj.tags = std::move(tags); });
+}
+
+Expected<VersionRef> Store::ModifyVersion(const std::string& bucket, const std::string& key,
+                                          const std::string& version_id, const std::function<void(ObjectRecord&)>& change) {
   ObjectPtr old;  // released after the lock
   std::lock_guard<std::mutex> lock(mu_);
   auto b = buckets_.find(bucket);
@@ -346,9 +364,9 @@ Expected<VersionRef> Store::SetTags(const std::string& bucket, const std::string
         .WithHeader("x-amz-version-id", v.version_id)
         .WithHeader("Allow", "DELETE");
   }
-  // Records are immutable and shared with readers: swap in a re-tagged copy (the body stays shared).
+  // Records are immutable and shared with readers: swap in a changed copy (the body stays shared).
   auto copy = std::make_shared<ObjectRecord>(*v.object);
-  copy->tags = std::move(tags);
+  change(*copy);
   old = std::move(v.object);
   v.object = std::move(copy);
   return VersionRef{v, versioned};

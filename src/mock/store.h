@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "mock/bucket_settings.h"
 #include "mock/s3_error.h"
 #include "mock/sse.h"
 
@@ -50,6 +52,8 @@ struct ObjectRecord {
   std::string checksum_type;
   /// Per-part checksums of a multipart object (algorithm -> base64), in part order.
   std::vector<std::map<std::string, std::string>> part_checksums;
+  /// The object's ACL grants (mock/bucket_settings.h); empty: private (the owner's FULL_CONTROL).
+  Acl acl;
 
   std::uint64_t size() const { return body ? body->size() : 0; }
 };
@@ -66,6 +70,8 @@ struct BucketInfo {
   SystemTime created;
   std::string region;
   VersioningState versioning = VersioningState::kUnversioned;
+  /// Encryption, tagging, ownership, ACL, public access block, CORS (mock/bucket_settings.h).
+  BucketSettings settings;
 };
 
 /// One entry of a key's version list: an object version or a delete marker.
@@ -245,6 +251,9 @@ class Store {
   /// Sorted by name.
   std::vector<BucketInfo> ListBuckets() const;
 
+  /// Runs `change` on a copy of the bucket's settings and keeps the result unless it
+  /// returns an error (answered as is). Errors: NoSuchBucket.
+  MaybeError UpdateBucketSettings(const std::string& bucket, const std::function<MaybeError(BucketSettings&)>& change);
   /// Sets Enabled or Suspended. Errors: NoSuchBucket.
   MaybeError SetVersioning(const std::string& bucket, VersioningState state);
 
@@ -279,6 +288,10 @@ class Store {
   /// Errors as GetVersion.
   Expected<VersionRef> SetTags(const std::string& bucket, const std::string& key, const std::string& version_id,
                                std::map<std::string, std::string> tags);
+  /// Replaces the latest (or the named) version's record with a copy `change` altered
+  /// (the body stays shared). Errors as SetTags.
+  Expected<VersionRef> ModifyVersion(const std::string& bucket, const std::string& key, const std::string& version_id,
+                                     const std::function<void(ObjectRecord&)>& change);
   /// Lists current keys (latest version not a delete marker) in UTF-8 byte order.
   Expected<ListPage> List(const std::string& bucket, const ListQuery& q) const;
   /// Lists versions and delete markers. Errors: NoSuchBucket.

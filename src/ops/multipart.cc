@@ -132,6 +132,7 @@ Result<HttpRequest> BuildCreateMultipartUpload(const Target& t, const CreateMult
   S3ML_RETURN_IF_ERROR(SetHeader(r, op, "Content-Encoding", req.content_encoding));
   S3ML_RETURN_IF_ERROR(SetHeader(r, op, "x-amz-storage-class", req.storage_class));
   S3ML_RETURN_IF_ERROR(SetHeader(r, op, "x-amz-tagging", req.tagging));
+  S3ML_RETURN_IF_ERROR(SetHeader(r, op, "x-amz-acl", req.acl));
   for (const auto& [name, value] : req.metadata) {
     if (name.empty()) return InvalidArgument(op, "user metadata name is empty");
     for (unsigned char c : name)

@@ -244,7 +244,8 @@ Result<HttpRequest> BuildPutObject(const Target& t, const PutObjectRequest& req)
     const char* header;
   } fields[] = {{req.content_type, "Content-Type"},           {req.cache_control, "Cache-Control"},
                 {req.content_disposition, "Content-Disposition"}, {req.content_encoding, "Content-Encoding"},
-                {req.storage_class, "x-amz-storage-class"},    {req.tagging, "x-amz-tagging"}};
+                {req.storage_class, "x-amz-storage-class"},    {req.tagging, "x-amz-tagging"},
+                {req.acl, "x-amz-acl"}};
   for (const auto& f : fields) {
     if (f.value.empty()) continue;
     S3ML_RETURN_IF_ERROR(CheckHeaderValue(f.value, std::string(op) + " " + f.header));
@@ -357,6 +358,10 @@ Result<HttpRequest> BuildCopyObject(const Target& t, const CopyObjectRequest& re
   if (!req.storage_class.empty()) {
     S3ML_RETURN_IF_ERROR(CheckHeaderValue(req.storage_class, "CopyObject storage_class"));
     r.headers.Set("x-amz-storage-class", req.storage_class);
+  }
+  if (!req.acl.empty()) {
+    S3ML_RETURN_IF_ERROR(CheckHeaderValue(req.acl, "CopyObject acl"));
+    r.headers.Set("x-amz-acl", req.acl);
   }
   if (!req.tagging.empty()) {
     S3ML_RETURN_IF_ERROR(CheckHeaderValue(req.tagging, "CopyObject tagging"));
@@ -606,6 +611,12 @@ const std::vector<OperationVerdict>& IdempotencyVerdicts() {
       {"DeleteObjectTagging", true},
       {"PutBucketVersioning", true},
       {"PutBucketLifecycleConfiguration", true},
+      {"GetBucketEncryption", true},
+      {"PutBucketEncryption", true},
+      {"DeleteBucketEncryption", true},
+      {"GetBucketTagging", true},
+      {"PutBucketTagging", true},
+      {"DeleteBucketTagging", true},
       {"DeleteBucketLifecycle", true},
       {"RestoreObject", true},  // a repeat extends the restore or answers RestoreAlreadyInProgress
       // A repeat answers an error code that says what happened (BucketAlreadyOwnedByYou,

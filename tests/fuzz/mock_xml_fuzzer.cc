@@ -1,7 +1,9 @@
 // The mock server's XML request bodies, run through the operations that parse them
 // (src/mock/server*.cc, lifecycle.cc, select_handler.cc): DeleteObjects,
 // CompleteMultipartUpload, PutBucketLifecycleConfiguration, PutObjectTagging,
-// PutBucketVersioning, RestoreObject, SelectObjectContent, CreateBucket, against a
+// PutBucketVersioning, RestoreObject, SelectObjectContent, CreateBucket, the bucket
+// settings (Put{Bucket,Object}Acl, PutBucketEncryption, PutBucketTagging,
+// PutBucketOwnershipControls, PutPublicAccessBlock, PutBucketCors), against a
 // fresh in-memory store holding one bucket, two objects and one upload with two parts
 // (no sockets: MockS3Server::Impl::Dispatch is called directly).
 // Byte 0 picks the operation, the rest is the body.
@@ -50,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(s.Run("PUT", "/bucket/b.json", "{\"a\":1}\n{\"a\":2}\n"));
 
   Expected<Reply> reply = S3Error(500, "Unset", "");
-  switch (which % 9) {
+  switch (which % 16) {
     case 0:
       reply = s.Run("POST", "/bucket?delete", body);
       break;
@@ -87,6 +89,37 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 8:
       reply = s.Run("PUT", "/bucket2", body);
       break;
+    case 9:
+      check(s.Run("DELETE", "/bucket?ownershipControls", ""));  // ACLs on, so the grants are judged
+      reply = s.Run("PUT", "/bucket?acl", body);
+      if (reply.ok()) (void)s.Run("GET", "/bucket?acl", "");
+      break;
+    case 10:
+      check(s.Run("DELETE", "/bucket?ownershipControls", ""));
+      reply = s.Run("PUT", "/bucket/data.csv?acl", body);
+      if (reply.ok()) (void)s.Run("GET", "/bucket/data.csv?acl", "");
+      break;
+    case 11:
+      reply = s.Run("PUT", "/bucket?encryption", body);
+      if (reply.ok()) check(s.Run("PUT", "/bucket/after", "x"));  // the default applies to a write
+      break;
+    case 12:
+      reply = s.Run("PUT", "/bucket?tagging", body);
+      if (reply.ok()) (void)s.Run("GET", "/bucket?tagging", "");
+      break;
+    case 13:
+      reply = s.Run("PUT", "/bucket?ownershipControls", body);
+      break;
+    case 14:
+      reply = s.Run("PUT", "/bucket?publicAccessBlock", body);
+      break;
+    case 15: {
+      Headers h;
+      h.Add("Content-MD5", Base64Encode(Md5(body)));
+      reply = s.Run("PUT", "/bucket?cors", body, h);
+      if (reply.ok()) (void)s.Run("GET", "/bucket?cors", "");
+      break;
+    }
   }
   if (!reply.ok()) {
     const S3Error& e = reply.error();

@@ -457,10 +457,11 @@ GIL while it waits for the network.)doc");
             std::optional<std::string> cache_control, std::optional<std::string> content_disposition,
             std::optional<std::string> content_encoding, bool content_md5, const py::object& sse,
             std::optional<std::string> sse_kms_key_id, const py::object& sse_kms_context,
-            std::optional<std::string> if_match) {
+            std::optional<std::string> if_match, std::optional<std::string> acl) {
            Client c = self.Get();
            BodyArg data(body, "body");
            PutObjectRequest req;
+           req.acl = Str(acl);
            req.sse = ParseSse(sse, sse_kms_key_id, sse_kms_context);
            req.bucket = bucket;
            req.key = key;
@@ -486,14 +487,14 @@ GIL while it waits for the network.)doc");
          py::arg("cache_control") = py::none(), py::arg("content_disposition") = py::none(),
          py::arg("content_encoding") = py::none(), py::arg("content_md5") = false, py::arg("sse") = py::none(),
          py::arg("sse_kms_key_id") = py::none(), py::arg("sse_kms_context") = py::none(),
-         py::arg("if_match") = py::none(),
+         py::arg("if_match") = py::none(), py::arg("acl") = py::none(),
          "Stores `body` (bytes-like, str or a readable file object) in one request. The bytes\n"
          "are not copied (the GIL is released while they are sent; do not mutate them meanwhile).\n"
          "Conditional write: if_none_match='*' (create only) or if_match=etag (replace only that\n"
          "version): s3ml.PreconditionFailed (412) when the condition fails,\n"
          "s3ml.ConditionalRequestConflict (409) when a concurrent request deleted the key.\n"
          "sse: 'AES256', 'aws:kms' / 'aws:kms:dsse' (with sse_kms_key_id, sse_kms_context dict) or an\n"
-         "s3ml.SSECustomerKey.")
+         "s3ml.SSECustomerKey. acl: a canned ACL ('private', 'public-read', 'bucket-owner-full-control', ...).")
       .def(
           "get_object",
           [](const PyClient& self, const std::string& bucket, const std::string& key, const py::object& range,
@@ -656,6 +657,7 @@ GIL while it waits for the network.)doc");
   RegisterListing(cls, m);
   RegisterVersioning(cls);
   RegisterTagging(cls);
+  RegisterBucketConfig(cls);
   RegisterMultipart(cls, m);
   RegisterSelect(cls, m);
   RegisterTransfer(cls, m);

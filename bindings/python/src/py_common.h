@@ -237,6 +237,7 @@ void RegisterListing(ClientClass& cls, py::module_& m);
 void RegisterVersioning(ClientClass& cls);
 /// get/put/delete_object_tagging.
 void RegisterTagging(ClientClass& cls);
+void RegisterBucketConfig(ClientClass& cls);  // bucket_config.cc: default encryption, bucket tags
 void RegisterMultipart(ClientClass& cls, py::module_& m);
 void RegisterSelect(ClientClass& cls, py::module_& m);
 void RegisterTransfer(ClientClass& cls, py::module_& m);

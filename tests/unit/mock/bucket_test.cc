@@ -153,11 +153,11 @@ TEST_CASE("Buckets: unsupported operations are 501 NotImplemented naming the ope
   REQUIRE(c.CreateBucket("nim").status == 200);
   Request r;
   r.path = "/nim";
-  r.query = {{"cors", ""}};
+  r.query = {{"website", ""}};
   auto v = c.Send(r);
   CHECK(v.status == 501);
   CHECK(v.Xml("/Error/Code") == "NotImplemented");
-  CHECK(v.Xml("/Error/Message").find("GetBucketCors") != std::string::npos);
+  CHECK(v.Xml("/Error/Message").find("GetBucketWebsite") != std::string::npos);
   Request torrent;
   torrent.path = ObjPath("nim", "k");
   torrent.query = {{"torrent", ""}};
