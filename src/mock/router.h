@@ -63,6 +63,7 @@ inline constexpr char kSelectObjectContent[] = "SelectObjectContent";
 // conditional writes, checksums, GetObjectAttributes
 
 // browser POST uploads, S3 Express append/rename, ListDirectoryBuckets
+inline constexpr char kPostObject[] = "PostObject";
 
 // listing and bucket operations
 }  // namespace op

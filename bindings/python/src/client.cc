@@ -632,6 +632,7 @@ GIL while it waits for the network.)doc");
   RegisterTransfer(cls, m);
   RegisterLifecycle(cls);
   RegisterExpress(cls);
+  RegisterPresignPost(cls);
 }
 
 }  // namespace s3ml::python
