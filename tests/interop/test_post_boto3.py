@@ -154,7 +154,23 @@ def test_s3ml_presign_post_form_is_stored_by_moto(moto_endpoint):
 
 
 def test_s3ml_presign_post_options_need_post(s3ml_serve):
-    out = subprocess.run([S3ML_BIN, "presign", "s3://b/k", "--field", "a=b", "--endpoint-url", s3ml_serve.url],
+    out = subprocess.run([S3ML_BIN, "presign", "s3://bucket/k", "--field", "a=b", "--endpoint-url", s3ml_serve.url],
                          capture_output=True, text=True, timeout=CLI_TIMEOUT, env=_cli_env())
     assert out.returncode != 0
     assert "need --post" in out.stderr
+
+
+def test_portable_cpp_post_upload_passes_against_moto(moto_endpoint):
+    """integration_post's [portable] test (a Client::PresignPost form posted as a browser would) against moto."""
+    from interop_support import build_dir
+
+    binary = build_dir() / "tests" / "integration" / "integration_post"
+    if not binary.exists():
+        pytest.fail(f"integration binary not built: {binary} (build target integration_post)")
+    env = dict(os.environ, S3ML_TEST_ENDPOINT=moto_endpoint, S3ML_TEST_ACCESS_KEY="testing",
+               S3ML_TEST_SECRET_KEY="testing", S3ML_TEST_REGION="us-east-1")
+    proc = subprocess.run([str(binary), "[portable]", "--reporter", "console"], env=env, capture_output=True,
+                          text=True, timeout=CLI_TIMEOUT)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert "All tests passed" in output and "in 1 test case" in output, output

@@ -131,11 +131,15 @@ void RegisterPresign(CLI::App& app, GlobalOptions& global, std::function<void(Ac
                 "Print a POST form as JSON {\"url\", \"fields\"} (boto3's generate_presigned_post): post the fields, "
                 "then the file, as multipart/form-data")
       ->excludes(method);
+  // One value per occurrence: CLI11 would otherwise split a "[...]" value (a JSON
+  // list condition) into several at its commas.
   sub->add_option("--field", a->fields,
-                  "NAME=VALUE: an extra form field (repeatable); S3 refuses a field no --condition covers");
+                  "NAME=VALUE: an extra form field (repeatable); S3 refuses a field no --condition covers")
+      ->allow_extra_args(false);
   sub->add_option("--condition", a->conditions,
                   "A policy condition as JSON (repeatable): '{\"acl\": \"private\"}', "
-                  "'[\"starts-with\", \"$Content-Type\", \"image/\"]'");
+                  "'[\"starts-with\", \"$Content-Type\", \"image/\"]'")
+      ->allow_extra_args(false);
   sub->add_option("--content-length-range", a->content_length_range, "MIN,MAX: the file's allowed size in bytes");
   sub->callback([=] { on_selected([=] { return RunPresign(*g, *a); }); });
 }
