@@ -110,6 +110,13 @@ class Client {
   /// A presigned URL for method GET or PUT (or HEAD/DELETE), valid for `expires` (1 s .. 7 days).
   Result<std::string> Presign(const std::string& method, const std::string& bucket, const std::string& key,
                               std::chrono::seconds expires) const;
+  /// A signed browser POST form (S3's POST Object; boto3's generate_presigned_post):
+  /// the URL and form fields with a SigV4-signed policy holding the bucket and key
+  /// conditions, the signing fields and `req.conditions`, expiring after `req.expires`.
+  /// No I/O beyond resolving credentials. Errors: kInvalidArgument (bucket, key,
+  /// expiry, a condition with no field or min > max, a directory bucket: S3 Express
+  /// takes no POST uploads); credential errors.
+  Result<PresignedPost> PresignPost(const PresignPostRequest& req) const;
 
   // ---- Multipart uploads (s3ml/multipart.h; src/client/multipart.cc) ----------------
   // Part numbers, part sizes and the parts list are validated before any I/O

@@ -317,4 +317,48 @@ struct ListObjectsV2Result {
   int max_keys = 0;
 };
 
+
+// ---- Browser POST uploads (presigned POST forms) ------------------------------
+
+/// One condition of a POST policy (PresignPostRequest::conditions): what S3 checks
+/// each form field against when the form is posted.
+struct PostPolicyCondition {
+  enum class Kind {
+    kEquals,              ///< ["eq", "$field", value]
+    kStartsWith,          ///< ["starts-with", "$field", prefix] ("" allows any value)
+    kContentLengthRange,  ///< ["content-length-range", min, max] (the file's size in bytes)
+  };
+  Kind kind = Kind::kEquals;
+  std::string field;  ///< form field name without '$' (kEquals, kStartsWith); "bucket" names the bucket
+  std::string value;  ///< the value or prefix
+  std::uint64_t min_length = 0, max_length = 0;  ///< kContentLengthRange
+
+  static PostPolicyCondition Equals(std::string field, std::string value);
+  static PostPolicyCondition StartsWith(std::string field, std::string prefix);
+  static PostPolicyCondition ContentLengthRange(std::uint64_t min_length, std::uint64_t max_length);
+};
+
+/// What Client::PresignPost signs: the same inputs as boto3's generate_presigned_post.
+struct PresignPostRequest {
+  std::string bucket;
+  /// The object key. A key ending in "${filename}" becomes a starts-with condition on
+  /// the part before it (S3 substitutes the uploaded file's name); any other key an
+  /// exact condition.
+  std::string key;
+  /// Extra form fields to send (acl, Content-Type, success_action_status,
+  /// x-amz-meta-*, ...). As in boto3, a field is not made a condition by being listed
+  /// here: S3 refuses a form field that no condition covers, so add one for each.
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::vector<PostPolicyCondition> conditions;
+  std::chrono::seconds expires{3600};  ///< 1 s .. 7 days
+};
+
+/// A browser POST form: post `fields` (in this order) and then the file, as
+/// multipart/form-data, to `url`.
+struct PresignedPost {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> fields;  ///< key, the extra fields, the signing fields, policy, x-amz-signature
+  std::string policy;  ///< the policy document (JSON) that `fields` carries base64-encoded
+};
+
 }  // namespace s3ml

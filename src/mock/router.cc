@@ -242,7 +242,7 @@ Expected<RoutedRequest> Route(const std::string& method, const std::string& targ
     } else if (method == "DELETE") {
       r.operation = op::kDeleteBucket;
     } else if (method == "POST") {
-      r.operation = r.HasParam("delete") ? op::kDeleteObjects : "POST on a bucket (form upload)";
+      r.operation = r.HasParam("delete") ? op::kDeleteObjects : op::kPostObject;  // browser form upload
     }
     return r;
   }

@@ -83,6 +83,7 @@ inline constexpr char kOptionsObject[] = "OptionsObject";  ///< the CORS preflig
 // conditional writes, checksums, GetObjectAttributes
 
 // browser POST uploads, S3 Express append/rename, ListDirectoryBuckets
+inline constexpr char kPostObject[] = "PostObject";
 
 // listing and bucket operations
 }  // namespace op

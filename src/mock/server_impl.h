@@ -388,6 +388,8 @@ struct MockS3Server::Impl {
   static DeleteCondition DeleteConditions(const Call& c);
 
   // browser POST uploads, S3 Express append/rename, ListDirectoryBuckets
+  /// POST /bucket with a multipart/form-data body (server_post.cc).
+  Expected<Reply> PostObject(Call& c);
 
   /// Applies every bucket's lifecycle rules and completes/expires restores as of `now`.
   void RunLifecycle(SystemTime now);

@@ -1,4 +1,4 @@
-// ls, mb, rb, cp, rm, cat, presign: the aws-CLI-like object commands.
+// ls, mb, rb, cp, rm, cat: the aws-CLI-like object commands (presign: cmd_presign.cc).
 //
 // Output follows `aws s3` where it has an equivalent ("upload: f to s3://b/f",
 // listing columns, "make_bucket: b"); every failure is one line on stderr,
@@ -698,29 +698,6 @@ int RunCat(const GlobalOptions& g, const std::string& path) {
   return 0;
 }
 
-struct PresignArgs {
-  std::string path;
-  long expires_in = 3600;
-  std::string method = "GET";
-};
-
-int RunPresign(const GlobalOptions& g, const PresignArgs& a) {
-  Session s{"presign", &g};
-  auto uri = ParseS3Uri(a.path);
-  if (!uri.ok()) return Fail(s.command, uri.status());
-  if (uri->key.empty()) {
-    return Fail(s.command, Status::InvalidArgument("'" + a.path + "' has no key (expected s3://bucket/key)"));
-  }
-  auto client = MakeClient(g);
-  if (!client.ok()) return Fail(s.command, client.status());
-  std::string method = a.method;
-  std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::toupper(c); });
-  auto url = client->Presign(method, uri->bucket, uri->key, std::chrono::seconds(a.expires_in));
-  if (!url.ok()) return Fail(s.command, url.status());
-  std::printf("%s\n", url->c_str());
-  return 0;
-}
-
 }  // namespace
 
 void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected) {
@@ -792,18 +769,6 @@ void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<
     CLI::App* sub = app.add_subcommand("cat", "Write an object to standard output");
     sub->add_option("path", *path, "s3://bucket/key")->required();
     sub->callback([=] { on_selected([=] { return RunCat(*g, *path); }); });
-  }
-  {
-    auto a = std::make_shared<PresignArgs>();
-    CLI::App* sub = app.add_subcommand("presign", "Print a presigned URL for an object (no request is made)");
-    sub->add_option("path", a->path, "s3://bucket/key")->required();
-    sub->add_option("--expires-in", a->expires_in, "Validity in seconds (1 to 604800)")
-        ->check(CLI::Range(1L, 604800L))
-        ->capture_default_str();
-    sub->add_option("--method", a->method, "GET or PUT")
-        ->check(CLI::IsMember({"GET", "PUT"}, CLI::ignore_case))
-        ->capture_default_str();
-    sub->callback([=] { on_selected([=] { return RunPresign(*g, *a); }); });
   }
 }
 

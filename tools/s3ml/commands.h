@@ -24,8 +24,10 @@ using Action = std::function<int()>;
 
 /// Registers `serve`. Returns the action to run when the subcommand was chosen.
 void RegisterServe(CLI::App& app, std::function<void(Action)> on_selected);
-/// Registers ls, cp, rm, mb, rb, cat, presign.
+/// Registers ls, cp, rm, mb, rb, cat.
 void RegisterObjectCommands(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
+/// Registers `presign` (URLs, and browser POST forms with --post; cmd_presign.cc).
+void RegisterPresign(CLI::App& app, GlobalOptions& global, std::function<void(Action)> on_selected);
 /// Registers `demo`.
 void RegisterDemo(CLI::App& app, std::function<void(Action)> on_selected);
 /// Registers `bench read` (cmd_bench.cc).

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   auto select = [&](s3ml::cli::Action a) { action = std::move(a); };
   s3ml::cli::RegisterServe(app, select);
   s3ml::cli::RegisterObjectCommands(app, global, select);
+  s3ml::cli::RegisterPresign(app, global, select);
   s3ml::cli::RegisterDemo(app, select);
   s3ml::cli::RegisterVersioning(app, global, select);
   s3ml::cli::RegisterSelect(app, global, select);

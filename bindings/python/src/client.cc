@@ -664,6 +664,7 @@ GIL while it waits for the network.)doc");
   RegisterBatch(cls);
   RegisterLifecycle(cls);
   RegisterExpress(cls);
+  RegisterPresignPost(cls);
 }
 
 }  // namespace s3ml::python

@@ -247,6 +247,8 @@ void RegisterBatch(ClientClass& cls);
 void RegisterLifecycle(ClientClass& cls);
 /// create_session (S3 Express One Zone).
 void RegisterExpress(ClientClass& cls);
+/// Client.presign_post (presign_post.cc).
+void RegisterPresignPost(ClientClass& cls);
 void RegisterMock(py::module_& m);
 void RegisterDataset(py::module_& m);
 void RegisterCheckpoint(py::module_& m);
