@@ -146,7 +146,10 @@ Expected<Reply> MockS3Server::Impl::PostObject(Call& c) {
     auto policy = Base64Decode(*policy_b64);
     if (!policy.ok())
       return S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid Base64 encoding of the policy field.");
-    if (auto err = CheckPostPolicy(*policy, *form, c.r.bucket, key, form->file_size, c.now)) return *err;
+    // The policy's expiration is set by the client from its wall clock, so it is checked
+    // against the clock signatures are checked against (as presigned URLs are), not the
+    // mock clock that AdvanceTime() moves for lifecycle rules.
+    if (auto err = CheckPostPolicy(*policy, *form, c.r.bucket, key, form->file_size, SystemClock().Now())) return *err;
   }
 
   const Headers h = ObjectHeadersFromForm(*form);
