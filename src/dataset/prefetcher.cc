@@ -327,8 +327,10 @@ std::uint64_t Prefetcher::WindowFor(std::uint64_t request) const {
   if (opts_.prefetch_ahead > 0) return opts_.prefetch_ahead;
   const auto in_flight = static_cast<std::uint64_t>(std::max(1, std::min(opts_.max_in_flight, opts_.fetch_threads)));
   const std::uint64_t per_request = std::max(request, std::min(kMinPart, opts_.part_size));
-  const std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
-  const auto times = [most](std::uint64_t a, std::uint64_t b) { return b != 0 && a > most / b ? most : a * b; };
+  const auto times = [](std::uint64_t a, std::uint64_t b) {
+    constexpr std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
+    return b != 0 && a > most / b ? most : a * b;
+  };
   const std::uint64_t full = times(in_flight, per_request);
   // Bounded in bytes, not by the requests allowed in flight: up to kWindowRequests
   // requests' worth, more only as far as the measured bandwidth-delay product asks.
