@@ -24,7 +24,7 @@ struct Server {
                       const Headers& headers = {}) {
     auto r = Route(method, target, "127.0.0.1", headers.Has("x-amz-copy-source"), impl.base_domains);
     if (!r.ok()) return r.error();
-    Call c{r.value(), headers, method, std::move(payload), {}, now};
+    Call c{r.value(), headers, method, std::move(payload), {}, now, {}};
     return impl.Dispatch(c);
   }
 };

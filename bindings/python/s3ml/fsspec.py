@@ -441,6 +441,10 @@ class S3mlFileSystem(AbstractFileSystem):  # type: ignore[misc]
             if create_parents and not self.exists(bucket):
                 self.client.create_bucket(bucket, region=kwargs.get("region"))
             return
+        # S3 in us-east-1 answers 200 to re-creating a bucket one owns (legacy
+        # behaviour), so an existing bucket is looked for first.
+        if self.exists(bucket):
+            raise FileExistsError(17, "Bucket exists", bucket)
         try:
             self.client.create_bucket(bucket, region=kwargs.get("region"))
         except S3Error as e:
