@@ -2,6 +2,7 @@
 
 #include "common/crypto.h"
 #include "ops/errors.h"
+#include "ops/versioning.h"
 #include "ops/xml.h"
 
 namespace s3ml::ops {
@@ -81,32 +82,14 @@ HttpRequest BuildDeleteBucketTagging(const Target& t, const std::string& bucket)
 }
 
 Result<HttpRequest> BuildPutBucketTagging(const Target& t, const PutBucketTaggingRequest& req) {
-  pugi::xml_document doc;
-  pugi::xml_node root = doc.append_child("Tagging");
-  root.append_attribute("xmlns") = kS3Namespace;
-  pugi::xml_node set = root.append_child("TagSet");
-  for (std::size_t i = 0; i < req.tags.size(); ++i) {
-    const Tag& tag = req.tags[i];
-    if (tag.key.empty()) return InvalidArgument("PutBucketTagging", "tag #" + std::to_string(i) + " has an empty key");
-    pugi::xml_node n = set.append_child("Tag");
-    n.append_child("Key").text() = tag.key.c_str();
-    n.append_child("Value").text() = tag.value.c_str();
-  }
+  S3ML_ASSIGN_OR_RETURN(std::string body, TaggingXml(req.tags, "PutBucketTagging"));
   HttpRequest r = BucketSub(t, "PUT", req.bucket, "tagging");
-  SetXmlBody(r, SerializeXml(doc));
+  SetXmlBody(r, std::move(body));
   return r;
 }
 
 Result<std::vector<Tag>> ParseGetBucketTagging(const HttpResponse& resp) {
-  constexpr std::string_view op = "GetBucketTagging";
-  pugi::xml_document doc;
-  S3ML_ASSIGN_OR_RETURN(pugi::xml_node root, ParseXmlDocument(resp.body.view(), op, "Tagging", resp.status, doc));
-  std::vector<Tag> out;
-  for (pugi::xml_node n : root.child("TagSet").children("Tag")) {
-    if (!n.child("Key")) return ProtocolError(op, resp, "a <Tag> has no <Key>");
-    out.push_back(Tag{ChildText(n, "Key"), ChildText(n, "Value")});
-  }
-  return out;
+  return ParseTagSet(resp, "GetBucketTagging");
 }
 
 }  // namespace s3ml::ops

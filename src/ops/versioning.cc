@@ -97,22 +97,27 @@ HttpRequest BuildGetObjectTagging(const Target& t, const GetObjectTaggingRequest
   return r;
 }
 
-Result<HttpRequest> BuildPutObjectTagging(const Target& t, const PutObjectTaggingRequest& req) {
+Result<std::string> TaggingXml(const std::vector<Tag>& tags, std::string_view op) {
   pugi::xml_document doc;
   pugi::xml_node root = doc.append_child("Tagging");
   root.append_attribute("xmlns") = kS3Namespace;
   pugi::xml_node set = root.append_child("TagSet");
-  for (std::size_t i = 0; i < req.tags.size(); ++i) {
-    const Tag& tag = req.tags[i];
-    if (tag.key.empty()) return InvalidArgument("PutObjectTagging", "tag #" + std::to_string(i) + " has an empty key");
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    const Tag& tag = tags[i];
+    if (tag.key.empty()) return InvalidArgument(op, "tag #" + std::to_string(i) + " has an empty key");
     pugi::xml_node n = set.append_child("Tag");
     n.append_child("Key").text() = tag.key.c_str();
     n.append_child("Value").text() = tag.value.c_str();
   }
+  return SerializeXml(doc);
+}
+
+Result<HttpRequest> BuildPutObjectTagging(const Target& t, const PutObjectTaggingRequest& req) {
+  S3ML_ASSIGN_OR_RETURN(std::string body, TaggingXml(req.tags, "PutObjectTagging"));
   HttpRequest r = NewRequest(t, "PUT", req.bucket, req.key);
   r.query.emplace_back("tagging", "");
   AddVersionId(r, req.version_id);
-  SetXmlBody(r, SerializeXml(doc));
+  SetXmlBody(r, std::move(body));
   return r;
 }
 
@@ -195,16 +200,21 @@ Result<ListObjectVersionsResult> ParseListObjectVersions(const HttpResponse& res
   return out;
 }
 
-Result<GetObjectTaggingResult> ParseGetObjectTagging(const HttpResponse& resp) {
-  constexpr std::string_view op = "GetObjectTagging";
+Result<std::vector<Tag>> ParseTagSet(const HttpResponse& resp, std::string_view op) {
   pugi::xml_document doc;
   S3ML_ASSIGN_OR_RETURN(pugi::xml_node root, ParseXmlDocument(resp.body.view(), op, "Tagging", resp.status, doc));
-  GetObjectTaggingResult out;
-  out.version_id = resp.headers.Get("x-amz-version-id");
+  std::vector<Tag> out;
   for (pugi::xml_node n : root.child("TagSet").children("Tag")) {
     if (!n.child("Key")) return ProtocolError(op, resp, "a <Tag> has no <Key>");
-    out.tags.push_back(Tag{ChildText(n, "Key"), ChildText(n, "Value")});
+    out.push_back(Tag{ChildText(n, "Key"), ChildText(n, "Value")});
   }
+  return out;
+}
+
+Result<GetObjectTaggingResult> ParseGetObjectTagging(const HttpResponse& resp) {
+  GetObjectTaggingResult out;
+  S3ML_ASSIGN_OR_RETURN(out.tags, ParseTagSet(resp, "GetObjectTagging"));
+  out.version_id = resp.headers.Get("x-amz-version-id");
   return out;
 }
 

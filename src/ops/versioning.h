@@ -23,6 +23,12 @@ Result<HttpRequest> BuildListObjectVersions(const Target& t, const ListObjectVer
 HttpRequest BuildGetObjectTagging(const Target& t, const GetObjectTaggingRequest& req);
 /// PUT ?tagging with a <Tagging><TagSet> body and its Content-MD5.
 /// Errors: kInvalidArgument for an empty tag key.
+/// The <Tagging> body of PutObjectTagging and PutBucketTagging; InvalidArgument naming
+/// `op` for a tag with an empty key.
+Result<std::string> TaggingXml(const std::vector<Tag>& tags, std::string_view op);
+/// The tags of a GetObjectTagging or GetBucketTagging answer; kProtocol naming `op`.
+Result<std::vector<Tag>> ParseTagSet(const HttpResponse& resp, std::string_view op);
+
 Result<HttpRequest> BuildPutObjectTagging(const Target& t, const PutObjectTaggingRequest& req);
 HttpRequest BuildDeleteObjectTagging(const Target& t, const DeleteObjectTaggingRequest& req);
 
