@@ -292,6 +292,19 @@ TEST_CASE("DatasetReader: resident prefetched bytes never exceed the memory budg
   }
 }
 
+/// A slow consumer's pause: waits (up to ~2 s) until the prefetcher has run as far
+/// ahead as it will: nothing in flight and the reservation unchanged.
+template <typename Reader>
+void WaitUntilPrefetchSettles(Reader& r) {
+  std::uint64_t last = ~std::uint64_t{0};
+  for (int spin = 0; spin < 1000; ++spin) {
+    const auto m = r.metrics();
+    if (m.requests_in_flight == 0 && m.budget_in_use == last) break;
+    last = m.budget_in_use;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 TEST_CASE("DatasetReader: by default read-ahead stops at what keeps the requests in flight busy, not at the budget") {
   test::MockFixture fx;
   const auto uploaded = PutObjects(fx, "w/", 40, 50 * 1024);
@@ -315,13 +328,7 @@ TEST_CASE("DatasetReader: by default read-ahead stops at what keeps the requests
       // will (nothing in flight, reservation unchanged), so that the next
       // Next() never waits. (A consumer that waits while a fetch thread idles
       // lets the window give way, up to the budget: see the next test.)
-      std::uint64_t last = ~std::uint64_t{0};
-      for (int spin = 0; spin < 1000; ++spin) {
-        const auto m = r->metrics();
-        if (m.requests_in_flight == 0 && m.budget_in_use == last) break;
-        last = m.budget_in_use;
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      }
+      WaitUntilPrefetchSettles(*r);
       ahead_seen = std::max(ahead_seen, r->metrics().budget_in_use);
       if (n >= 20 && n <= 36) ahead_seen_later = std::max(ahead_seen_later, r->metrics().budget_in_use);
     });
@@ -352,13 +359,7 @@ TEST_CASE("DatasetReader: by default read-ahead is bounded in bytes, not by the 
     ++n;
     // A slow consumer (as in the test above): let the prefetcher run as far
     // ahead as it will before taking the next sample.
-    std::uint64_t last = ~std::uint64_t{0};
-    for (int spin = 0; spin < 1000; ++spin) {
-      const auto m = r->metrics();
-      if (m.requests_in_flight == 0 && m.budget_in_use == last) break;
-      last = m.budget_in_use;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    WaitUntilPrefetchSettles(*r);
     if (n >= 10 && n <= 30) ahead_seen = std::max(ahead_seen, r->metrics().budget_in_use);
   });
   CHECK(keys.size() == uploaded.size());
